@@ -1,0 +1,1127 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
+"""The runtime core: CPU state, register banking, exceptions, the physical
+memory bus with its soft TLB and MMU walk, the translation-block store and
+the C helper table.  Everything the engines call while a guest runs is a
+`noexcept nogil` C function; Python is only reached for MMIO of devices
+written in Python and for invalidating translated code.
+"""
+
+from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t, int8_t, int16_t, int32_t, int64_t, uintptr_t
+from libc.stdlib cimport calloc, malloc, free
+from libc.string cimport memset, memcpy
+from cpython.ref cimport PyObject
+
+import sys
+import weakref
+
+cdef extern from *:
+    uint32_t __builtin_bswap32(uint32_t x) nogil
+
+# ---------------------------------------------------------------------------
+# helper table: C functions called by the IR op `helper`
+
+DEF MAX_HELPERS = 256
+cdef helper_fn HELPERS[MAX_HELPERS]
+cdef int n_helpers = 0
+HELPER_IDS = {}
+HELPER_NAMES = []
+
+
+cdef void register_helper(bytes name, helper_fn fn) noexcept:
+    global n_helpers
+    HELPERS[n_helpers] = fn
+    HELPER_IDS[name.decode()] = n_helpers
+    HELPER_NAMES.append(name.decode())
+    n_helpers += 1
+
+
+cdef helper_fn *helper_table() noexcept nogil:
+    return HELPERS
+
+
+def helper_address(name):
+    """Host address of a helper (the JIT binds these)."""
+    return <uintptr_t>HELPERS[HELPER_IDS[name]]
+
+
+include "helpers_dsp.pxi"
+include "cp15_fns.pxi"
+
+register_dsp_helpers()
+
+# ---------------------------------------------------------------------------
+# CPSR and register banks
+
+cdef inline bint mode_is_valid(uint32_t m) noexcept nogil:
+    return m in (MODE_USR, MODE_FIQ, MODE_IRQ, MODE_SVC, MODE_ABT, MODE_UND, MODE_SYS)
+
+
+cdef uint32_t cpsr_read(CPUARMState *env) noexcept nogil:
+    cdef uint32_t *v = env.v
+    cdef uint32_t c = env.uncached_cpsr
+    c |= (v[V_NF] & 0x80000000u)
+    if v[V_ZF] == 0:
+        c |= 0x40000000u
+    if v[V_CF]:
+        c |= 0x20000000u
+    c |= (v[V_VF] & 0x80000000u) >> 3
+    if v[V_QF]:
+        c |= CPSR_Q
+    c |= (v[V_GE] & 0xf) << 16
+    return c
+
+
+cdef void switch_mode(CPUARMState *env, uint32_t old_mode, uint32_t new_mode) noexcept nogil:
+    cdef uint32_t *v = env.v
+    cdef int i
+    cdef uint32_t ob, nb
+    if old_mode == new_mode:
+        return
+    if old_mode == MODE_FIQ:
+        for i in range(5):
+            env.fiq_regs[i] = v[8 + i]
+            v[8 + i] = env.usr_regs[i]
+    elif new_mode == MODE_FIQ:
+        for i in range(5):
+            env.usr_regs[i] = v[8 + i]
+            v[8 + i] = env.fiq_regs[i]
+    ob = bank_of_mode(old_mode)
+    nb = bank_of_mode(new_mode)
+    env.banked_r13[ob] = v[13]
+    env.banked_r14[ob] = v[14]
+    env.banked_spsr[ob] = env.spsr
+    v[13] = env.banked_r13[nb]
+    v[14] = env.banked_r14[nb]
+    env.spsr = env.banked_spsr[nb]
+
+
+cdef void cpsr_write(CPUARMState *env, uint32_t val, uint32_t mask) noexcept nogil:
+    cdef uint32_t *v = env.v
+    cdef uint32_t old, new, other
+    if mask & 0x80000000u:
+        v[V_NF] = val & 0x80000000u
+    if mask & 0x40000000u:
+        v[V_ZF] = 0 if (val & 0x40000000u) else 1
+    if mask & 0x20000000u:
+        v[V_CF] = (val >> 29) & 1
+    if mask & 0x10000000u:
+        v[V_VF] = (val << 3) & 0x80000000u
+    if mask & CPSR_Q:
+        v[V_QF] = (val >> 27) & 1
+    if mask & CPSR_GE:
+        v[V_GE] = (val >> 16) & 0xf
+    other = mask & ~(CPSR_NZCV | CPSR_Q | CPSR_GE)
+    if other == 0:
+        return
+    old = env.uncached_cpsr
+    new = (old & ~other) | (val & other)
+    if (new & CPSR_M) != (old & CPSR_M):
+        if mode_is_valid(new & CPSR_M):
+            switch_mode(env, old & CPSR_M, new & CPSR_M)
+        else:
+            # An illegal mode is UNPREDICTABLE (ARM ARM B1.3.1); keep the mode.
+            new = (new & ~CPSR_M) | (old & CPSR_M)
+    env.uncached_cpsr = new
+    if (old & ~new) & (CPSR_I | CPSR_F | CPSR_A):
+        env.exit_request |= EXIT_REQ_IRQ   # unmasked: re-check pending interrupts
+
+
+cdef uint32_t spsr_read(CPUARMState *env) noexcept nogil:
+    return env.spsr
+
+
+cdef void spsr_write(CPUARMState *env, uint32_t val, uint32_t mask) noexcept nogil:
+    env.spsr = (env.spsr & ~mask) | (val & mask)
+
+
+cdef uint32_t user_reg_read(CPUARMState *env, int r) noexcept nogil:
+    cdef uint32_t mode = env.uncached_cpsr & CPSR_M
+    if r < 8 or r == 15:
+        return env.v[r]
+    if r < 13:
+        return env.usr_regs[r - 8] if mode == MODE_FIQ else env.v[r]
+    if bank_of_mode(mode) == BANK_USRSYS:
+        return env.v[r]
+    return env.banked_r13[BANK_USRSYS] if r == 13 else env.banked_r14[BANK_USRSYS]
+
+
+cdef void user_reg_write(CPUARMState *env, int r, uint32_t val) noexcept nogil:
+    cdef uint32_t mode = env.uncached_cpsr & CPSR_M
+    if r < 8 or r == 15:
+        env.v[r] = val
+    elif r < 13:
+        if mode == MODE_FIQ:
+            env.usr_regs[r - 8] = val
+        else:
+            env.v[r] = val
+    elif bank_of_mode(mode) == BANK_USRSYS:
+        env.v[r] = val
+    elif r == 13:
+        env.banked_r13[BANK_USRSYS] = val
+    else:
+        env.banked_r14[BANK_USRSYS] = val
+
+
+# Banked-register encodings of MRS/MSR (banked), ARM ARM B9.2.3:
+# (R << 5) | SYSm  ->  (mode whose register it is, register number; 16 = SPSR)
+cdef int banked_decode(uint32_t enc, uint32_t *mode, int *reg) noexcept nogil:
+    cdef uint32_t sysm = enc & 31
+    cdef bint r = (enc >> 5) & 1
+    if r:
+        if sysm == 0x0e:
+            mode[0] = MODE_FIQ
+        elif sysm == 0x10:
+            mode[0] = MODE_IRQ
+        elif sysm == 0x12:
+            mode[0] = MODE_SVC
+        elif sysm == 0x14:
+            mode[0] = MODE_ABT
+        elif sysm == 0x16:
+            mode[0] = MODE_UND
+        elif sysm == 0x1c:
+            mode[0] = MODE_MON
+        elif sysm == 0x1e:
+            mode[0] = MODE_HYP
+        else:
+            return -1
+        reg[0] = 16
+        return 0
+    if sysm <= 6:
+        mode[0] = MODE_USR
+        reg[0] = 8 + sysm
+    elif 8 <= sysm <= 14:
+        mode[0] = MODE_FIQ
+        reg[0] = sysm
+    elif 16 <= sysm <= 23:
+        if sysm < 18:
+            mode[0] = MODE_IRQ
+        elif sysm < 20:
+            mode[0] = MODE_SVC
+        elif sysm < 22:
+            mode[0] = MODE_ABT
+        else:
+            mode[0] = MODE_UND
+        reg[0] = 14 if (sysm & 1) == 0 else 13
+    elif 28 <= sysm <= 31:
+        mode[0] = MODE_MON if sysm < 30 else MODE_HYP
+        reg[0] = 14 if (sysm & 1) == 0 else 13
+    else:
+        return -1
+    return 0
+
+
+cdef uint32_t *mode_reg_slot(CPUARMState *env, uint32_t mode, int r) noexcept nogil:
+    """Where register r of `mode` lives right now (r 16 = that mode's SPSR)."""
+    cdef uint32_t cur = env.uncached_cpsr & CPSR_M
+    cdef uint32_t bank = bank_of_mode(mode)
+    if r == 16:
+        return &env.spsr if bank == bank_of_mode(cur) else &env.banked_spsr[bank]
+    if r < 8 or r == 15:
+        return &env.v[r]
+    if r < 13:
+        if (mode == MODE_FIQ) == (cur == MODE_FIQ):
+            return &env.v[r]
+        return &env.fiq_regs[r - 8] if mode == MODE_FIQ else &env.usr_regs[r - 8]
+    if mode == MODE_HYP and r == 14:
+        return &env.elr_hyp
+    if bank == bank_of_mode(cur):
+        return &env.v[r]
+    return &env.banked_r13[bank] if r == 13 else &env.banked_r14[bank]
+
+
+cdef uint32_t banked_reg_read(CPUARMState *env, uint32_t enc) noexcept nogil:
+    cdef uint32_t mode
+    cdef int r
+    if banked_decode(enc, &mode, &r) != 0:
+        return 0   # UNPREDICTABLE encoding: the frontend rejects these
+    return mode_reg_slot(env, mode, r)[0]
+
+
+cdef void banked_reg_write(CPUARMState *env, uint32_t enc, uint32_t val) noexcept nogil:
+    cdef uint32_t mode
+    cdef int r
+    if banked_decode(enc, &mode, &r) == 0:
+        mode_reg_slot(env, mode, r)[0] = val
+
+
+cdef void bx_write_pc(CPUARMState *env, uint32_t addr) noexcept nogil:
+    if addr & 1:
+        env.uncached_cpsr |= CPSR_T
+        env.v[V_PC] = addr & ~1u
+    else:
+        env.uncached_cpsr &= ~CPSR_T
+        env.v[V_PC] = addr & ~3u   # bits 1:0 == 0b10 is UNPREDICTABLE; force alignment
+
+
+cdef void exception_return(CPUARMState *env, uint32_t pc, uint32_t cpsr) noexcept nogil:
+    cpsr_write(env, cpsr, 0xffffffffu)
+    if env.uncached_cpsr & CPSR_T:
+        env.v[V_PC] = pc & ~1u
+    else:
+        env.v[V_PC] = pc & ~3u
+    env.exit_request |= EXIT_REQ_IRQ
+
+
+# ---------------------------------------------------------------------------
+# exceptions (ARM ARM B1.8)
+
+cdef void enter_exception(CPUARMState *env, uint32_t mode, uint32_t offset,
+                          uint32_t lr, uint32_t mask_bits) noexcept nogil:
+    cdef uint32_t old = cpsr_read(env)
+    cdef uint32_t base
+    cpsr_write(env, (old & ~CPSR_M) | mode, CPSR_M)
+    env.spsr = old
+    env.v[V_LR] = lr
+    cdef uint32_t c = env.uncached_cpsr
+    c &= ~(CPSR_IT_0_1 | CPSR_IT_2_7 | CPSR_J | CPSR_T | CPSR_E)
+    c |= CPSR_I | mask_bits
+    if env.sctlr & (1u << 30):   # SCTLR.TE: exceptions taken in Thumb state
+        c |= CPSR_T
+    if env.sctlr & (1u << 25):   # SCTLR.EE
+        c |= CPSR_E
+    env.uncached_cpsr = c
+    base = 0xffff0000u if env.sctlr & (1u << 13) else (env.vbar & ~31u)
+    env.v[V_PC] = base + offset
+
+
+cdef void do_interrupt(CPUARMState *env) noexcept nogil:
+    """Take env.exception_index.  For synchronous exceptions
+    env.exception_pc is the address of the instruction that raised it;
+    for interrupts v[15] is the next instruction to execute."""
+    cdef int32_t excp = env.exception_index
+    cdef uint32_t pc = env.exception_pc
+    cdef uint32_t thumb = (env.uncached_cpsr & CPSR_T) != 0
+    cdef uint32_t ret_insn = 2 if thumb else 4
+    env.exception_index = EXCP_NONE
+    if excp == EXCP_UDEF or excp == EXCP_HVC or excp == EXCP_SMC:
+        # HVC/SMC that no firmware model served: this CPU implements neither EL2
+        # nor EL3 entry here, so they are UNDEFINED (as on QEMU's virt board).
+        enter_exception(env, MODE_UND, 0x04, pc + ret_insn, 0)
+    elif excp == EXCP_SWI:
+        enter_exception(env, MODE_SVC, 0x08, pc + ret_insn, 0)
+    elif excp == EXCP_BKPT:
+        env.ifsr = 0x2      # debug event
+        enter_exception(env, MODE_ABT, 0x0c, pc + 4, CPSR_A)
+    elif excp == EXCP_PREFETCH_ABORT:
+        enter_exception(env, MODE_ABT, 0x0c, pc + 4, CPSR_A)
+    elif excp == EXCP_DATA_ABORT:
+        enter_exception(env, MODE_ABT, 0x10, pc + 8, CPSR_A)
+    elif excp == EXCP_IRQ:
+        enter_exception(env, MODE_IRQ, 0x18, env.v[V_PC] + 4, CPSR_A)
+    elif excp == EXCP_FIQ:
+        enter_exception(env, MODE_FIQ, 0x1c, env.v[V_PC] + 4, CPSR_A | CPSR_F)
+
+
+cdef int take_pending_interrupt(CPUARMState *env) noexcept nogil:
+    """If an unmasked interrupt is pending, enter it; returns 1 if taken."""
+    cdef uint32_t c = env.uncached_cpsr
+    if (env.irq_lines & IRQ_LINE_FIQ) and not (c & CPSR_F):
+        env.exception_index = EXCP_FIQ
+    elif (env.irq_lines & IRQ_LINE_IRQ) and not (c & CPSR_I):
+        env.exception_index = EXCP_IRQ
+    else:
+        return 0
+    do_interrupt(env)
+    return 1
+
+
+# ---------------------------------------------------------------------------
+# physical memory
+
+cdef MemRegion *find_region(CPUARMState *env, uint32_t paddr) noexcept nogil:
+    cdef int i
+    cdef MemRegion *r
+    for i in range(env.nregions):
+        r = &env.regions[i]
+        if paddr - r.base < r.size:
+            return r
+    return NULL
+
+
+cdef void tlb_flush(CPUARMState *env) noexcept nogil:
+    memset(env.tlb, 0xff, sizeof(env.tlb))   # 0xffffffff: TLB_INVALID set
+
+
+cdef void tlb_flush_page_all(CPUARMState *env, uint32_t vpage) noexcept nogil:
+    cdef int m
+    cdef TLBEntry *e
+    for m in range(NB_MMU_MODES):
+        e = &env.tlb[m][(vpage >> TARGET_PAGE_BITS) & (TLB_SIZE - 1)]
+        memset(e, 0xff, sizeof(TLBEntry))
+
+
+# Fault status codes (short-descriptor format, ARM ARM B3.13.3)
+DEF FS_ALIGNMENT = 0x01
+DEF FS_TRANSLATION_SECTION = 0x05
+DEF FS_TRANSLATION_PAGE = 0x07
+DEF FS_DOMAIN_SECTION = 0x09
+DEF FS_DOMAIN_PAGE = 0x0b
+DEF FS_PERMISSION_SECTION = 0x0d
+DEF FS_PERMISSION_PAGE = 0x0f
+DEF FS_EXTERNAL = 0x08
+DEF FS_EXTERNAL_WALK_L1 = 0x0c
+DEF FS_EXTERNAL_WALK_L2 = 0x0e
+
+DEF ACC_READ = 0
+DEF ACC_WRITE = 1
+DEF ACC_EXEC = 2
+
+
+cdef inline uint32_t fsr_of(uint32_t fs, uint32_t domain, bint write) noexcept nogil:
+    return (fs & 0xf) | ((fs & 0x10) << 6) | ((domain & 0xf) << 4) | ((<uint32_t>write) << 11)
+
+
+cdef int raise_abort(CPUARMState *env, uint32_t vaddr, int access, uint32_t fsr) noexcept nogil:
+    if access == ACC_EXEC:
+        env.ifsr = fsr & ~(1u << 11)
+        env.ifar = vaddr
+        env.exception_index = EXCP_PREFETCH_ABORT
+    else:
+        env.dfsr = fsr
+        env.dfar = vaddr
+        env.exception_index = EXCP_DATA_ABORT
+    return 1
+
+
+cdef int phys_read32(CPUARMState *env, uint32_t paddr, uint32_t *val) noexcept nogil:
+    cdef MemRegion *r = find_region(env, paddr)
+    if r == NULL or r.host == NULL or paddr - r.base > r.size - 4:
+        return 1
+    memcpy(val, r.host + (paddr - r.base), 4)
+    return 0
+
+
+cdef inline bint ap_allows(uint32_t ap, bint user, int access) noexcept nogil:
+    """Short-descriptor AP[2:0] check with SCTLR.AFE == 0 (ARM ARM B3.7.1)."""
+    if ap == 0 or ap == 4:
+        return False
+    if ap == 1:
+        return not user
+    if ap == 2:
+        return (not user) or access != ACC_WRITE
+    if ap == 3:
+        return True
+    if ap == 5:
+        return (not user) and access != ACC_WRITE
+    return access != ACC_WRITE      # 6, 7: read-only at both levels
+
+
+cdef int mmu_translate(CPUARMState *env, uint32_t va, int access, bint user,
+                       uint32_t *pa, uint32_t *prot) noexcept nogil:
+    """Short-descriptor translation table walk.  On success sets *pa and
+    *prot (bit ACC_READ/WRITE/EXEC allowed for this privilege) and returns
+    0; otherwise returns the fault status (with domain in bits 7:4)."""
+    cdef uint32_t n = env.ttbcr & 7
+    cdef uint32_t ttb, l1addr, desc, l2, dom, dacr_bits, ap, xn, fs_perm
+    cdef bint is_write = access == ACC_WRITE
+    cdef int a
+    if n != 0 and (va >> (32 - n)) != 0:
+        ttb = env.ttbr1_lo & 0xffffc000u
+        l1addr = ttb | ((va >> 20) << 2)
+    else:
+        ttb = env.ttbr0_lo & (0xffffffffu << (14 - n))
+        l1addr = ttb | (((va << n) >> (n + 20)) << 2)
+    if phys_read32(env, l1addr, &desc):
+        return FS_EXTERNAL_WALK_L1
+    if env.sctlr & (1u << 25):
+        desc = __builtin_bswap32(desc)
+    dom = (desc >> 5) & 0xf
+    if (desc & 3) == 0 or (desc & 3) == 3:
+        return FS_TRANSLATION_SECTION
+    if (desc & 3) == 2:                       # section or supersection
+        if desc & (1u << 18):
+            pa[0] = (desc & 0xff000000u) | (va & 0x00ffffffu)
+            dom = 0
+        else:
+            pa[0] = (desc & 0xfff00000u) | (va & 0x000fffffu)
+        ap = ((desc >> 13) & 4) | ((desc >> 10) & 3)
+        xn = (desc >> 4) & 1
+        fs_perm = FS_PERMISSION_SECTION
+        dacr_bits = (env.dacr >> (2 * dom)) & 3
+        if dacr_bits == 0 or dacr_bits == 2:
+            return FS_DOMAIN_SECTION | (dom << 4)
+    else:                                      # page table
+        dacr_bits = (env.dacr >> (2 * dom)) & 3
+        l2 = (desc & 0xfffffc00u) | (((va >> 12) & 0xff) << 2)
+        if phys_read32(env, l2, &desc):
+            return FS_EXTERNAL_WALK_L2 | (dom << 4)
+        if env.sctlr & (1u << 25):
+            desc = __builtin_bswap32(desc)
+        if (desc & 3) == 0:
+            return FS_TRANSLATION_PAGE | (dom << 4)
+        if dacr_bits == 0 or dacr_bits == 2:
+            return FS_DOMAIN_PAGE | (dom << 4)
+        if (desc & 3) == 1:                   # large page
+            pa[0] = (desc & 0xffff0000u) | (va & 0xffffu)
+            xn = (desc >> 15) & 1
+        else:                                  # small page
+            pa[0] = (desc & 0xfffff000u) | (va & 0xfffu)
+            xn = desc & 1
+        ap = ((desc >> 7) & 4) | ((desc >> 4) & 3)
+        fs_perm = FS_PERMISSION_PAGE
+    prot[0] = 0
+    for a in range(3):
+        if dacr_bits == 3 or ap_allows(ap, user, a if a != ACC_EXEC else ACC_READ):
+            if a != ACC_EXEC or not xn:
+                prot[0] |= 1u << a
+    if not (prot[0] >> access) & 1:
+        return fs_perm | (dom << 4)
+    return 0
+
+
+cdef int get_phys_addr(CPUARMState *env, uint32_t va, int access, int mmu_idx,
+                       uint32_t *pa, uint32_t *prot) noexcept nogil:
+    if not (env.sctlr & 1):
+        pa[0] = va
+        prot[0] = 7
+        return 0
+    return mmu_translate(env, va, access, mmu_idx == MMU_IDX_USER, pa, prot)
+
+
+cdef int tlb_fill(CPUARMState *env, uint32_t va, int access, int mmu_idx,
+                  MemRegion **region_out, uint32_t *pa_out) noexcept nogil:
+    """Translate va for access; install a TLB entry for RAM pages.
+    Returns 0, or 1 after raising the guest abort."""
+    cdef uint32_t pa, prot, page_pa, vpage, fs
+    cdef MemRegion *r
+    cdef TLBEntry *e
+    fs = get_phys_addr(env, va, access, mmu_idx, &pa, &prot)
+    if fs:
+        return raise_abort(env, va, access, fsr_of(fs & 0x1f, fs >> 4, access == ACC_WRITE))
+    r = find_region(env, pa)
+    if r == NULL:
+        return raise_abort(env, va, access, fsr_of(FS_EXTERNAL, 0, access == ACC_WRITE))
+    region_out[0] = r
+    pa_out[0] = pa
+    if r.host == NULL:
+        return 0          # MMIO: never cached in the TLB
+    vpage = va & TARGET_PAGE_MASK
+    page_pa = pa & TARGET_PAGE_MASK
+    if page_pa - r.base > r.size - TARGET_PAGE_SIZE:
+        return 0          # region smaller than a page: keep it on the slow path
+    e = &env.tlb[mmu_idx][(va >> TARGET_PAGE_BITS) & (TLB_SIZE - 1)]
+    e.addr_read = vpage if prot & 1 else TLB_INVALID
+    e.addr_code = vpage if prot & 4 else TLB_INVALID
+    if (prot & 2) and not r.readonly:
+        if r.code_bitmap[(page_pa - r.base) >> TARGET_PAGE_BITS]:
+            e.addr_write = vpage | TLB_SLOW
+        else:
+            e.addr_write = vpage
+    else:
+        e.addr_write = TLB_INVALID
+    e.addend = <uintptr_t>(r.host + (page_pa - r.base)) - vpage
+    return 0
+
+
+cdef inline uint32_t load_host(uint8_t *p, uint32_t size_log2) noexcept nogil:
+    cdef uint32_t v32
+    cdef uint16_t v16
+    if size_log2 == 2:
+        memcpy(&v32, p, 4)
+        return v32
+    if size_log2 == 1:
+        memcpy(&v16, p, 2)
+        return v16
+    return p[0]
+
+
+cdef inline void store_host(uint8_t *p, uint32_t size_log2, uint32_t val) noexcept nogil:
+    cdef uint32_t v32 = val
+    cdef uint16_t v16 = <uint16_t>val
+    if size_log2 == 2:
+        memcpy(p, &v32, 4)
+    elif size_log2 == 1:
+        memcpy(p, &v16, 2)
+    else:
+        p[0] = <uint8_t>val
+
+
+cdef inline uint32_t finish_load(uint32_t val, uint32_t aux) noexcept nogil:
+    """Byte order and sign extension of a loaded value (little-endian host)."""
+    cdef uint32_t size_log2 = aux & MO_SIZE_MASK
+    if aux & MO_BE:
+        if size_log2 == 2:
+            val = __builtin_bswap32(val)
+        elif size_log2 == 1:
+            val = ((val & 0xff) << 8) | ((val >> 8) & 0xff)
+    if aux & MO_SIGN:
+        if size_log2 == 0:
+            val = <uint32_t><int32_t>(<int8_t>val)
+        elif size_log2 == 1:
+            val = <uint32_t><int32_t>(<int16_t>val)
+    return val
+
+
+cdef int access_one_page(CPUARMState *env, uint32_t addr, uint32_t size_log2, int access,
+                         int mmu_idx, uint32_t *val) noexcept nogil:
+    """One access that does not cross a page (little-endian value)."""
+    cdef MemRegion *r
+    cdef uint32_t pa, off
+    cdef int rc
+    if tlb_fill(env, addr, access, mmu_idx, &r, &pa):
+        return 1
+    off = pa - r.base
+    if off > r.size - (1u << size_log2):
+        return raise_abort(env, addr, access, fsr_of(FS_EXTERNAL, 0, access == ACC_WRITE))
+    if r.host != NULL:
+        if access == ACC_WRITE:
+            if r.readonly:
+                return 0   # writes to ROM are ignored, as on QEMU's flash-less ROM
+            if r.code_bitmap[off >> TARGET_PAGE_BITS]:
+                invalidate_code_page(env, r, off & TARGET_PAGE_MASK)
+            store_host(r.host + off, size_log2, val[0])
+        else:
+            val[0] = load_host(r.host + off, size_log2)
+        return 0
+    if access == ACC_WRITE:
+        rc = r.write(r.opaque, off, 1 << size_log2, val[0])
+    else:
+        rc = r.read(r.opaque, off, 1 << size_log2, val)
+    if rc:
+        return raise_abort(env, addr, access, fsr_of(FS_EXTERNAL, 0, access == ACC_WRITE))
+    return 0
+
+
+cdef inline bint misaligned(uint32_t addr, uint32_t aux, bint align_all) noexcept nogil:
+    cdef uint32_t size_log2 = aux & MO_SIZE_MASK
+    return (addr & ((1u << size_log2) - 1)) != 0 and ((aux & MO_ALIGN) or align_all)
+
+
+cdef int mem_load_slow(CPUARMState *env, uint32_t addr, uint32_t aux, int mmu_idx,
+                       bint align_all, uint32_t *val) noexcept nogil:
+    cdef uint32_t size_log2 = aux & MO_SIZE_MASK
+    cdef uint32_t size = 1u << size_log2
+    cdef uint32_t i, b, out = 0
+    if misaligned(addr, aux, align_all):
+        return raise_abort(env, addr, ACC_READ, fsr_of(FS_ALIGNMENT, 0, False))
+    if (addr & ~TARGET_PAGE_MASK) <= TARGET_PAGE_SIZE - size:
+        if access_one_page(env, addr, size_log2, ACC_READ, mmu_idx, &out):
+            return 1
+    else:
+        # crosses a page: byte by byte, little-endian assembly
+        for i in range(size):
+            if access_one_page(env, addr + i, 0, ACC_READ, mmu_idx, &b):
+                return 1
+            out |= (b & 0xff) << (8 * i)
+    val[0] = finish_load(out, aux)
+    return 0
+
+
+cdef int mem_store_slow(CPUARMState *env, uint32_t addr, uint32_t aux, int mmu_idx,
+                        bint align_all, uint32_t val) noexcept nogil:
+    cdef uint32_t size_log2 = aux & MO_SIZE_MASK
+    cdef uint32_t size = 1u << size_log2
+    cdef uint32_t i, b, pa, prot
+    if misaligned(addr, aux, align_all):
+        return raise_abort(env, addr, ACC_WRITE, fsr_of(FS_ALIGNMENT, 0, True))
+    if aux & MO_BE:
+        if size_log2 == 2:
+            val = __builtin_bswap32(val)
+        elif size_log2 == 1:
+            val = ((val & 0xff) << 8) | ((val >> 8) & 0xff)
+    if (addr & ~TARGET_PAGE_MASK) <= TARGET_PAGE_SIZE - size:
+        return access_one_page(env, addr, size_log2, ACC_WRITE, mmu_idx, &val)
+    # crosses a page: check both pages first so a fault leaves memory untouched
+    i = 0
+    while i < size:
+        if get_phys_addr(env, addr + i, ACC_WRITE, mmu_idx, &pa, &prot) or find_region(env, pa) == NULL:
+            b = 0
+            return access_one_page(env, addr + i, 0, ACC_WRITE, mmu_idx, &b)
+        i += size - 1
+    for i in range(size):
+        b = (val >> (8 * i)) & 0xff
+        if access_one_page(env, addr + i, 0, ACC_WRITE, mmu_idx, &b):
+            return 1
+    return 0
+
+
+cdef void invalidate_code_page(CPUARMState *env, MemRegion *r, uint32_t page_off) noexcept nogil:
+    """A store hit a page holding translated code: drop its TBs (Python
+    keeps the page -> TB index) and let later stores go fast."""
+    r.code_bitmap[page_off >> TARGET_PAGE_BITS] = 0
+    with gil:
+        cpu = <object>env.machine
+        cpu._invalidate_phys_page(r.base + page_off)
+    tlb_flush(env)
+
+
+# MMIO devices written in Python: read(offset, size) -> int, write(offset, size, value)
+cdef int py_mmio_read(void *opaque, uint32_t offset, int size, uint32_t *val) noexcept with gil:
+    try:
+        val[0] = (<object>opaque).read(offset, size) & 0xffffffff
+        return 0
+    except BaseException as e:
+        _report_device_error(e)
+        val[0] = 0
+        return 0
+
+
+cdef int py_mmio_write(void *opaque, uint32_t offset, int size, uint32_t val) noexcept with gil:
+    try:
+        (<object>opaque).write(offset, size, val)
+        return 0
+    except BaseException as e:
+        _report_device_error(e)
+        return 0
+
+
+_live_cpus = weakref.WeakSet()
+
+
+def _report_device_error(e):
+    # A device model raising is a host-side bug (or Ctrl-C inside a callback):
+    # stop the guest and let the run loop re-raise it, instead of losing it.
+    for cpu in list(_live_cpus):
+        if cpu.pending_error is None:
+            cpu.pending_error = e
+        cpu.request_stop()
+
+
+# ---------------------------------------------------------------------------
+# Python interface
+
+_ENV_FIELDS = {}
+
+
+cdef _record_fields(CPUARMState *e):
+    cdef char *base = <char *>e
+    f = _ENV_FIELDS
+    f["uncached_cpsr"] = <char *>&e.uncached_cpsr - base
+    f["spsr"] = <char *>&e.spsr - base
+    f["midr"] = <char *>&e.midr - base
+    f["mpidr"] = <char *>&e.mpidr - base
+    f["revidr"] = <char *>&e.revidr - base
+    f["sctlr"] = <char *>&e.sctlr - base
+    f["actlr"] = <char *>&e.actlr - base
+    f["cpacr"] = <char *>&e.cpacr - base
+    f["nsacr"] = <char *>&e.nsacr - base
+    f["scr"] = <char *>&e.scr - base
+    f["vbar"] = <char *>&e.vbar - base
+    f["mvbar"] = <char *>&e.mvbar - base
+    f["ttbr0_lo"] = <char *>&e.ttbr0_lo - base
+    f["ttbr0_hi"] = <char *>&e.ttbr0_hi - base
+    f["ttbr1_lo"] = <char *>&e.ttbr1_lo - base
+    f["ttbr1_hi"] = <char *>&e.ttbr1_hi - base
+    f["ttbcr"] = <char *>&e.ttbcr - base
+    f["dacr"] = <char *>&e.dacr - base
+    f["dfsr"] = <char *>&e.dfsr - base
+    f["ifsr"] = <char *>&e.ifsr - base
+    f["dfar"] = <char *>&e.dfar - base
+    f["ifar"] = <char *>&e.ifar - base
+    f["par_lo"] = <char *>&e.par_lo - base
+    f["par_hi"] = <char *>&e.par_hi - base
+    f["prrr"] = <char *>&e.prrr - base
+    f["nmrr"] = <char *>&e.nmrr - base
+    f["amair0"] = <char *>&e.amair0 - base
+    f["amair1"] = <char *>&e.amair1 - base
+    f["contextidr"] = <char *>&e.contextidr - base
+    f["tpidrurw"] = <char *>&e.tpidrurw - base
+    f["tpidruro"] = <char *>&e.tpidruro - base
+    f["tpidrprw"] = <char *>&e.tpidrprw - base
+    f["csselr"] = <char *>&e.csselr - base
+    f["fcseidr"] = <char *>&e.fcseidr - base
+    f["cp15_reserved"] = <char *>&e.cp15_reserved[0] - base
+    f["exception_index"] = <char *>&e.exception_index - base
+    f["exit_request"] = <char *>&e.exit_request - base
+    f["icount"] = <char *>&e.icount - base
+    f["icount_limit"] = <char *>&e.icount_limit - base
+    f["tlb"] = <char *>&e.tlb[0][0] - base
+    f["tb_jc"] = <char *>&e.tb_jc[0] - base
+    f["v"] = <char *>&e.v[0] - base
+    f["sizeof"] = sizeof(CPUARMState)
+    f["sizeof_tlbentry"] = sizeof(TLBEntry)
+
+
+def env_field_offset(name):
+    """Byte offset of a CPUARMState field (cpu.h), for ld_env/st_env and the JIT."""
+    return _ENV_FIELDS[name]
+
+
+def env_fields():
+    return dict(_ENV_FIELDS)
+
+
+REG_NAMES = {"r%d" % i: i for i in range(16)}
+REG_NAMES.update(sp=13, lr=14, pc=15, ip=12, fp=11, sl=10, sb=9)
+
+
+cdef class CPU:
+    """One ARMv7-A CPU with its memory map and translated code."""
+
+    def __cinit__(self):
+        self.env = <CPUARMState *>calloc(1, sizeof(CPUARMState))
+        if self.env == NULL:
+            raise MemoryError()
+        self.env.machine = <void *>self
+        self.ram_buffers = []
+        self.mmio_devices = []
+        self.tbs_by_page = []
+        self.pending_error = None
+        self.invalidate_hook = None
+        if not _ENV_FIELDS:
+            _record_fields(self.env)
+        _live_cpus.add(self)
+        self.reset()
+
+    def __dealloc__(self):
+        if self.env != NULL:
+            free_all_tbs(self.env)
+            free(self.env)
+            self.env = NULL
+
+    def reset(self):
+        """Cortex-A15 reset state (ARM ARM B1.8.2): SVC mode, A/I/F masked."""
+        cdef CPUARMState *e = self.env
+        memset(e.v, 0, sizeof(e.v))
+        e.v[V_ZF] = 1
+        e.v[V_EXCL_ADDR] = 0xffffffffu
+        e.uncached_cpsr = MODE_SVC | CPSR_A | CPSR_I | CPSR_F
+        e.spsr = 0
+        memset(e.banked_spsr, 0, sizeof(e.banked_spsr))
+        memset(e.banked_r13, 0, sizeof(e.banked_r13))
+        memset(e.banked_r14, 0, sizeof(e.banked_r14))
+        memset(e.usr_regs, 0, sizeof(e.usr_regs))
+        memset(e.fiq_regs, 0, sizeof(e.fiq_regs))
+        e.midr = 0x414fc0f0u
+        e.mpidr = 0x80000000u
+        e.sctlr = 0x00c50078u
+        e.exception_index = EXCP_NONE
+        e.exit_request = 0
+        e.irq_lines = 0
+        e.halted = 0
+        tlb_flush(e)
+
+    # -- memory map
+    def map_ram(self, uint32_t base, uint32_t size, readonly=False):
+        """Back [base, base+size) with a zeroed host buffer; returns it."""
+        self._check_region(base, size)
+        buf = bytearray(size)
+        bitmap = bytearray((size + TARGET_PAGE_SIZE - 1) >> TARGET_PAGE_BITS)
+        self.ram_buffers.append((base, buf, bitmap))
+        cdef MemRegion *r = &self.env.regions[self.env.nregions]
+        cdef unsigned char[::1] view = buf
+        cdef unsigned char[::1] bview = bitmap
+        r.base = base
+        r.size = size
+        r.host = &view[0]
+        r.code_bitmap = &bview[0]
+        r.readonly = 1 if readonly else 0
+        r.read = NULL
+        r.write = NULL
+        r.opaque = NULL
+        self.env.nregions += 1
+        tlb_flush(self.env)
+        return buf
+
+    def map_mmio(self, uint32_t base, uint32_t size, device):
+        """device.read(offset, size) -> int, device.write(offset, size, value)."""
+        self._check_region(base, size)
+        self.mmio_devices.append(device)
+        cdef MemRegion *r = &self.env.regions[self.env.nregions]
+        r.base = base
+        r.size = size
+        r.host = NULL
+        r.code_bitmap = NULL
+        r.readonly = 0
+        r.read = py_mmio_read
+        r.write = py_mmio_write
+        r.opaque = <void *>device
+        self.env.nregions += 1
+        tlb_flush(self.env)
+
+    def _check_region(self, base, size):
+        if size == 0 or base + size > 1 << 32:
+            raise ValueError("region 0x%x+0x%x does not fit the 32-bit address space" % (base, size))
+        if self.env.nregions >= MAX_REGIONS:
+            raise ValueError("too many memory regions")
+        for i in range(self.env.nregions):
+            r = self.env.regions[i]
+            if base < r.base + r.size and r.base < base + size:
+                raise ValueError("region 0x%x+0x%x overlaps 0x%x+0x%x" % (base, size, r.base, r.size))
+
+    def regions(self):
+        return [(self.env.regions[i].base, self.env.regions[i].size,
+                 self.env.regions[i].host != NULL) for i in range(self.env.nregions)]
+
+    def _ram_at(self, uint32_t addr, uint32_t n):
+        for base, buf, bitmap in self.ram_buffers:
+            if base <= addr and addr + n <= base + len(buf):
+                return base, buf, bitmap
+        raise ValueError("0x%08x+%d is not inside RAM" % (addr, n))
+
+    def phys_read(self, uint32_t addr, uint32_t n):
+        base, buf, _ = self._ram_at(addr, n)
+        return bytes(buf[addr - base:addr - base + n])
+
+    def phys_write(self, uint32_t addr, data):
+        data = bytes(data)
+        base, buf, bitmap = self._ram_at(addr, len(data))
+        buf[addr - base:addr - base + len(data)] = data
+        first = (addr - base) >> TARGET_PAGE_BITS
+        last = (addr - base + max(len(data), 1) - 1) >> TARGET_PAGE_BITS
+        for p in range(first, last + 1):
+            if bitmap[p]:
+                bitmap[p] = 0
+                self._invalidate_phys_page(base + (p << TARGET_PAGE_BITS))
+
+    def translate_address(self, uint32_t va, int access=0, bint user=False):
+        """(pa, None) or (None, fault status) for a debugger-style lookup."""
+        cdef uint32_t pa, prot
+        cdef int fs = get_phys_addr(self.env, va, access, MMU_IDX_USER if user else MMU_IDX_PRIV,
+                                    &pa, &prot)
+        return (None, fs) if fs else (pa, None)
+
+    def virt_read(self, uint32_t va, uint32_t n):
+        """Read guest-virtual memory (privileged view), for semihosting."""
+        out = bytearray()
+        for i in range(n):
+            pa, fs = self.translate_address(va + i)
+            if pa is None:
+                raise ValueError("0x%08x is not mapped" % (va + i))
+            out += self.phys_read(pa, 1)
+        return bytes(out)
+
+    def virt_write(self, uint32_t va, data):
+        for i, byte in enumerate(bytes(data)):
+            pa, fs = self.translate_address(va + i, 1)
+            if pa is None:
+                raise ValueError("0x%08x is not mapped" % (va + i))
+            self.phys_write(pa, bytes([byte]))
+
+    def fetch_insn(self, uint32_t va):
+        """(word, pa) of the A32 instruction at va, or (None, ifsr) on a
+        prefetch abort.  Used by the translator; marks the page as code."""
+        cdef CPUARMState *e = self.env
+        cdef uint32_t pa, prot, word
+        cdef int mmu = MMU_IDX_USER if (e.uncached_cpsr & CPSR_M) == MODE_USR else MMU_IDX_PRIV
+        cdef int fs = get_phys_addr(e, va, ACC_EXEC, mmu, &pa, &prot)
+        cdef MemRegion *r
+        if fs:
+            return None, fsr_of(fs & 0x1f, fs >> 4, False)
+        r = find_region(e, pa)
+        if r == NULL or r.host == NULL or pa - r.base > r.size - 4:
+            return None, fsr_of(FS_EXTERNAL, 0, False)
+        memcpy(&word, r.host + (pa - r.base), 4)
+        return word, pa
+
+    def mark_code_page(self, uint32_t pa):
+        cdef MemRegion *r = find_region(self.env, pa)
+        if r != NULL and r.host != NULL:
+            if not r.code_bitmap[(pa - r.base) >> TARGET_PAGE_BITS]:
+                r.code_bitmap[(pa - r.base) >> TARGET_PAGE_BITS] = 1
+                tlb_flush(self.env)
+
+    def _invalidate_phys_page(self, uint32_t page):
+        if self.invalidate_hook is not None:
+            self.invalidate_hook(page & TARGET_PAGE_MASK)
+
+    # -- registers
+    def reg_read(self, name):
+        cdef CPUARMState *e = self.env
+        if isinstance(name, int):
+            return e.v[name]
+        name = name.lower()
+        if name in REG_NAMES:
+            return e.v[REG_NAMES[name]]
+        if name == "cpsr":
+            return cpsr_read(e)
+        if name == "apsr":
+            return cpsr_read(e) & 0xf80f0000u
+        if name == "spsr":
+            return e.spsr
+        if name in _ENV_FIELDS:
+            return self.env_read32(_ENV_FIELDS[name])
+        raise KeyError("unknown register %r" % name)
+
+    def reg_write(self, name, uint32_t value):
+        cdef CPUARMState *e = self.env
+        if isinstance(name, int):
+            e.v[name] = value
+            return
+        name = name.lower()
+        if name in REG_NAMES:
+            e.v[REG_NAMES[name]] = value
+        elif name == "cpsr":
+            cpsr_write(e, value, 0xffffffffu)
+        elif name == "apsr":
+            cpsr_write(e, value, 0xf80f0000u)
+        elif name == "spsr":
+            e.spsr = value
+        elif name in _ENV_FIELDS and name not in ("tlb", "tb_jc", "v", "sizeof"):
+            self.env_write32(_ENV_FIELDS[name], value)
+            if name in ("sctlr", "ttbr0_lo", "ttbr1_lo", "ttbcr", "dacr"):
+                tlb_flush(e)
+        else:
+            raise KeyError("unknown register %r" % name)
+        e.exit_request |= EXIT_REQ_IRQ
+
+    def env_read32(self, uint32_t offset):
+        if offset > sizeof(CPUARMState) - 4:
+            raise ValueError("offset outside the CPU state")
+        return (<uint32_t *>(<char *>self.env + offset))[0]
+
+    def env_write32(self, uint32_t offset, uint32_t value):
+        if offset > sizeof(CPUARMState) - 4:
+            raise ValueError("offset outside the CPU state")
+        (<uint32_t *>(<char *>self.env + offset))[0] = value
+
+    def banked_read(self, uint32_t mode, int r):
+        """Register r (0-15, 16 = SPSR) as seen in `mode`."""
+        return mode_reg_slot(self.env, mode, r)[0]
+
+    def banked_write(self, uint32_t mode, int r, uint32_t value):
+        mode_reg_slot(self.env, mode, r)[0] = value
+
+    # -- run control
+    def request_stop(self):
+        self.env.exit_request |= EXIT_REQ_STOP
+
+    def set_irq_line(self, int line, bint level):
+        if level:
+            self.env.irq_lines |= line
+        else:
+            self.env.irq_lines &= ~line
+        self.env.exit_request |= EXIT_REQ_IRQ
+
+    def take_exception(self, int excp, uint32_t pc=0, uint32_t fsr=0, uint32_t far=0):
+        """Enter a synchronous exception raised from Python (prefetch
+        aborts found while translating, unserved HVC/SMC)."""
+        cdef CPUARMState *e = self.env
+        if excp == EXCP_PREFETCH_ABORT:
+            e.ifsr = fsr
+            e.ifar = far
+        e.exception_index = excp
+        e.exception_pc = pc
+        do_interrupt(e)
+
+    property icount:
+        def __get__(self):
+            return self.env.icount
+        def __set__(self, uint64_t v):
+            self.env.icount = v
+
+    property icount_limit:
+        def __get__(self):
+            return self.env.icount_limit
+        def __set__(self, uint64_t v):
+            self.env.icount_limit = v
+
+    property exception_index:
+        def __get__(self):
+            return self.env.exception_index
+        def __set__(self, int v):
+            self.env.exception_index = v
+
+    property exception_pc:
+        def __get__(self):
+            return self.env.exception_pc
+
+    property exception_arg:
+        def __get__(self):
+            return self.env.exception_arg
+
+    property miss:
+        def __get__(self):
+            return self.env.miss_pc, self.env.miss_flags
+
+    property exit_request:
+        def __get__(self):
+            return self.env.exit_request
+        def __set__(self, uint32_t v):
+            self.env.exit_request = v
+
+    property semihosting:
+        def __get__(self):
+            return bool(self.env.semihosting)
+        def __set__(self, v):
+            self.env.semihosting = 1 if v else 0
+
+    def tb_flags(self):
+        return tb_flags_of(self.env)
+
+    def env_address(self):
+        return <uintptr_t>self.env
+
+    # -- translation blocks
+    def install_tb(self, uint32_t pc, uint32_t flags, bytes ops, op_pc, op_insn,
+                   uint32_t ninsns, uint32_t size, uint32_t tb_id):
+        """Create a C TB from packed IR and enter it in the lookup table.
+        Returns its address (an int) for later invalidation."""
+        cdef uint32_t nops = len(ops) // sizeof(IROp)
+        cdef TB *tb = <TB *>calloc(1, sizeof(TB))
+        if tb == NULL:
+            raise MemoryError()
+        tb.ops = <IROp *>malloc(len(ops))
+        tb.op_pc = <uint32_t *>malloc(4 * nops)
+        tb.op_insn = <uint16_t *>malloc(2 * nops)
+        if tb.ops == NULL or tb.op_pc == NULL or tb.op_insn == NULL:
+            free_tb(tb)
+            raise MemoryError()
+        memcpy(tb.ops, <char *>ops, len(ops))
+        for i in range(nops):
+            tb.op_pc[i] = op_pc[i]
+            tb.op_insn[i] = op_insn[i]
+        tb.pc = pc
+        tb.flags = flags
+        tb.nops = nops
+        tb.ninsns = ninsns
+        tb.size = size
+        tb.id = tb_id
+        cdef uint32_t h = tb_hash_of(pc, flags)
+        tb.hash_next = self.env.tb_hash[h]
+        self.env.tb_hash[h] = tb
+        return <uintptr_t>tb
+
+    def invalidate_tb(self, uintptr_t addr):
+        """Unlink a TB so it is never entered again.  Its memory stays
+        until flush_tbs(): a TB may be running when its page is written."""
+        cdef TB *tb = <TB *>addr
+        cdef TB **pp = &self.env.tb_hash[tb_hash_of(tb.pc, tb.flags)]
+        tb.invalid = 1
+        while pp[0] != NULL:
+            if pp[0] == tb:
+                pp[0] = tb.hash_next
+                break
+            pp = &pp[0].hash_next
+        cdef uint32_t j = tb_jc_of(tb.pc)
+        if self.env.tb_jc[j] == tb:
+            self.env.tb_jc[j] = NULL
+
+    def flush_tbs(self):
+        """Free every TB (call only between runs, never from a helper)."""
+        free_all_tbs(self.env)
+
+    def tb_counters(self, uintptr_t addr):
+        cdef TB *tb = <TB *>addr
+        return tb.exec_count, tb.insn_count
+
+    def set_tb_native(self, uintptr_t addr, uintptr_t fn):
+        (<TB *>addr).native = <void *>fn
+
+
+cdef void free_tb(TB *tb) noexcept nogil:
+    free(tb.ops)
+    free(tb.op_pc)
+    free(tb.op_insn)
+    free(tb)
+
+
+cdef void free_all_tbs(CPUARMState *env) noexcept nogil:
+    # Invalidated TBs are unlinked from the hash but still allocated: the
+    # Python side frees those through its own list (see tcg/tbcache.py).
+    cdef int i
+    cdef TB *tb
+    cdef TB *nxt
+    for i in range(TB_HASH_SIZE):
+        tb = env.tb_hash[i]
+        while tb != NULL:
+            nxt = tb.hash_next
+            free_tb(tb)
+            tb = nxt
+        env.tb_hash[i] = NULL
+    memset(env.tb_jc, 0, sizeof(env.tb_jc))
+
+
+def free_unlinked_tb(uintptr_t addr):
+    """Free a TB that invalidate_tb() already unlinked."""
+    free_tb(<TB *>addr)

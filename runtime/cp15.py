@@ -1,0 +1,504 @@
+"""cp15 (and cp14) system registers: a table of descriptors, data not code.
+
+Each register is one `R(...)` row: its encoding written as in the assembler
+(`"p15, 0, c1, c0, 0"` for MRC/MCR, `"p15, 0, c2"` for the 64-bit MRRC/MCRR
+form), who may read and write it, type flags, and where its state lives:
+
+  - a CONST register has no state: reads give `reset`, writes are ignored;
+  - a plain register names a CPUARMState field (runtime/include/cpu.h) and,
+    for the 64-bit form, the field of the high word; `mask` holds the
+    writable bits, the other bits keep their reset value;
+  - anything else names C functions of runtime/cp15_fns.pxi (`readfn`,
+    `writefn`), which may still keep their state in a field;
+  - NOP registers (cache and barrier operations) do nothing.
+
+At translate time `emit_access` checks the static permission bits for the
+block's privilege and emits UNDEF, an immediate, an inline ld_env/st_env or
+a cp_read/cp_write call.  A per-register `accessfn` (a C function) is the
+only run-time check, used where permission depends on run-time state.
+Writes that change translation state (END_TB) end the block.
+
+Raw access (`raw_read`, `raw_write`, `reset`) serves snapshots and
+debuggers and skips the guest's permission checks.  ALIAS rows share state
+with another row (the 32-bit view of a 64-bit register): raw access works
+on them but reset and snapshots use the primary row only.
+
+Values are those of a Cortex-A15 r4p0 (ARM DDI 0438I, chapter 4) and the
+ARM ARM (DDI 0406C, B4.1 and B3.17/B3.18).
+"""
+
+from collections import namedtuple
+import re
+
+# -- access bits (static permission per privilege level)
+PL0_R, PL0_W, PL1_R, PL1_W = 1, 2, 4, 8
+PL0_RW = PL0_R | PL0_W
+PL1_RW = PL1_R | PL1_W
+PL01_R = PL0_R | PL1_R          # readable everywhere
+PL01_W = PL0_W | PL1_W
+PL01_RW = PL0_RW | PL1_RW
+
+# -- type flags
+CONST = 1    # no state: reads give the reset value, writes are ignored
+NO_RAW = 2   # no raw access (operations, values computed from other state)
+IO = 4       # touches devices/time: never read ahead or cached
+ALIAS = 8    # another view of a register that owns the state
+NOP = 16     # write-only operation with no effect here (caches, barriers)
+END_TB = 32  # writes change translation/MMU state: end the block
+
+# -- C access kinds of runtime/cp15_fns.pxi (cp15_install)
+KIND_UNDEF, KIND_CONST, KIND_FIELD, KIND_FN, KIND_NOP = 0, 1, 2, 3, 4
+
+MASK32 = 0xFFFFFFFF
+MASK64 = (1 << 64) - 1
+
+CPReg = namedtuple("CPReg", "name cp opc1 crn crm opc2 is64 access type field field_hi "
+                            "readfn writefn accessfn reset mask values")
+
+
+def R(name, enc, access, type=0, field=None, field_hi=None, readfn=None, writefn=None,
+      accessfn=None, reset=0, mask=None, values=None):
+    """One register row.  enc: "p15, opc1, CRn, CRm, opc2" (32-bit) or
+    "p15, opc1, CRm" (64-bit).  mask: writable bits (default all)."""
+    parts = [p.strip() for p in enc.split(",")]
+    m = re.fullmatch(r"p(\d+)", parts[0])
+    if not m or len(parts) not in (3, 5):
+        raise ValueError("%s: bad encoding %r" % (name, enc))
+    cp = int(m.group(1))
+    num = [int(p.lstrip("c")) for p in parts[1:]]
+    is64 = len(parts) == 3
+    if is64:
+        opc1, crm = num
+        crn = opc2 = 0
+    else:
+        opc1, crn, crm, opc2 = num
+    if mask is None:
+        mask = MASK64 if is64 else MASK32
+    return CPReg(name, cp, opc1, crn, crm, opc2, is64, access, type, field, field_hi,
+                 readfn, writefn, accessfn, reset, mask, values)
+
+
+def encoding_key(cp, opc1, crn, crm, opc2, is64):
+    """Lookup key; the 64-bit (MRRC/MCRR) forms have no CRn/opc2."""
+    if is64:
+        return (cp, opc1, 0, crm, 0, True)
+    return (cp, opc1, crn, crm, opc2, False)
+
+
+# -- Cortex-A15 r4p0 model data
+A15_MIDR = 0x414FC0F0        # implementer 0x41, variant 4, arch 0xF, part 0xC0F, rev 0
+A15_MPIDR = 0x80000000       # MP format, not uniprocessor-only, cluster 0 cpu 0
+A15_SCTLR_RESET = 0x00C50078  # TRM 4.3.27 (TE/EE/V from configuration pins = 0)
+# SCTLR bits software can change on the A15: M A C CP15BEN Z I V WXN UWXN EE TRE AFE TE.
+# The rest are RAO/RAZ (or read-only configuration, like NMFI).
+A15_SCTLR_MASK = 0x72183827
+
+# CCSIDR per CSSELR value (Level << 1 | InD); TRM 4.3.22.  Fields: WT WB RA WA,
+# NumSets-1 in 27:13, Associativity-1 in 12:3, log2(words per line)-2 in 2:0.
+A15_CCSIDR = {
+    0: 0x701FE00A,   # L1 data: 32KB, 2-way, 64-byte lines, 256 sets, WB RA WA
+    1: 0x201FE00A,   # L1 instruction: 32KB, 2-way, 64-byte lines, RA
+    2: 0x71FFE07A,   # L2 unified: 4MB, 16-way, 64-byte lines, 4096 sets, WB RA WA
+}
+
+# fmt: off
+CORTEX_A15 = [
+    # -- c0: identification (TRM 4.3.1-4.3.25)
+    R("MIDR",      "p15, 0, c0, c0, 0", PL1_R, field="midr", reset=A15_MIDR),
+    R("CTR",       "p15, 0, c0, c0, 1", PL1_R, CONST, reset=0x8444C004),
+    R("TCMTR",     "p15, 0, c0, c0, 2", PL1_R, CONST, reset=0),
+    R("TLBTR",     "p15, 0, c0, c0, 3", PL1_R, CONST, reset=0),
+    R("MPIDR",     "p15, 0, c0, c0, 5", PL1_R, field="mpidr", reset=A15_MPIDR),
+    R("REVIDR",    "p15, 0, c0, c0, 6", PL1_R, field="revidr", reset=0),
+    # unused c0,c0 encodings read as MIDR (TRM table 4-2)
+    R("MIDR_4",    "p15, 0, c0, c0, 4", PL1_R, ALIAS, field="midr"),
+    R("MIDR_7",    "p15, 0, c0, c0, 7", PL1_R, ALIAS, field="midr"),
+    R("ID_PFR0",   "p15, 0, c0, c1, 0", PL1_R, CONST, reset=0x00001131),
+    R("ID_PFR1",   "p15, 0, c0, c1, 1", PL1_R, CONST, reset=0x00011011),
+    R("ID_DFR0",   "p15, 0, c0, c1, 2", PL1_R, CONST, reset=0x02010555),
+    R("ID_AFR0",   "p15, 0, c0, c1, 3", PL1_R, CONST, reset=0),
+    R("ID_MMFR0",  "p15, 0, c0, c1, 4", PL1_R, CONST, reset=0x10201105),
+    R("ID_MMFR1",  "p15, 0, c0, c1, 5", PL1_R, CONST, reset=0x20000000),
+    R("ID_MMFR2",  "p15, 0, c0, c1, 6", PL1_R, CONST, reset=0x01240000),
+    R("ID_MMFR3",  "p15, 0, c0, c1, 7", PL1_R, CONST, reset=0x02102211),
+    R("ID_ISAR0",  "p15, 0, c0, c2, 0", PL1_R, CONST, reset=0x02101110),
+    R("ID_ISAR1",  "p15, 0, c0, c2, 1", PL1_R, CONST, reset=0x13112111),
+    R("ID_ISAR2",  "p15, 0, c0, c2, 2", PL1_R, CONST, reset=0x21232041),
+    R("ID_ISAR3",  "p15, 0, c0, c2, 3", PL1_R, CONST, reset=0x11112131),
+    R("ID_ISAR4",  "p15, 0, c0, c2, 4", PL1_R, CONST, reset=0x10011142),
+    R("ID_ISAR5",  "p15, 0, c0, c2, 5", PL1_R, CONST, reset=0),
+    R("CCSIDR",    "p15, 1, c0, c0, 0", PL1_R, NO_RAW, readfn="ccsidr_read",
+      values=A15_CCSIDR),
+    R("CLIDR",     "p15, 1, c0, c0, 1", PL1_R, CONST, reset=0x0A200023),
+    R("AIDR",      "p15, 1, c0, c0, 7", PL1_R, CONST, reset=0),
+    R("CSSELR",    "p15, 2, c0, c0, 0", PL1_RW, field="csselr", mask=0xF),
+
+    # -- c1: system control
+    R("SCTLR",     "p15, 0, c1, c0, 0", PL1_RW, END_TB, field="sctlr", writefn="sctlr_write",
+      reset=A15_SCTLR_RESET, mask=A15_SCTLR_MASK),
+    R("ACTLR",     "p15, 0, c1, c0, 1", PL1_RW, field="actlr"),
+    # cp10/cp11 access (23:20), D32DIS, ASEDIS
+    R("CPACR",     "p15, 0, c1, c0, 2", PL1_RW, field="cpacr", mask=0xC0F00000),
+
+    # -- c2, c3: translation table base and control, domains (all end the block)
+    R("TTBR0",     "p15, 0, c2, c0, 0", PL1_RW, ALIAS | END_TB, field="ttbr0_lo",
+      writefn="field_write_flush"),
+    R("TTBR1",     "p15, 0, c2, c0, 1", PL1_RW, ALIAS | END_TB, field="ttbr1_lo",
+      writefn="field_write_flush"),
+    # EAE, and both the short-descriptor (N, PD0, PD1) and LPAE layouts
+    R("TTBCR",     "p15, 0, c2, c0, 2", PL1_RW, END_TB, field="ttbcr",
+      writefn="field_write_flush", mask=0xBF873FB7),
+    R("TTBR0_64",  "p15, 0, c2", PL1_RW, END_TB, field="ttbr0_lo", field_hi="ttbr0_hi",
+      writefn="field_write_flush"),
+    R("TTBR1_64",  "p15, 1, c2", PL1_RW, END_TB, field="ttbr1_lo", field_hi="ttbr1_hi",
+      writefn="field_write_flush"),
+    R("DACR",      "p15, 0, c3, c0, 0", PL1_RW, END_TB, field="dacr",
+      writefn="field_write_flush"),
+
+    # -- c5, c6: fault status and address
+    R("DFSR",      "p15, 0, c5, c0, 0", PL1_RW, field="dfsr"),
+    R("IFSR",      "p15, 0, c5, c0, 1", PL1_RW, field="ifsr"),
+    R("ADFSR",     "p15, 0, c5, c1, 0", PL1_RW, CONST, reset=0),
+    R("AIFSR",     "p15, 0, c5, c1, 1", PL1_RW, CONST, reset=0),
+    R("DFAR",      "p15, 0, c6, c0, 0", PL1_RW, field="dfar"),
+    R("IFAR",      "p15, 0, c6, c0, 2", PL1_RW, field="ifar"),
+
+    # -- c7: PAR; cache maintenance and barriers (no caches are modelled, and
+    # self-modifying code is caught by the code-page tracking, so all are NOPs)
+    R("PAR",       "p15, 0, c7, c4, 0", PL1_RW, ALIAS, field="par_lo"),
+    R("PAR_64",    "p15, 0, c7", PL1_RW, field="par_lo", field_hi="par_hi"),
+    R("ICIALLUIS", "p15, 0, c7, c1, 0", PL1_W, NOP | NO_RAW),
+    R("BPIALLIS",  "p15, 0, c7, c1, 6", PL1_W, NOP | NO_RAW),
+    R("ICIALLU",   "p15, 0, c7, c5, 0", PL1_W, NOP | NO_RAW),
+    R("ICIMVAU",   "p15, 0, c7, c5, 1", PL1_W, NOP | NO_RAW),
+    R("CP15ISB",   "p15, 0, c7, c5, 4", PL01_W, NOP | NO_RAW),
+    R("BPIALL",    "p15, 0, c7, c5, 6", PL1_W, NOP | NO_RAW),
+    R("BPIMVA",    "p15, 0, c7, c5, 7", PL1_W, NOP | NO_RAW),
+    R("DCIMVAC",   "p15, 0, c7, c6, 1", PL1_W, NOP | NO_RAW),
+    R("DCISW",     "p15, 0, c7, c6, 2", PL1_W, NOP | NO_RAW),
+    R("DCCMVAC",   "p15, 0, c7, c10, 1", PL1_W, NOP | NO_RAW),
+    R("DCCSW",     "p15, 0, c7, c10, 2", PL1_W, NOP | NO_RAW),
+    R("CP15DSB",   "p15, 0, c7, c10, 4", PL01_W, NOP | NO_RAW),
+    R("CP15DMB",   "p15, 0, c7, c10, 5", PL01_W, NOP | NO_RAW),
+    R("DCCMVAU",   "p15, 0, c7, c11, 1", PL1_W, NOP | NO_RAW),
+    R("DCCIMVAC",  "p15, 0, c7, c14, 1", PL1_W, NOP | NO_RAW),
+    R("DCCISW",    "p15, 0, c7, c14, 2", PL1_W, NOP | NO_RAW),
+
+    # -- c8: TLB maintenance.  The soft TLB is not tagged by ASID, so every
+    # operation flushes all of it (correct, if more than needed).
+    R("TLBIALLIS", "p15, 0, c8, c3, 0", PL1_W, NO_RAW | END_TB, writefn="tlb_flush_all"),
+    R("TLBIMVAIS", "p15, 0, c8, c3, 1", PL1_W, NO_RAW | END_TB, writefn="tlb_flush_all"),
+    R("TLBIASIDIS", "p15, 0, c8, c3, 2", PL1_W, NO_RAW | END_TB, writefn="tlb_flush_all"),
+    R("TLBIMVAAIS", "p15, 0, c8, c3, 3", PL1_W, NO_RAW | END_TB, writefn="tlb_flush_all"),
+    R("ITLBIALL",  "p15, 0, c8, c5, 0", PL1_W, NO_RAW | END_TB, writefn="tlb_flush_all"),
+    R("ITLBIMVA",  "p15, 0, c8, c5, 1", PL1_W, NO_RAW | END_TB, writefn="tlb_flush_all"),
+    R("ITLBIASID", "p15, 0, c8, c5, 2", PL1_W, NO_RAW | END_TB, writefn="tlb_flush_all"),
+    R("DTLBIALL",  "p15, 0, c8, c6, 0", PL1_W, NO_RAW | END_TB, writefn="tlb_flush_all"),
+    R("DTLBIMVA",  "p15, 0, c8, c6, 1", PL1_W, NO_RAW | END_TB, writefn="tlb_flush_all"),
+    R("DTLBIASID", "p15, 0, c8, c6, 2", PL1_W, NO_RAW | END_TB, writefn="tlb_flush_all"),
+    R("TLBIALL",   "p15, 0, c8, c7, 0", PL1_W, NO_RAW | END_TB, writefn="tlb_flush_all"),
+    R("TLBIMVA",   "p15, 0, c8, c7, 1", PL1_W, NO_RAW | END_TB, writefn="tlb_flush_all"),
+    R("TLBIASID",  "p15, 0, c8, c7, 2", PL1_W, NO_RAW | END_TB, writefn="tlb_flush_all"),
+    R("TLBIMVAA",  "p15, 0, c8, c7, 3", PL1_W, NO_RAW | END_TB, writefn="tlb_flush_all"),
+
+    # -- c9: L2 control (A15 TRM 4.3.49/4.3.50): one core, no ECC
+    R("L2CTLR",    "p15, 1, c9, c0, 2", PL1_RW, CONST, reset=0),
+    R("L2ECTLR",   "p15, 1, c9, c0, 3", PL1_RW, CONST, reset=0),
+
+    # -- c10: memory attributes (PRRR/NMRR are MAIR0/MAIR1 under LPAE)
+    # reset values: A15 TRM 4.3.57/4.3.58
+    R("PRRR",      "p15, 0, c10, c2, 0", PL1_RW, field="prrr", reset=0x00098AA4),
+    R("NMRR",      "p15, 0, c10, c2, 1", PL1_RW, field="nmrr", reset=0x44E048E0),
+    R("AMAIR0",    "p15, 0, c10, c3, 0", PL1_RW, field="amair0"),
+    R("AMAIR1",    "p15, 0, c10, c3, 1", PL1_RW, field="amair1"),
+
+    # -- c12, c13: vectors, process and thread ids
+    R("VBAR",      "p15, 0, c12, c0, 0", PL1_RW, field="vbar", mask=0xFFFFFFE0),
+    R("FCSEIDR",   "p15, 0, c13, c0, 0", PL1_RW, CONST, reset=0),   # no FCSE: RAZ/WI
+    # the ASID lives here and the soft TLB is not ASID-tagged: flush
+    R("CONTEXTIDR", "p15, 0, c13, c0, 1", PL1_RW, END_TB, field="contextidr",
+      writefn="field_write_flush"),
+    R("TPIDRURW",  "p15, 0, c13, c0, 2", PL01_RW, field="tpidrurw"),
+    R("TPIDRURO",  "p15, 0, c13, c0, 3", PL01_R | PL1_W, field="tpidruro"),
+    R("TPIDRPRW",  "p15, 0, c13, c0, 4", PL1_RW, field="tpidrprw"),
+]
+# fmt: on
+
+
+class CP15Table:
+    """A CPU model's registers: lookup by encoding, translate-time emission,
+    raw access.  The index of a row is its id in the C tables (imm of
+    cp_read/cp_write)."""
+
+    def __init__(self, regs, offset_of=None):
+        self.regs = list(regs)
+        self.by_key = {}
+        self.by_name = {}
+        for i, r in enumerate(self.regs):
+            check_reg(r)
+            key = encoding_key(r.cp, r.opc1, r.crn, r.crm, r.opc2, r.is64)
+            if key in self.by_key:
+                raise ValueError("%s: encoding already used by %s"
+                                 % (r.name, self.regs[self.by_key[key]].name))
+            if r.name in self.by_name:
+                raise ValueError("duplicate register name %s" % r.name)
+            self.by_key[key] = i
+            self.by_name[r.name] = i
+        self._offset_of = offset_of
+
+    # -- lookup
+    def lookup(self, cp, opc1, crn, crm, opc2, is64):
+        """(index, CPReg) or None."""
+        i = self.by_key.get(encoding_key(cp, opc1, crn, crm, opc2, is64))
+        return None if i is None else (i, self.regs[i])
+
+    def offset(self, field):
+        """Byte offset of a CPUARMState field, from the built module."""
+        if self._offset_of is None:
+            from runtime.core import env_field_offset
+            self._offset_of = env_field_offset
+        return self._offset_of(field)
+
+    # -- translate time
+    def emit_access(self, ctx, cp, opc1, crn, crm, opc2, is64, is_read, rt, rt2=0):
+        """Emit IR for MRC/MCR/MRRC/MCRR.  rt == 15 on MRC writes the APSR flags."""
+        hit = self.lookup(cp, opc1, crn, crm, opc2, is64)
+        if hit is None or not permitted(hit[1], ctx.privileged, is_read):
+            ctx.undef()
+            return
+        idx, reg = hit
+        # Rt/Rt2 == PC is UNPREDICTABLE except for the MRC APSR_nzcv form.
+        if (is64 and (rt == 15 or rt2 == 15)) or (not is64 and not is_read and rt == 15):
+            ctx.undef()
+            return
+        if is_read:
+            emit_read(self, ctx, idx, reg, rt, rt2)
+        else:
+            emit_write(self, ctx, idx, reg, rt, rt2)
+            if reg.type & END_TB:
+                ctx.exit_to_next()
+
+    # -- the C side
+    def c_entries(self):
+        """Per index, what runtime.core.cp15_install needs (no Python at run time)."""
+        return [c_entry(self, r) for r in self.regs]
+
+    # -- raw access
+    def raw_read(self, cpu, name):
+        r = self._raw_reg(name)
+        if r.type & CONST:
+            return r.reset
+        lo = cpu.env_read32(self.offset(r.field))
+        if r.is64:
+            return (cpu.env_read32(self.offset(r.field_hi)) << 32) | lo
+        return lo
+
+    def raw_write(self, cpu, name, value):
+        r = self._raw_reg(name)
+        if r.type & CONST:
+            return
+        cpu.env_write32(self.offset(r.field), value & MASK32)
+        if r.is64:
+            cpu.env_write32(self.offset(r.field_hi), (value >> 32) & MASK32)
+
+    def raw_names(self):
+        return [r.name for r in self.regs if not r.type & NO_RAW]
+
+    def reset(self, cpu):
+        """Every register with state to its reset value."""
+        for r in self.regs:
+            if r.field is not None and not r.type & ALIAS:
+                self.raw_write(cpu, r.name, r.reset)
+
+    def _raw_reg(self, name):
+        i = self.by_name.get(name)
+        if i is None:
+            raise KeyError("no cp15 register %s" % name)
+        r = self.regs[i]
+        if r.type & NO_RAW:
+            raise ValueError("cp15 register %s has no raw access" % name)
+        return r
+
+
+def check_reg(r):
+    """Raise if a row is inconsistent."""
+    if r.type & CONST and (r.field or r.readfn or r.writefn):
+        raise ValueError("%s: CONST with state" % r.name)
+    if r.type & NOP and (r.access & (PL0_R | PL1_R) or r.field):
+        raise ValueError("%s: NOP must be write-only, without state" % r.name)
+    if r.access & (PL0_R | PL1_R) and not (r.type & CONST or r.field or r.readfn):
+        raise ValueError("%s: readable but nothing to read" % r.name)
+    if r.access & (PL0_W | PL1_W) and not (r.type & (CONST | NOP) or r.field or r.writefn):
+        raise ValueError("%s: writable but nothing to write" % r.name)
+    if r.is64 and r.field and not r.field_hi:
+        raise ValueError("%s: 64-bit register needs field_hi" % r.name)
+    if not r.type & NO_RAW and not (r.type & CONST or r.field):
+        raise ValueError("%s: raw access needs a field (or mark it NO_RAW)" % r.name)
+    if (r.access & PL0_R and not r.access & PL1_R) or (r.access & PL0_W and not r.access & PL1_W):
+        raise ValueError("%s: PL0 access without the same PL1 access" % r.name)
+
+
+def permitted(reg, privileged, is_read):
+    if privileged:
+        bit = PL1_R if is_read else PL1_W
+    else:
+        bit = PL0_R if is_read else PL0_W
+    return bool(reg.access & bit)
+
+
+# -- IR emission ----------------------------------------------------------
+
+def _lo_hi(v):
+    return v & MASK32, (v >> 32) & MASK32
+
+
+def _set_flags_const(b, value):
+    """MRC APSR_nzcv with a known value: bits 31..28 into the split flags."""
+    from tcg.ir import NF, ZF, CF, VF
+    b.movi(NF, value & 0x80000000)
+    b.movi(ZF, 0 if value & 0x40000000 else 1)
+    b.movi(CF, (value >> 29) & 1)
+    b.movi(VF, (value << 3) & 0x80000000)
+
+
+def _set_flags(b, t):
+    """MRC APSR_nzcv: bits 31..28 of value t into the split flags."""
+    from tcg.ir import NF, ZF, CF, VF
+    z = b.temp()
+    b.andi(z, t, 0x40000000)
+    b.xori(ZF, z, 0x40000000)        # ZF == 0 means Z set
+    c = b.temp()
+    b.shri(c, t, 29)
+    b.andi(CF, c, 1)
+    b.shli(VF, t, 3)
+    b.mov(NF, t)                     # last: t may be read above
+
+
+def emit_read(table, ctx, idx, reg, rt, rt2):
+    b = ctx.b
+    to_flags = not reg.is64 and rt == 15
+    if reg.type & CONST and not reg.accessfn:
+        if reg.is64:
+            lo, hi = _lo_hi(reg.reset)
+            b.movi(rt, lo)
+            b.movi(rt2, hi)
+        elif to_flags:
+            _set_flags_const(b, reg.reset)
+        else:
+            b.movi(rt, reg.reset)
+        return
+    dest = b.temp() if to_flags else rt
+    inline = reg.field and not reg.readfn and not reg.accessfn
+    if reg.is64:
+        if inline:
+            b.ld_env(rt, table.offset(reg.field))
+            b.ld_env(rt2, table.offset(reg.field_hi))
+        else:
+            b.cp_read64(rt, rt2, idx)
+        return
+    if inline:
+        b.ld_env(dest, table.offset(reg.field))
+    else:
+        b.cp_read(dest, idx)
+    if to_flags:
+        _set_flags(b, dest)
+
+
+def _emit_store_masked(table, b, src, field, mask, reset):
+    """field = (src & mask) | (reset & ~mask): the bits software cannot
+    change always hold their reset value."""
+    off = table.offset(field)
+    fixed = reset & ~mask & MASK32
+    if mask == MASK32:
+        b.st_env(src, off)
+        return
+    t = b.temp()
+    b.andi(t, src, mask)
+    if fixed:
+        b.ori(t, t, fixed)
+    b.st_env(t, off)
+
+
+def emit_write(table, ctx, idx, reg, rt, rt2):
+    b = ctx.b
+    if reg.accessfn or reg.writefn:
+        if reg.is64:
+            b.cp_write64(rt, rt2, idx)
+        else:
+            b.cp_write(rt, idx)
+        return
+    if reg.type & (CONST | NOP):
+        return
+    mlo, mhi = _lo_hi(reg.mask)
+    rlo, rhi = _lo_hi(reg.reset)
+    _emit_store_masked(table, b, rt, reg.field, mlo, rlo)
+    if reg.is64:
+        _emit_store_masked(table, b, rt2, reg.field_hi, mhi, rhi)
+
+
+# -- the C side -----------------------------------------------------------
+
+def c_entry(table, r):
+    """The dict runtime.core.cp15_install takes for one row."""
+    if r.readfn or r.writefn:
+        kind = KIND_FN
+    elif r.type & CONST:
+        kind = KIND_CONST
+    elif r.type & NOP:
+        kind = KIND_NOP
+    elif r.field:
+        kind = KIND_FIELD
+    else:
+        kind = KIND_UNDEF
+    mlo, mhi = _lo_hi(r.mask)
+    rlo, rhi = _lo_hi(r.reset)
+    values = [0] * 16
+    for sel, v in (r.values or {}).items():
+        values[sel] = v
+    return {
+        "name": r.name, "kind": kind, "is64": r.is64, "has_field": r.field is not None,
+        "off_lo": table.offset(r.field) if r.field else 0,
+        "off_hi": table.offset(r.field_hi) if r.field_hi else 0,
+        "mask_lo": mlo, "mask_hi": mhi,
+        "fixed_lo": rlo & ~mlo & MASK32, "fixed_hi": rhi & ~mhi & MASK32,
+        "const_lo": rlo, "const_hi": rhi,
+        "readable": bool(r.access & (PL0_R | PL1_R)),
+        "writable": bool(r.access & (PL0_W | PL1_W)),
+        "readfn": r.readfn, "writefn": r.writefn, "accessfn": r.accessfn,
+        "values": values,
+    }
+
+
+# -- the default model and module-level shortcuts --------------------------
+
+TABLE = CP15Table(CORTEX_A15)
+
+
+def _table_of(ctx):
+    t = getattr(ctx, "cp15", None)
+    return t if isinstance(t, CP15Table) else TABLE
+
+
+def emit_access(ctx, cp, opc1, crn, crm, opc2, is64, is_read, rt, rt2=0):
+    """Translate-time access through the context's table (ctx.cp15), or the
+    default Cortex-A15 one."""
+    _table_of(ctx).emit_access(ctx, cp, opc1, crn, crm, opc2, is64, is_read, rt, rt2)
+
+
+def install(table=None):
+    """Load a table into the C dispatch of runtime.core (once per process,
+    before running guest code)."""
+    from runtime.core import cp15_install
+    cp15_install((table or TABLE).c_entries())
+
+
+def raw_read(cpu, name, table=None):
+    return (table or TABLE).raw_read(cpu, name)
+
+
+def raw_write(cpu, name, value, table=None):
+    (table or TABLE).raw_write(cpu, name, value)
+
+
+def reset(cpu, table=None):
+    (table or TABLE).reset(cpu)

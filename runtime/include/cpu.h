@@ -1,0 +1,270 @@
+/* armtcg: the CPU state and the structures the engines share.
+ *
+ * This header is the single definition of guest state.  The interpreter
+ * (tcg/interp.pyx), the runtime helpers (runtime/core.pyx) and the JIT
+ * (backend/, through offsetof values exported by runtime.core) all reach
+ * the state through a CPUARMState pointer.
+ */
+#ifndef ARMTCG_CPU_H
+#define ARMTCG_CPU_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+/* ---- the value file ------------------------------------------------------
+ * IR operands are indices into env->v[].  The first NUM_GLOBALS entries are
+ * guest globals (registers, split flags, exclusive monitor); the rest are
+ * per-instruction temporaries.  Keeping both in one array lets the
+ * interpreter address every operand as v[i].
+ */
+#define NUM_GLOBALS 32
+#define NUM_TEMPS   96
+#define NUM_VALUES  (NUM_GLOBALS + NUM_TEMPS)
+
+enum {
+    V_R0 = 0, V_SP = 13, V_LR = 14, V_PC = 15,
+    V_NF = 16,        /* N is bit 31 */
+    V_ZF = 17,        /* Z is (ZF == 0) */
+    V_CF = 18,        /* C is 0 or 1 */
+    V_VF = 19,        /* V is bit 31 */
+    V_QF = 20,        /* Q is (QF != 0) */
+    V_GE = 21,        /* GE[3:0] in bits 3..0 */
+    V_EXCL_ADDR = 22, /* exclusive monitor: address, or -1 when open */
+    V_EXCL_VAL = 23,  /* value read by LDREX (low word for LDREXD) */
+    V_EXCL_HI = 24,   /* high word read by LDREXD */
+    V_TEMP0 = NUM_GLOBALS
+};
+
+/* ---- modes and register banks ------------------------------------------- */
+enum {
+    MODE_USR = 0x10, MODE_FIQ = 0x11, MODE_IRQ = 0x12, MODE_SVC = 0x13,
+    MODE_MON = 0x16, MODE_ABT = 0x17, MODE_HYP = 0x1a, MODE_UND = 0x1b,
+    MODE_SYS = 0x1f
+};
+enum {
+    BANK_USRSYS = 0, BANK_SVC = 1, BANK_ABT = 2, BANK_UND = 3,
+    BANK_IRQ = 4, BANK_FIQ = 5, BANK_HYP = 6, BANK_MON = 7, NUM_BANKS = 8
+};
+
+#define CPSR_M    0x1fu
+#define CPSR_T    (1u << 5)
+#define CPSR_F    (1u << 6)
+#define CPSR_I    (1u << 7)
+#define CPSR_A    (1u << 8)
+#define CPSR_E    (1u << 9)
+#define CPSR_IT_2_7 0xfc00u
+#define CPSR_GE   (0xfu << 16)
+#define CPSR_J    (1u << 24)
+#define CPSR_IT_0_1 (3u << 25)
+#define CPSR_Q    (1u << 27)
+#define CPSR_NZCV (0xfu << 28)
+
+/* ---- exceptions ----------------------------------------------------------
+ * exception_index values; also the numbers used by the IR op raise_exc. */
+enum {
+    EXCP_NONE = -1,
+    EXCP_UDEF = 1, EXCP_SWI = 2, EXCP_PREFETCH_ABORT = 3,
+    EXCP_DATA_ABORT = 4, EXCP_IRQ = 5, EXCP_FIQ = 6, EXCP_BKPT = 7,
+    EXCP_HVC = 11, EXCP_SMC = 13,
+    /* not architectural: reasons to leave the exec loop */
+    EXCP_HALTED = 0x100,     /* WFI with nothing pending */
+    EXCP_SEMIHOST = 0x101,   /* semihosting call; Python serves it */
+    EXCP_EXIT_REQUEST = 0x102
+};
+
+/* exit_request bits (checked at every TB entry) */
+enum {
+    EXIT_REQ_IRQ = 1,      /* an interrupt line changed: re-evaluate */
+    EXIT_REQ_STOP = 2,     /* stop requested (Ctrl-C, shutdown, debugger) */
+    EXIT_REQ_FLUSH = 4     /* translation state changed: flush TBs */
+};
+
+/* debug_flags bits */
+enum {
+    DEBUG_EXC = 1,    /* return before taking any exception (-d int) */
+    DEBUG_EXEC = 2    /* return before every block (-d exec,cpu; profiling of misses) */
+};
+
+/* pending interrupt lines (env->irq_lines) */
+enum { IRQ_LINE_IRQ = 1, IRQ_LINE_FIQ = 2 };
+
+/* ---- soft TLB --------------------------------------------------------------
+ * One table per MMU index.  An entry maps a virtual page to a host addend
+ * (host = addend + vaddr).  A tag holds the page address; a low flag bit
+ * forces the slow path (MMIO, code page being written, invalid).
+ */
+#define TARGET_PAGE_BITS 12
+#define TARGET_PAGE_SIZE (1u << TARGET_PAGE_BITS)
+#define TARGET_PAGE_MASK (~(TARGET_PAGE_SIZE - 1))
+#define TLB_BITS 8
+#define TLB_SIZE (1 << TLB_BITS)
+#define TLB_INVALID  1u     /* tag never matches a page-aligned address */
+#define TLB_SLOW     2u     /* MMIO or code page: take the slow path */
+
+enum { MMU_IDX_PRIV = 0, MMU_IDX_USER = 1, NB_MMU_MODES = 2 };
+
+typedef struct TLBEntry {
+    uint32_t addr_read;
+    uint32_t addr_write;
+    uint32_t addr_code;
+    uint32_t pad;
+    uintptr_t addend;
+} TLBEntry;
+
+/* ---- physical memory map ------------------------------------------------- */
+#define MAX_REGIONS 32
+
+typedef int (*mmio_read_fn)(void *opaque, uint32_t offset, int size, uint32_t *val);
+typedef int (*mmio_write_fn)(void *opaque, uint32_t offset, int size, uint32_t val);
+
+typedef struct MemRegion {
+    uint32_t base;
+    uint32_t size;          /* bytes; base + size - 1 must not wrap */
+    uint8_t *host;          /* RAM/ROM buffer, or NULL for MMIO */
+    uint8_t *code_bitmap;   /* RAM: one byte per page, nonzero = has TBs */
+    int readonly;
+    mmio_read_fn read;      /* MMIO: return 0 ok, nonzero = bus error */
+    mmio_write_fn write;
+    void *opaque;
+} MemRegion;
+
+/* ---- the IR --------------------------------------------------------------
+ * One op is 16 bytes.  Fields are interpreted per op (tcg/ir_ops.py is the
+ * single table that says which).
+ */
+typedef struct IROp {
+    uint16_t opc;
+    uint16_t d;
+    uint16_t a;
+    uint16_t b;
+    uint16_t c;
+    uint16_t aux;
+    uint32_t imm;
+} IROp;
+
+/* memory-op aux bits */
+#define MO_SIZE_MASK 3u   /* log2 of the access size: 0..2 (3 = 64-bit) */
+#define MO_SIGN      4u
+#define MO_USER      8u   /* unprivileged access (LDRT etc.) */
+#define MO_BE        16u  /* big-endian data */
+#define MO_ALIGN     32u  /* alignment required regardless of SCTLR.A */
+
+/* ---- translation blocks ----------------------------------------------- */
+typedef struct TB {
+    uint32_t pc;
+    uint32_t flags;         /* tb_flags(): mode, T, E, ... */
+    uint32_t size;          /* bytes of guest code */
+    uint32_t ninsns;
+    uint32_t nops;
+    uint32_t invalid;       /* set when its page was written */
+    IROp *ops;
+    uint32_t *op_pc;        /* guest pc of the instruction each op belongs to */
+    uint16_t *op_insn;      /* index of that instruction within the block */
+    struct TB *hash_next;
+    struct TB *jmp_dest[2]; /* direct chaining targets of goto_tb slots */
+    void *native;           /* JIT entry (issue 3) */
+    uint64_t exec_count;
+    uint64_t insn_count;    /* guest instructions executed in this TB */
+    uint32_t translations;  /* times this (pc, flags) was translated */
+    uint32_t id;
+} TB;
+
+#define TB_HASH_BITS 15
+#define TB_HASH_SIZE (1 << TB_HASH_BITS)
+#define TB_JC_BITS 12
+#define TB_JC_SIZE (1 << TB_JC_BITS)
+
+/* ---- the CPU ------------------------------------------------------------- */
+typedef struct CPUARMState {
+    uint32_t v[NUM_VALUES];
+
+    /* CPSR bits other than NZCV, Q and GE (those live in the value file). */
+    uint32_t uncached_cpsr;
+    uint32_t spsr;                  /* SPSR of the current mode */
+    uint32_t banked_spsr[NUM_BANKS];
+    uint32_t banked_r13[NUM_BANKS];
+    uint32_t banked_r14[NUM_BANKS];
+    uint32_t usr_regs[5];           /* r8-r12 of all modes but FIQ */
+    uint32_t fiq_regs[5];           /* r8-r12 of FIQ mode */
+    uint32_t elr_hyp;               /* reserved: HYP mode state */
+
+    /* cp15 state (fields of plain registers; table in runtime/cp15.py) */
+    uint32_t midr, mpidr, revidr;
+    uint32_t sctlr, actlr, cpacr, nsacr, scr;
+    uint32_t vbar, mvbar;
+    uint32_t ttbr0_lo, ttbr0_hi, ttbr1_lo, ttbr1_hi, ttbcr;
+    uint32_t dacr, dfsr, ifsr, dfar, ifar, par_lo, par_hi;
+    uint32_t prrr, nmrr, amair0, amair1;
+    uint32_t contextidr, tpidrurw, tpidruro, tpidrprw;
+    uint32_t csselr, fcseidr;
+    uint32_t cp15_reserved[32];
+
+    /* exceptions and run control */
+    int32_t exception_index;
+    uint32_t exception_arg;         /* SVC/HVC/SMC immediate, fault info */
+    uint32_t exception_pc;          /* pc of the instruction that raised it */
+    volatile uint32_t exit_request; /* checked at every TB entry */
+    uint32_t irq_lines;             /* IRQ_LINE_* asserted by the GIC */
+    uint32_t halted;
+    uint32_t semihosting;           /* nonzero: SVC 0x123456 traps */
+    uint32_t tb_flush_pending;
+    uint32_t miss_pc, miss_flags;   /* the TB the exec loop could not find */
+    uint32_t halt_reason;
+    uint32_t debug_flags;           /* DEBUG_*: make the exec loop return to Python */
+    uint64_t icount;                /* guest instructions executed */
+    uint64_t icount_limit;          /* stop when icount reaches this */
+
+    /* memory */
+    TLBEntry tlb[NB_MMU_MODES][TLB_SIZE];
+    MemRegion regions[MAX_REGIONS];
+    int nregions;
+
+    /* translation block lookup */
+    TB *tb_hash[TB_HASH_SIZE];
+    TB *tb_jc[TB_JC_SIZE];
+
+    void *machine;                  /* the owning Python object (borrowed) */
+} CPUARMState;
+
+static inline uint32_t bank_of_mode(uint32_t mode)
+{
+    switch (mode & CPSR_M) {
+    case MODE_SVC: return BANK_SVC;
+    case MODE_ABT: return BANK_ABT;
+    case MODE_UND: return BANK_UND;
+    case MODE_IRQ: return BANK_IRQ;
+    case MODE_FIQ: return BANK_FIQ;
+    case MODE_HYP: return BANK_HYP;
+    case MODE_MON: return BANK_MON;
+    default: return BANK_USRSYS;
+    }
+}
+
+/* The key under which a TB is cached: everything translation depends on. */
+#define TBF_MODE_MASK 0x1fu
+#define TBF_THUMB     (1u << 5)
+#define TBF_BE_DATA   (1u << 6)
+#define TBF_ALIGN     (1u << 7)   /* SCTLR.A: all accesses checked */
+#define TBF_SINGLE    (1u << 8)   /* one instruction per block */
+
+static inline uint32_t tb_flags_of(const CPUARMState *env)
+{
+    uint32_t f = env->uncached_cpsr & CPSR_M;
+    if (env->uncached_cpsr & CPSR_T) f |= TBF_THUMB;
+    if (env->uncached_cpsr & CPSR_E) f |= TBF_BE_DATA;
+    if (env->sctlr & 2u) f |= TBF_ALIGN;
+    return f;
+}
+
+static inline uint32_t tb_hash_of(uint32_t pc, uint32_t flags)
+{
+    uint32_t h = (pc >> 2) ^ (pc >> 17) ^ (flags * 0x9e3779b1u);
+    return h & (TB_HASH_SIZE - 1);
+}
+
+static inline uint32_t tb_jc_of(uint32_t pc)
+{
+    return (pc >> 2) & (TB_JC_SIZE - 1);
+}
+
+#endif

@@ -1,0 +1,398 @@
+"""armtcg command line: a thin layer over the Emulator API and the boards.
+
+    armtcg run -M virt -m 128M -kernel guest.elf [-semihosting] [-nographic]
+               [-d in_asm,op,exec,int,cpu] [-D logfile] [--max-insns N]
+               [--engine interp]
+
+Options use QEMU's spelling (single dash) where QEMU has the option; the
+double-dash forms are accepted too.  Errors the user can fix (missing or
+malformed image, unknown machine, bad -m) are one line on stderr and exit
+status 1.  Also runnable as `python -m tcg.cli`.
+"""
+
+import argparse
+import signal
+import sys
+import threading
+
+EXIT_ERROR = 1
+EXIT_MAX_INSNS = 124        # as timeout(1)
+EXIT_INTERRUPTED = 130      # 128 + SIGINT
+
+MACHINES = {"virt": "QEMU-compatible ARM virtual machine (Cortex-A15, PL011, PSCI)"}
+DEFAULT_RAM = "128M"
+
+LOG_ITEMS = {
+    "in_asm": "guest disassembly of each block when it is translated",
+    "op": "IR of each block when it is translated",
+    "exec": "each block executed (slow: no chaining)",
+    "int": "exceptions taken",
+    "cpu": "registers before each block executed (slow)",
+}
+
+MODE_NAMES = {0x10: "usr", 0x11: "fiq", 0x12: "irq", 0x13: "svc", 0x16: "mon",
+              0x17: "abt", 0x1A: "hyp", 0x1B: "und", 0x1F: "sys"}
+
+EXCEPTION_NAMES = {1: "Undefined Instruction", 2: "SVC", 3: "Prefetch Abort",
+                   4: "Data Abort", 5: "IRQ", 6: "FIQ", 7: "Breakpoint",
+                   11: "Hypervisor Call", 13: "Secure Monitor Call",
+                   0x101: "Semihosting call"}
+
+
+class UsageError(Exception):
+    """A problem with the command line or the image: one line, exit 1."""
+
+
+def _error(msg):
+    sys.stderr.write("armtcg: %s\n" % msg)
+    return EXIT_ERROR
+
+
+# ---- argument parsing ---------------------------------------------------------
+
+def _flag(parser, *names, **kw):
+    """An option under its QEMU spelling plus the double-dash form."""
+    spellings = list(names)
+    for n in names:
+        if n.startswith("-") and not n.startswith("--") and len(n) > 2:
+            spellings.append("-" + n)
+    parser.add_argument(*spellings, **kw)
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="armtcg", allow_abbrev=False,
+        description="ARMv7-A (Cortex-A15) system emulator built like QEMU's TCG.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    run = sub.add_parser(
+        "run", allow_abbrev=False, help="boot an image on a board",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Boot an image on a board and run it until it exits.",
+        epilog="exit status: the guest's exit code (PSCI SYSTEM_OFF: 0; semihosting\n"
+               "SYS_EXIT: 0 for ADP_Stopped_ApplicationExit, else 1; SYS_EXIT_EXTENDED:\n"
+               "its subcode); 124 when --max-insns stops the guest; 130 after Ctrl-C;\n"
+               "1 for an error (bad image, machine, -m) or a guest the engine cannot run.\n"
+               "A guest halted for good (WFI, nothing can wake it) exits 0.")
+    _flag(run, "-M", "-machine", dest="machine", default="virt", metavar="MACHINE",
+          help="board (only 'virt'; 'help' lists them)")
+    _flag(run, "-m", dest="memory", default=DEFAULT_RAM, metavar="SIZE",
+          help="RAM size: 128M, 1G, or a number of MiB (default %s)" % DEFAULT_RAM)
+    _flag(run, "-kernel", dest="kernel", metavar="IMAGE",
+          help="image: ELF (entered at its entry point) or raw/zImage kernel "
+               "(loaded at RAM base + 0x10000)")
+    _flag(run, "-semihosting", dest="semihosting", action="store_true",
+          help="serve ARM semihosting calls (SVC 0x123456)")
+    _flag(run, "-nographic", dest="nographic", action="store_true",
+          help="accepted for QEMU compatibility: the UART always goes to stdout")
+    _flag(run, "-serial", dest="serial", default="stdio", metavar="DEV",
+          help="UART output: stdio (default), null or file:PATH")
+    _flag(run, "-no-reboot", dest="no_reboot", action="store_true",
+          help="exit instead of rebooting when the guest asks for a reset")
+    _flag(run, "-d", dest="debug", default="", metavar="ITEMS",
+          help="log items, comma separated: %s ('help' lists them)" % ",".join(LOG_ITEMS))
+    _flag(run, "-D", dest="logfile", metavar="FILE", help="write the -d log to FILE (default stderr)")
+    run.add_argument("--max-insns", dest="max_insns", type=int, metavar="N",
+                     help="stop after N guest instructions with exit status %d" % EXIT_MAX_INSNS)
+    run.add_argument("--engine", default="interp", choices=("interp", "jit", "auto"),
+                     help="execution engine (default interp)")
+    return parser
+
+
+def parse_log_items(text):
+    items = [i for i in text.split(",") if i]
+    unknown = [i for i in items if i not in LOG_ITEMS]
+    if unknown:
+        raise UsageError("unknown -d item '%s' (known: %s)" % (unknown[0], ", ".join(LOG_ITEMS)))
+    return set(items)
+
+
+def open_serial(spec):
+    if spec == "stdio":
+        return sys.stdout.buffer
+    if spec == "null":
+        return None
+    if spec.startswith("file:"):
+        try:
+            return open(spec[5:], "wb")
+        except OSError as e:
+            raise UsageError("cannot open serial file '%s': %s" % (spec[5:], e.strerror))
+    raise UsageError("unsupported -serial '%s' (stdio, null or file:PATH)" % spec)
+
+
+# ---- the -d log -------------------------------------------------------------
+
+def _install_hook(emu, name, fn):
+    """Attach a callback the Emulator may offer as a method taking it or as
+    an attribute to assign.  False when this Emulator has no such hook."""
+    hook = getattr(emu, name, None)
+    if hook is None and not hasattr(emu, name):
+        return False
+    if callable(hook) and getattr(hook, "__self__", None) is emu:
+        hook(fn)
+    else:
+        setattr(emu, name, fn)
+    return True
+
+
+class TraceLog:
+    """Formats the -d items in QEMU's style into one text stream."""
+
+    def __init__(self, emu, out, symbols=None):
+        self.emu = emu
+        self.out = out
+        self.symbols = symbols
+        self._cs = None
+
+    def write(self, text):
+        self.out.write(text)
+        self.out.flush()
+
+    def _symbol(self, pc):
+        return self.symbols.format(pc) if self.symbols is not None else ""
+
+    def _disassembler(self):
+        if self._cs is None:
+            import capstone
+            self._cs = capstone.Cs(capstone.CS_ARCH_ARM, capstone.CS_MODE_ARM)
+        return self._cs
+
+    def in_asm(self, block):
+        cs = self._disassembler()
+        lines = ["----------------", "IN: %s" % self._symbol(block.pc)]
+        for pc, word in block.insns:
+            insn = next(cs.disasm(word.to_bytes(4, "little"), pc), None)
+            text = "%-8s %s" % (insn.mnemonic, insn.op_str) if insn else "<undefined>"
+            lines.append("0x%08x:  %08x  %s" % (pc, word, text.rstrip()))
+        self.write("\n".join(lines) + "\n\n")
+
+    def op(self, block):
+        from tcg.ir import format_block
+        b = block.builder
+        self.write("OP: 0x%08x flags 0x%x\n%s\n\n" % (block.pc, block.flags,
+                                                    format_block(b.ops, b.op_pc)))
+
+    def exec_(self, pc, flags=0):
+        self.write("Trace 0: [%08x/%08x] %s\n" % (pc, flags, self._symbol(pc)))
+
+    def cpu(self, *_):
+        self.write(format_registers(self.emu) + "\n")
+
+    def exception(self, excp, pc=None, arg=None):
+        name = EXCEPTION_NAMES.get(excp, "exception")
+        where = "" if pc is None else " at pc=0x%08x" % pc
+        extra = "" if arg is None else " arg=0x%x" % arg
+        self.write("Taking exception %d [%s]%s%s\n" % (excp, name, where, extra))
+
+
+def format_registers(emu):
+    regs = [emu.reg_read("r%d" % i) for i in range(16)]
+    lines = []
+    for row in range(4):
+        lines.append(" ".join("R%02d=%08x" % (i, regs[i]) for i in range(row * 4, row * 4 + 4)))
+    cpsr = emu.reg_read("cpsr")
+    flags = "".join(c if cpsr & (1 << b) else "-" for c, b in zip("NZCV", (31, 30, 29, 28)))
+    state = "T" if cpsr & 0x20 else "A"
+    lines.append("PSR=%08x %s %s %s32" % (cpsr, flags, state, MODE_NAMES.get(cpsr & 0x1F, "???")))
+    return "\n".join(lines)
+
+
+def setup_log(emu, items, out, symbols):
+    """Install the hooks for the -d items.  Returns (log, step_mode): step
+    mode means the Emulator has no per-block hook, so the CLI single-steps
+    to serve exec/cpu (one trace line per instruction)."""
+    log = TraceLog(emu, out, symbols)
+    if not items:
+        return log, False
+    translate_items = [getattr(log, i) for i in ("in_asm", "op") if i in items]
+    if translate_items:
+        def on_translate(tb):  # the Emulator passes a TBInfo (.block) or a Block
+            block = getattr(tb, "block", tb)
+            for fn in translate_items:
+                fn(block)
+        if not _install_hook(emu, "on_translate", on_translate):
+            log.write("armtcg: -d in_asm/op: this Emulator has no on_translate hook\n")
+    if "int" in items:
+        def on_exception(emu_, excp):
+            log.exception(excp, emu_.cpu.exception_pc, emu_.cpu.exception_arg)
+        if not _install_hook(emu, "on_exception", on_exception):
+            log.write("armtcg: -d int: this Emulator has no on_exception hook\n")
+    step_mode = False
+    exec_items = [fn for name, fn in (("cpu", log.cpu), ("exec", log.exec_)) if name in items]
+    if exec_items:
+        def on_block(emu_, pc):
+            flags = emu_.cpu.tb_flags() if hasattr(emu_.cpu, "tb_flags") else 0
+            for fn in exec_items:
+                fn(pc, flags)
+        step_mode = not _install_hook(emu, "on_block", on_block)
+        if step_mode:
+            log.on_step = lambda pc: on_block(emu, pc)
+    return log, step_mode
+
+
+# ---- running ------------------------------------------------------------------
+
+def run_guest(board, max_insns, step_fn=None):
+    """Run in a worker thread so Ctrl-C reaches us even while the engine
+    holds no Python frame: the SIGINT handler asks the guest to stop; a
+    second Ctrl-C gives up at once."""
+    emu = board.emu
+    result = {}
+
+    def body():
+        try:
+            if step_fn is None:
+                result["reason"] = board.run(max_insns)
+            else:
+                result["reason"] = _run_stepping(board, max_insns, step_fn)
+        except BaseException as e:  # reported by the main thread
+            result["error"] = e
+
+    interrupts = []
+
+    def on_sigint(signum, frame):
+        interrupts.append(1)
+        if len(interrupts) > 1:
+            sys.stderr.write("armtcg: interrupted again, giving up\n")
+            sys.stderr.flush()
+            import os
+            os._exit(EXIT_INTERRUPTED)
+        emu.request_stop()
+
+    worker = threading.Thread(target=body, name="armtcg-guest", daemon=True)
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        worker.start()
+        while worker.is_alive():
+            worker.join(0.1)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if "error" in result:
+        raise result["error"]
+    return result["reason"], bool(interrupts)
+
+
+def _run_stepping(board, max_insns, step_fn):
+    """One instruction per emu.run() call, calling step_fn(pc) before each."""
+    emu = board.emu
+    done = 0
+    while max_insns is None or done < max_insns:
+        step_fn(emu.reg_read("pc"))
+        before = emu.icount
+        reason = board.run(1)
+        done += max(emu.icount - before, 1)
+        if reason.kind != "count":
+            return reason
+    return reason
+
+
+def _where(emu, reason):
+    pc = reason.pc if reason.pc is not None else emu.reg_read("pc")
+    mode = MODE_NAMES.get(emu.reg_read("cpsr") & 0x1F, "???")
+    return "pc=0x%08x mode=%s insns=%d" % (pc, mode, reason.icount if reason.icount is not None
+                                            else emu.icount)
+
+
+def check_image(path, ram_size):
+    """Load the image into nowhere: every loader error is reported before
+    the emulator (and its RAM) exists."""
+    from runtime.board import KERNEL_LOAD_OFFSET, RAM_BASE
+    from runtime.loader import LoaderError, load_image
+    try:
+        load_image(path, lambda addr, data: None, [(RAM_BASE, ram_size)],
+                   RAM_BASE + KERNEL_LOAD_OFFSET)
+    except LoaderError as e:
+        raise UsageError(str(e)) from None
+
+
+def cmd_run(args):
+    from runtime.board import build_virt, parse_ram_size
+    from runtime.loader import LoaderError
+
+    if args.machine == "help":
+        for name, text in MACHINES.items():
+            print("%-10s %s" % (name, text))
+        return 0
+    if args.debug == "help":
+        for name, text in LOG_ITEMS.items():
+            print("%-10s %s" % (name, text))
+        return 0
+    machine = args.machine.split(",")[0]
+    if machine not in MACHINES:
+        raise UsageError("unknown machine '%s' (supported: %s; -M help lists them)"
+                         % (args.machine, ", ".join(MACHINES)))
+    try:
+        ram_size = parse_ram_size(args.memory)
+    except ValueError as e:
+        raise UsageError("-m %s: %s" % (args.memory, e)) from None
+    if not args.kernel:
+        raise UsageError("no image given (use -kernel IMAGE)")
+    if args.max_insns is not None and args.max_insns <= 0:
+        raise UsageError("--max-insns must be a positive number")
+    items = parse_log_items(args.debug)
+    engine = None if args.engine == "interp" else args.engine
+    check_image(args.kernel, ram_size)
+    uart_out = open_serial(args.serial)
+
+    try:
+        emu = build_virt(ram_size, semihosting=args.semihosting, uart_out=uart_out,
+                         no_reboot=args.no_reboot, engine=engine)
+    except TypeError as e:
+        if engine is not None and "engine" in str(e):
+            raise UsageError("engine '%s' is not available yet" % args.engine) from None
+        raise
+    board = emu.board
+    try:
+        image = board.load(args.kernel)
+    except LoaderError as e:
+        raise UsageError(str(e)) from None
+
+    log_out = sys.stderr
+    if args.logfile:
+        try:
+            log_out = open(args.logfile, "w")
+        except OSError as e:
+            raise UsageError("cannot open log file '%s': %s" % (args.logfile, e.strerror))
+    log, step_mode = setup_log(emu, items, log_out, image.symbols)
+
+    reason, interrupted = run_guest(board, args.max_insns,
+                                    log.on_step if step_mode else None)
+    sys.stdout.flush()
+    return report_stop(emu, reason, interrupted, args.max_insns)
+
+
+def report_stop(emu, reason, interrupted, max_insns):
+    """Exit status for a StopReason, with a line on stderr when the guest
+    did not end by itself."""
+    if reason.kind == "shutdown":
+        return (reason.exit_code or 0) & 0xFF
+    if reason.kind == "count":
+        sys.stderr.write("armtcg: stopped after %d instructions (--max-insns): %s\n"
+                         % (max_insns, _where(emu, reason)))
+        return EXIT_MAX_INSNS
+    if reason.kind == "stop":
+        sys.stderr.write("armtcg: %s: %s\n" % ("interrupted" if interrupted else "stopped",
+                                               _where(emu, reason)))
+        return EXIT_INTERRUPTED
+    if reason.kind == "halt":
+        sys.stderr.write("armtcg: guest halted for good (nothing can wake it): %s\n"
+                         % _where(emu, reason))
+        return 0
+    detail = getattr(reason, "message", None) or getattr(reason, "error", None) or reason.kind
+    sys.stderr.write("armtcg: guest stopped with an error (%s): %s\n" % (detail, _where(emu, reason)))
+    return EXIT_ERROR
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_ERROR
+    try:
+        return cmd_run(args)
+    except UsageError as e:
+        return _error(str(e))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,699 @@
+"""Random, valid A32 test cases for the differential test against unicorn.
+
+A case is a short instruction sequence (assembly text, one instruction per
+line, labels allowed), the initial registers r0-r14, the initial NZCVQ/GE
+flags and a seed for the data window contents.  Every instruction is
+generated so that it is neither UNPREDICTABLE nor faulting:
+
+- registers: r0-r14 are general-purpose in A32; PC appears only as a source
+  where the ARM ARM defines it (data-processing operands, literal loads)
+  and never as a destination (branches have their own class);
+- memory: base registers point into the data window (or PC for literal
+  loads), every access is naturally aligned (with the MMU off, data memory
+  is Strongly-ordered and unaligned accesses would fault architecturally),
+  offsets and index registers are chosen so that the address, and each
+  written-back base, stays inside the window; loads never overwrite a base
+  or index register;
+- control flow is acyclic, so at most len(sequence) instructions execute
+  before the sequence's end marker `b .`.
+
+A case is reproducible from (seed, class name, index).
+"""
+
+import random
+from dataclasses import dataclass, field
+
+M32 = 0xFFFFFFFF
+
+CODE_BASE = 0x00010000      # cases start here, after a 4 KiB pad (literal loads)
+SLOT = 128                  # bytes per case: at most 31 instructions + `b .`
+CODE_PAD = 0x1000
+DATA_BASE = 0x40000000
+DATA_SIZE = 0x4000
+CPSR_MODE_BITS = 0x1D3      # SVC mode, A/I/F masked: as both emulators reset
+
+CONDS = ["eq", "ne", "cs", "cc", "mi", "pl", "vs", "vc",
+         "hi", "ls", "ge", "lt", "gt", "le"]
+GPR = list(range(15))       # r0-r14
+SPECIAL = [0, 1, 2, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF, 0xFFFFFFFE, 0x8000,
+           0x7FFF, 0xFFFF8000, 0xFFFF, 0x10000, 0xFF, 0x80, 0x7F, 0x7F7F7F7F,
+           0x80808080, 0xFF00FF00, 0x00FF00FF, 0x80007FFF, 0x7FFF8000]
+
+
+def rname(r):
+    return "r%d" % r
+
+
+@dataclass
+class Case:
+    cls: str
+    index: int
+    lines: list                     # assembly lines (instructions and labels)
+    regs: list                      # r0..r14 initial values
+    flags: int                      # CPSR bits 31-27 and 19-16
+    data_seed: int
+    prologue: list = field(default_factory=list)   # instructions run first
+
+    @property
+    def insns(self):
+        """Instruction lines (the sequence proper, without labels)."""
+        return [l for l in self.prologue + self.lines if not l.endswith(":")]
+
+    @property
+    def ninsns(self):
+        return len(self.insns)
+
+    def data(self):
+        return random.Random(self.data_seed).randbytes(DATA_SIZE)
+
+    def text(self):
+        return "\n".join(self.prologue + self.lines)
+
+
+def cond_passed(cond, flags):
+    n, z, c, v = (flags >> 31) & 1, (flags >> 30) & 1, (flags >> 29) & 1, (flags >> 28) & 1
+    return {"": True, "eq": z, "ne": not z, "cs": c, "cc": not c, "mi": n,
+            "pl": not n, "vs": v, "vc": not v, "hi": c and not z,
+            "ls": not c or z, "ge": n == v, "lt": n != v,
+            "gt": not z and n == v, "le": z or n != v}[cond]
+
+
+class Gen:
+    """Per-case generator state: the random source and register roles."""
+
+    def __init__(self, rng):
+        self.rng = rng
+        self.regs = [self.value() for _ in range(15)]
+        self.flags = (rng.getrandbits(5) << 27) | (rng.getrandbits(4) << 16)
+        self.lines = []
+        self.prologue = []
+
+    # -- random pieces
+    def value(self):
+        rng = self.rng
+        k = rng.random()
+        if k < 0.4:
+            return rng.getrandbits(32)
+        if k < 0.6:
+            return rng.choice(SPECIAL)
+        if k < 0.75:
+            return rng.randint(-64, 64) & M32
+        if k < 0.9:   # per-byte / per-halfword edge values (parallel ops)
+            return int.from_bytes(bytes(rng.choice([0, 1, 0x7F, 0x80, 0xFF, 0xFE, rng.getrandbits(8)])
+                                        for _ in range(4)), "little")
+        return rng.getrandbits(rng.randint(1, 31))
+
+    def cond(self, p=0.35):
+        return self.rng.choice(CONDS) if self.rng.random() < p else ""
+
+    def reg(self, pool=GPR, avoid=()):
+        return self.rng.choice([r for r in pool if r not in avoid])
+
+    def regs_n(self, n, pool=GPR):
+        return [rname(self.reg(pool)) for _ in range(n)]
+
+    def emit(self, line):
+        self.lines.append(line)
+
+
+# ---------------------------------------------------------------- ALU classes
+# Each returns one instruction line; registers r0-r14 (PC only where defined).
+
+DP3 = ["and", "eor", "sub", "rsb", "add", "adc", "sbc", "rsc", "orr", "bic"]
+DP2 = ["mov", "mvn"]
+DPT = ["tst", "teq", "cmp", "cmn"]
+SHIFTS = ["lsl", "lsr", "asr", "ror"]
+
+
+def _dp(g, op2, pc_ok):
+    """A data-processing instruction with the given operand-2 text."""
+    rng = g.rng
+    s = "s" if rng.random() < 0.5 else ""
+    kind = rng.random()
+    src = GPR + [15] if pc_ok and rng.random() < 0.05 else GPR
+    if kind < 0.6:
+        return "%s%s%s %s, %s, %s" % (rng.choice(DP3), s, g.cond(), rname(g.reg()),
+                                      rname(g.reg(src)), op2)
+    if kind < 0.8:
+        return "%s%s%s %s, %s" % (rng.choice(DP2), s, g.cond(), rname(g.reg()), op2)
+    return "%s%s %s, %s" % (rng.choice(DPT), g.cond(), rname(g.reg(src)), op2)
+
+
+def g_dp_imm(g):
+    rng = g.rng
+    imm8 = rng.choice([rng.getrandbits(8), 0, 0xFF, 0x80, 1])
+    return _dp(g, "#%d, %d" % (imm8, 2 * rng.randint(0, 15)), True)
+
+
+def shift_imm_text(g):
+    rng = g.rng
+    k = rng.randint(0, 5)
+    if k == 0:
+        return ""
+    if k == 5:
+        return ", rrx"
+    sh = SHIFTS[k - 1]
+    n = {"lsl": rng.randint(1, 31), "lsr": rng.randint(1, 32),
+         "asr": rng.randint(1, 32), "ror": rng.randint(1, 31)}[sh]
+    return ", %s #%d" % (sh, n)
+
+
+def g_dp_reg(g):
+    src = GPR + [15] if g.rng.random() < 0.05 else GPR
+    return _dp(g, rname(g.reg(src)) + shift_imm_text(g), True)
+
+
+def g_dp_rsr(g):
+    # shift amounts come from Rs's low byte: make it interesting
+    rs = g.reg()
+    g.regs[rs] = (g.regs[rs] & ~0xFF & M32) | g.rng.choice(
+        [0, 1, 31, 32, 33, 255, g.rng.randint(0, 40), g.rng.getrandbits(8)])
+    return _dp(g, "%s, %s %s" % (rname(g.reg()), g.rng.choice(SHIFTS), rname(rs)), False)
+
+
+def g_mul(g):
+    rng = g.rng
+    s = "s" if rng.random() < 0.4 else ""
+    c = g.cond()
+    d, n, m, a = g.regs_n(4)
+    op = rng.choice(["mul", "mla", "mls"])
+    if op == "mul":
+        return "mul%s%s %s, %s, %s" % (s, c, d, n, m)
+    if op == "mla":
+        return "mla%s%s %s, %s, %s, %s" % (s, c, d, n, m, a)
+    return "mls%s %s, %s, %s, %s" % (c, d, n, m, a)
+
+
+def g_mul_long(g):
+    rng = g.rng
+    op = rng.choice(["umull", "umlal", "smull", "smlal", "umaal"])
+    s = "s" if op != "umaal" and rng.random() < 0.4 else ""
+    lo, hi = rng.sample(GPR, 2)     # RdLo == RdHi is UNPREDICTABLE
+    n, m = g.regs_n(2)
+    return "%s%s%s %s, %s, %s, %s" % (op, s, g.cond(), rname(lo), rname(hi), n, m)
+
+
+def g_dsp_mul(g):
+    rng = g.rng
+    c = g.cond()
+    xy = rng.choice("bt") + rng.choice("bt")
+    x = rng.choice(["", "x"])
+    d, n, m, a = g.regs_n(4)
+    lo, hi = map(rname, rng.sample(GPR, 2))
+    return rng.choice([
+        "smul%s%s %s, %s, %s" % (xy, c, d, n, m),
+        "smla%s%s %s, %s, %s, %s" % (xy, c, d, n, m, a),
+        "smulw%s%s %s, %s, %s" % (xy[1], c, d, n, m),
+        "smlaw%s%s %s, %s, %s, %s" % (xy[1], c, d, n, m, a),
+        "smlal%s%s %s, %s, %s, %s" % (xy, c, lo, hi, n, m),
+        "smuad%s%s %s, %s, %s" % (x, c, d, n, m),
+        "smusd%s%s %s, %s, %s" % (x, c, d, n, m),
+        "smlad%s%s %s, %s, %s, %s" % (x, c, d, n, m, a),
+        "smlsd%s%s %s, %s, %s, %s" % (x, c, d, n, m, a),
+        "smlald%s%s %s, %s, %s, %s" % (x, c, lo, hi, n, m),
+        "smlsld%s%s %s, %s, %s, %s" % (x, c, lo, hi, n, m),
+        "smmul%s%s %s, %s, %s" % (rng.choice(["", "r"]), c, d, n, m),
+        "smmla%s%s %s, %s, %s, %s" % (rng.choice(["", "r"]), c, d, n, m, a),
+        "smmls%s%s %s, %s, %s, %s" % (rng.choice(["", "r"]), c, d, n, m, a),
+    ])
+
+
+def g_div(g):
+    rng = g.rng
+    d, n = g.regs_n(2)
+    m = g.reg()
+    k = rng.random()    # divisors: 0, +-1, small, random
+    if k < 0.15:
+        g.regs[m] = 0
+    elif k < 0.3:
+        g.regs[m] = rng.choice([1, M32])
+    elif k < 0.5:
+        g.regs[m] = rng.randint(-20, 20) & M32
+    return "%s%s %s, %s, %s" % (rng.choice(["sdiv", "udiv"]), g.cond(), d, n, rname(m))
+
+
+def g_misc(g):
+    d, m = g.regs_n(2)
+    return "%s%s %s, %s" % (g.rng.choice(["clz", "rev", "rev16", "revsh", "rbit"]),
+                            g.cond(), d, m)
+
+
+def g_extend(g):
+    rng = g.rng
+    rot = rng.choice(["", ", ror #8", ", ror #16", ", ror #24"])
+    d, n, m = g.regs_n(3)
+    base = rng.choice(["sxtb", "sxth", "uxtb", "uxth", "sxtb16", "uxtb16"])
+    if rng.random() < 0.5:
+        return "%s%s %s, %s%s" % (base, g.cond(), d, m, rot)
+    return "%sa%s%s %s, %s, %s%s" % (base[:3], base[3:], g.cond(), d, n, m, rot)
+
+
+def g_bitfield(g):
+    rng = g.rng
+    d, n = g.regs_n(2)
+    lsb = rng.randint(0, 31)
+    width = rng.randint(1, 32 - lsb)
+    op = rng.choice(["bfi", "bfc", "ubfx", "sbfx"])
+    if op == "bfc":
+        return "bfc%s %s, #%d, #%d" % (g.cond(), d, lsb, width)
+    return "%s%s %s, %s, #%d, #%d" % (op, g.cond(), d, n, lsb, width)
+
+
+def g_movw(g):
+    return "%s%s %s, #%d" % (g.rng.choice(["movw", "movt"]), g.cond(), rname(g.reg()),
+                             g.rng.choice([g.rng.getrandbits(16), 0, 0xFFFF, 0x8000]))
+
+
+def g_sat(g):
+    rng = g.rng
+    d, n = g.regs_n(2)
+    op = rng.choice(["ssat", "usat", "ssat16", "usat16"])
+    sh = rng.choice(["", ", lsl #%d" % rng.randint(1, 31), ", asr #%d" % rng.randint(1, 32)])
+    if op == "ssat":
+        return "ssat%s %s, #%d, %s%s" % (g.cond(), d, rng.randint(1, 32), n, sh)
+    if op == "usat":
+        return "usat%s %s, #%d, %s%s" % (g.cond(), d, rng.randint(0, 31), n, sh)
+    if op == "ssat16":
+        return "ssat16%s %s, #%d, %s" % (g.cond(), d, rng.randint(1, 16), n)
+    return "usat16%s %s, #%d, %s" % (g.cond(), d, rng.randint(0, 15), n)
+
+
+def g_qarith(g):
+    d, m, n = g.regs_n(3)
+    return "%s%s %s, %s, %s" % (g.rng.choice(["qadd", "qsub", "qdadd", "qdsub"]),
+                                g.cond(), d, m, n)
+
+
+PAR_PREFIX = ["s", "q", "sh", "u", "uq", "uh"]
+PAR_OP = ["add16", "asx", "sax", "sub16", "add8", "sub8"]
+
+
+def g_parallel(g):
+    rng = g.rng
+    d, n, m = g.regs_n(3)
+    if rng.random() < 0.15:
+        return "sel%s %s, %s, %s" % (g.cond(), d, n, m)
+    return "%s%s%s %s, %s, %s" % (rng.choice(PAR_PREFIX), rng.choice(PAR_OP), g.cond(), d, n, m)
+
+
+def g_pack(g):
+    rng = g.rng
+    d, n, m, a = g.regs_n(4)
+    return rng.choice([
+        "sel%s %s, %s, %s" % (g.cond(), d, n, m),
+        "usad8%s %s, %s, %s" % (g.cond(), d, n, m),
+        "usada8%s %s, %s, %s, %s" % (g.cond(), d, n, m, a),
+        "pkhbt%s %s, %s, %s%s" % (g.cond(), d, n, m,
+                                  rng.choice(["", ", lsl #%d" % rng.randint(1, 31)])),
+        "pkhtb%s %s, %s, %s, asr #%d" % (g.cond(), d, n, m, rng.randint(1, 32)),
+    ])
+
+
+def g_psr(g):
+    rng = g.rng
+    k = rng.random()
+    if k < 0.3:
+        return "mrs%s %s, apsr" % (g.cond(), rname(g.reg()))
+    if k < 0.6:
+        return "msr%s apsr_%s, %s" % (g.cond(), rng.choice(["nzcvq", "g", "nzcvqg"]),
+                                      rname(g.reg()))
+    if k < 0.75:
+        rot = 2 * rng.randint(0, 15)     # a modified immediate: rotated imm8
+        imm8 = rng.getrandbits(8)
+        val = ((imm8 >> rot) | (imm8 << (32 - rot))) & M32 if rot else imm8
+        return "msr%s apsr_%s, #%d" % (g.cond(), rng.choice(["nzcvq", "g", "nzcvqg"]), val)
+    # something that sets NZCV, Q or GE for the next MRS to see
+    return rng.choice([g_dp_reg, g_qarith, g_parallel, g_sat])(g)
+
+
+ALU_CLASSES = {
+    "dp_imm": g_dp_imm, "dp_reg": g_dp_reg, "dp_rsr": g_dp_rsr,
+    "mul": g_mul, "mul_long": g_mul_long, "dsp_mul": g_dsp_mul, "div": g_div,
+    "misc": g_misc, "extend": g_extend, "bitfield": g_bitfield, "movw": g_movw,
+    "sat": g_sat, "qarith": g_qarith, "parallel": g_parallel, "pack_sel": g_pack,
+    "psr": g_psr,
+}
+
+
+def g_cond_mix(g):
+    """Flag setters followed by conditional instructions of every ALU class."""
+    if g.rng.random() < 0.3:
+        return "%s%s %s, %s" % (g.rng.choice(DPT), g.cond(0.2), rname(g.reg()),
+                                rname(g.reg()) + shift_imm_text(g))
+    line = g.rng.choice(list(ALU_CLASSES.values()))(g)
+    return line
+
+
+ALU_CLASSES["cond_mix"] = g_cond_mix
+
+
+def gen_alu(g, insn_fn):
+    for _ in range(g.rng.randint(1, 8)):
+        g.emit(insn_fn(g))
+
+
+# ---------------------------------------------------------------- memory
+class MemRoles:
+    """Register roles for a memory sequence, and the exact values of base
+    and index registers (flags never change in memory sequences, so the
+    generator knows which conditional instructions execute)."""
+
+    def __init__(self, g, nbases, base_align=4):
+        rng = g.rng
+        self.g = g
+        self.bases = rng.sample(GPR, nbases)
+        for b in self.bases:
+            g.regs[b] = DATA_BASE + DATA_SIZE // 2 + base_align * rng.randint(
+                -256 // base_align, 256 // base_align)
+        self.cur = {b: g.regs[b] for b in self.bases}   # base values as the sequence runs
+        self.index = set()
+        self.written = set()
+
+    def fixed(self):
+        return set(self.bases) | self.index
+
+    def data_reg(self, avoid=()):
+        """A register a load may write."""
+        return self.g.reg(avoid=self.fixed() | set(avoid))
+
+    def new_index(self, value, avoid=()):
+        free = [r for r in GPR if r not in self.fixed() and r not in self.written
+                and r not in avoid]
+        if not free:
+            return None
+        r = self.g.rng.choice(free)
+        self.index.add(r)
+        self.g.regs[r] = value & M32
+        return r
+
+    def store_written(self, regs):
+        self.written.update(regs)
+
+
+def in_window(addr, size):
+    return DATA_BASE <= addr and addr + size <= DATA_BASE + DATA_SIZE
+
+
+def pick_offset(g, base, size, limit, align):
+    """A signed offset |off| <= limit with base+off aligned and in the window,
+    biased towards small values; None if impossible."""
+    rng = g.rng
+    lo = max(-limit, DATA_BASE - base)
+    hi = min(limit, DATA_BASE + DATA_SIZE - size - base)
+    for _ in range(8):
+        if rng.random() < 0.6:
+            off = rng.randint(max(lo, -64), min(hi, 64)) if max(lo, -64) <= min(hi, 64) else lo
+        else:
+            off = rng.randint(lo, hi) if lo <= hi else lo
+        off -= (base + off) % align
+        if lo <= off <= hi:
+            return off
+    return None
+
+
+def index_for(g, s, c_flag):
+    """(value, shift text) with Shift(value) == s (a signed offset whose sign
+    the U bit supplies separately is not used: s >= 0 here)."""
+    rng = g.rng
+    k = rng.randint(0, 5)
+    if k == 1 and s:                     # LSL: bits shifted out are free
+        n = rng.randint(1, 31)
+        if s % (1 << n) == 0:
+            return ((s >> n) | (rng.getrandbits(n) << (32 - n))) & M32, ", lsl #%d" % n
+    if k == 2:                            # LSR: low bits shifted out are free
+        n = rng.randint(1, 32)
+        if n == 32 and s == 0:
+            return rng.getrandbits(32), ", lsr #32"
+        if n < 32 and (s << n) <= M32:
+            return (s << n) | rng.getrandbits(n), ", lsr #%d" % n
+    if k == 3:                            # ASR
+        n = rng.randint(1, 31)
+        if (s << n) < 0x80000000:
+            return (s << n) | rng.getrandbits(n), ", asr #%d" % n
+    if k == 4:                            # ROR
+        n = rng.randint(1, 31)
+        return ((s << n) | (s >> (32 - n))) & M32, ", ror #%d" % n
+    if k == 5 and not c_flag:             # RRX with C clear
+        return ((s << 1) | rng.getrandbits(1)) & M32, ", rrx"
+    return s, ""
+
+
+def addr_mode(g, roles, size, imm_limit, reg_ok, shift_ok, t_form=False, align=None,
+              avoid_wb=(), avoid_index=()):
+    """An addressing-mode operand text and its effect.
+    Returns (text, base, writeback_value or None) or None."""
+    rng = g.rng
+    align = align or size
+    base = rng.choice(roles.bases)
+    bval = roles.cur[base]
+    mode = "post" if t_form else rng.choice(["offset", "pre", "post"])
+    if mode != "offset" and base in avoid_wb:
+        mode = "offset"
+        if t_form:
+            return None
+    use_reg = reg_ok and rng.random() < 0.4
+    # post-indexed accesses use the base itself; the offset only moves it
+    if mode == "post":
+        if bval % align or not in_window(bval, size):
+            return None
+        off = pick_offset(g, bval, 1, imm_limit if not use_reg else 4096, 1)
+        if off is None:
+            return None
+    else:
+        off = pick_offset(g, bval, size, imm_limit if not use_reg else 4096, align)
+        if off is None:
+            return None
+    sign = "-" if off < 0 else ""
+    if use_reg:
+        val, sh = index_for(g, abs(off), (g.flags >> 29) & 1) if shift_ok else (abs(off), "")
+        r = roles.new_index(val, avoid_index)
+        if r is None:
+            return None
+        op = "%s%s%s" % (sign, rname(r), sh)
+    else:
+        op = "#%s%d" % (sign, abs(off))
+    b = rname(base)
+    text = {"offset": "[%s, %s]" % (b, op), "pre": "[%s, %s]!" % (b, op),
+            "post": "[%s], %s" % (b, op)}[mode]
+    wb = (bval + off) & M32 if mode != "offset" else None
+    return text, base, wb
+
+
+def literal_mode(g, limit, align):
+    """PC-relative: the code area has CODE_PAD bytes of slack on both sides,
+    and the instruction and Align(PC, 4) + 8 are word aligned."""
+    off = g.rng.randint(-limit, limit)
+    return "[pc, #%d]" % (off - off % align)
+
+
+def g_ldst_word(g, roles):
+    rng = g.rng
+    c = g.cond(0.25)
+    op = rng.choice(["ldr", "str", "ldrb", "strb", "ldrt", "strt", "ldrbt", "strbt"])
+    size = 1 if "b" in op else 4
+    load = op.startswith("ldr")
+    t = roles.data_reg() if load else g.reg()
+    if load and rng.random() < 0.05 and not op.endswith("t"):
+        return "%s%s %s, %s" % (op, c, rname(t), literal_mode(g, 4095 - 4 * size, size)), None
+    am = addr_mode(g, roles, size, 4095, True, True, t_form=op.endswith("t"),
+                   avoid_wb=(t,))
+    if am is None:
+        return None
+    text, base, wb = am
+    return "%s%s %s, %s" % (op, c, rname(t), text), (c, base, wb, [t] if load else [])
+
+
+def g_ldst_misc(g, roles):
+    rng = g.rng
+    c = g.cond(0.25)
+    op = rng.choice(["ldrh", "strh", "ldrsb", "ldrsh", "ldrd", "strd",
+                     "ldrht", "strht", "ldrsbt", "ldrsht"])
+    size = {"h": 2, "b": 1, "d": 8}[op.rstrip("t")[-1]]
+    load = op.startswith("ldr")
+    if op in ("ldrd", "strd"):
+        if load:
+            cands = [r for r in range(0, 14, 2) if r not in roles.fixed() and r + 1 not in roles.fixed()]
+        else:
+            cands = list(range(0, 14, 2))
+        if not cands:
+            return None
+        t = rng.choice(cands)
+        dest = [t, t + 1]
+        regs = "%s, %s" % (rname(t), rname(t + 1))
+    else:
+        t = roles.data_reg() if load else g.reg()
+        dest = [t]
+        regs = rname(t)
+    if load and rng.random() < 0.05 and not op.endswith("t"):
+        return "%s%s %s, %s" % (op, c, regs, literal_mode(g, 255 - 8, min(size, 4))), None
+    # LDRD (register): Rm == Rt or Rt2 is UNPREDICTABLE
+    am = addr_mode(g, roles, size, 255, True, False, t_form=op.endswith("t"),
+                   align=4 if size == 8 else size, avoid_wb=dest,
+                   avoid_index=dest if op == "ldrd" else ())
+    if am is None:
+        return None
+    text, base, wb = am
+    return "%s%s %s, %s" % (op, c, regs, text), (c, base, wb, dest if load else [])
+
+
+def g_ldm_stm(g, roles):
+    rng = g.rng
+    c = g.cond(0.25)
+    load = rng.random() < 0.5
+    mode = rng.choice(["ia", "ib", "da", "db"])
+    base = rng.choice(roles.bases)
+    bval = roles.cur[base]
+    wback = rng.random() < 0.6
+    if load:
+        pool = [r for r in GPR if r not in roles.fixed()]
+    else:
+        pool = [r for r in GPR if not (wback and r == base)]
+    if not pool or bval % 4:
+        return None
+    regs = sorted(rng.sample(pool, rng.randint(1, min(len(pool), rng.choice([3, 6, 14])))))
+    n = 4 * len(regs)
+    start = {"ia": bval, "ib": bval + 4, "da": bval - n + 4, "db": bval - n}[mode]
+    if not in_window(start, n):
+        return None
+    wb = (bval + n if mode in ("ia", "ib") else bval - n) if wback else None
+    if base == 13 and wback and rng.random() < 0.5 and (load and mode == "ia" or not load and mode == "db"):
+        text = "%s%s {%s}" % ("pop" if load else "push", c, ", ".join(map(rname, regs)))
+    else:
+        text = "%s%s%s %s%s, {%s}" % ("ldm" if load else "stm", mode, c, rname(base),
+                                      "!" if wback else "", ", ".join(map(rname, regs)))
+    return text, (c, base, wb, regs if load else [])
+
+
+def gen_mem(g, insn_fn, nbases):
+    roles = MemRoles(g, nbases)
+    tries = 0
+    n = g.rng.randint(1, 8)
+    while len(g.lines) < n and tries < 40:
+        tries += 1
+        out = insn_fn(g, roles)
+        if out is None:
+            continue
+        line, eff = out
+        if eff is not None:
+            cond, base, wb, written = eff
+            if wb is not None and cond_passed(cond, g.flags):
+                roles.cur[base] = wb
+            roles.store_written(written)
+        g.emit(line)
+
+
+MEM_CLASSES = {"ldst_word": g_ldst_word, "ldst_misc": g_ldst_misc, "ldm_stm": g_ldm_stm}
+
+
+# ---------------------------------------------------------------- exclusives
+def gen_excl(g):
+    """LDREX/STREX pairs on one size and address each.  Every LDREX is
+    unconditional, so a STREX always follows a LDREX of its own address and
+    size (or a CLREX, or the harness's CLREX for a leading lone STREX):
+    the monitor outcome is architecturally defined (ARM ARM A3.4)."""
+    rng = g.rng
+    base = rng.choice(GPR)
+    g.regs[base] = DATA_BASE + 8 * rng.randint(0, DATA_SIZE // 8 - 1)
+    g.prologue.append("clrex")
+    npairs = rng.randint(1, 3)
+    if rng.random() < 0.2:
+        npairs -= 1
+        g.emit(_strex(g, base, rng.choice(["", "b", "h", "d"])))
+    for _ in range(npairs):
+        sz = rng.choice(["", "b", "h", "d"])
+        if sz == "d":
+            t = rng.choice([r for r in range(0, 14, 2) if r != base and r + 1 != base])
+            g.emit("ldrexd %s, %s, [%s]" % (rname(t), rname(t + 1), rname(base)))
+        else:
+            g.emit("ldrex%s %s, [%s]" % (sz, rname(g.reg(avoid=(base,))), rname(base)))
+        for _ in range(rng.randint(0, 2)):
+            if rng.random() < 0.3:
+                g.emit("clrex")
+            else:
+                g.emit(g_dp_reg_avoiding(g, base))
+        g.emit(_strex(g, base, sz))
+
+
+def g_dp_reg_avoiding(g, base):
+    d = g.reg(avoid=(base,))
+    return "%s%s%s %s, %s, %s" % (g.rng.choice(DP3), g.rng.choice(["", "s"]), g.cond(),
+                                  rname(d), rname(g.reg()), rname(g.reg()))
+
+
+def _strex(g, base, sz):
+    rng = g.rng
+    c = g.cond(0.3)
+    if sz == "d":
+        t = rng.choice(range(0, 14, 2))
+        d = g.reg(avoid=(base, t, t + 1))
+        return "strexd%s %s, %s, %s, [%s]" % (c, rname(d), rname(t), rname(t + 1), rname(base))
+    t = g.reg()
+    d = g.reg(avoid=(base, t))
+    return "strex%s%s %s, %s, [%s]" % (sz, c, rname(d), rname(t), rname(base))
+
+
+# ---------------------------------------------------------------- branches
+def gen_branch(g):
+    """Blocks laid out in random order, linked as a DAG: each block ends
+    with a branch to a block later in the DAG order; a conditional branch
+    falls through, so it is only used when the physically next block is
+    also later in the DAG.  Kinds: B, BL, BX reg, BLX reg (targets via ADR)."""
+    rng = g.rng
+    nblocks = rng.randint(1, 4)
+    layout = list(range(nblocks))
+    rng.shuffle(layout)                 # layout[i] = DAG index of the i-th block
+    label = lambda k: ".L%d_%d" % (g.uid, k) if k < nblocks else ".L%d_end" % g.uid
+    for pos, k in enumerate(layout):
+        nxt = layout[pos + 1] if pos + 1 < nblocks else nblocks
+        if pos:
+            g.emit(label(k) + ":")
+        for _ in range(rng.randint(0, 2)):
+            g.emit(g_cond_mix(g) if rng.random() < 0.5 else "cmp %s, %s" % (
+                rname(g.reg()), rname(g.reg())))
+        target = rng.randint(k + 1, nblocks)
+        c = g.cond(0.6) if nxt > k else ""
+        kind = rng.choice(["b", "bl", "bx", "blx"])
+        if kind in ("b", "bl"):
+            g.emit("%s%s %s" % (kind, c, label(target)))
+        else:
+            r = g.reg(avoid=(14,) if kind == "blx" else ())
+            g.emit("adr %s, %s" % (rname(r), label(target)))
+            g.emit("%s%s %s" % (kind, c, rname(r)))
+    if layout[0] != 0:      # enter at DAG block 0
+        g.lines.insert(0, "b " + label(0))
+        # the first laid-out block needs its label too
+        idx = 1
+        g.lines.insert(idx, label(layout[0]) + ":")
+    g.emit(label(nblocks) + ":")
+
+
+# ---------------------------------------------------------------- cases
+CLASSES = list(ALU_CLASSES) + list(MEM_CLASSES) + ["excl", "branch"]
+
+
+def make_case(seed, cls, index):
+    rng = random.Random("%s:%s:%d" % (seed, cls, index))
+    g = Gen(rng)
+    g.uid = index
+    if cls in ALU_CLASSES:
+        gen_alu(g, ALU_CLASSES[cls])
+    elif cls in MEM_CLASSES:
+        gen_mem(g, MEM_CLASSES[cls], rng.randint(1, 3))
+    elif cls == "excl":
+        gen_excl(g)
+    elif cls == "branch":
+        gen_branch(g)
+    else:
+        raise ValueError(cls)
+    return Case(cls, index, g.lines, g.regs, g.flags, rng.getrandbits(32), g.prologue)
+
+
+def make_cases(seed, cls, ninsns):
+    """Cases of one class until they hold at least ninsns instructions."""
+    out, total, i = [], 0, 0
+    while total < ninsns:
+        c = make_case(seed, cls, i)
+        out.append(c)
+        total += c.ninsns
+        i += 1
+    return out

@@ -1,0 +1,277 @@
+"""Run generated cases in unicorn and in armtcg and compare the final states.
+
+One batch = the cases of one class.  The batch is assembled by one
+arm-none-eabi-as call: case i sits at CODE_BASE + CODE_PAD + i * SLOT
+(`.org` makes the assembler reject a case that overflows its slot) and ends
+with `b .`.  The code is written once per batch into both emulators; each
+case then only resets r0-r15, CPSR and the data window.
+
+Where to stop.  Control flow in a case is acyclic (gen.py), so at most
+ninsns instructions run before the pc reaches the final `b .` (the end
+address).  unicorn runs `emu_start(start, until=end, count=ninsns + 1)`:
+it stops at the end address, the count only guards against a generator
+bug.  armtcg runs exactly `run(count=ninsns + 1)`: whichever path was
+taken, the remaining instructions are spent spinning on `b .`, which
+changes nothing, so the final pc must equal the end address.  This needs
+no per-instruction stepping, and a case that does not reach the end shows
+up as a pc divergence.
+
+Compared: r0-r15, CPSR bits NZCVQ and GE, the whole data window.
+Run as a script to replay one case:
+    python -m tests.diff.harness CLASS INDEX [SEED]
+"""
+
+import os
+import subprocess
+import sys
+import tempfile
+
+from tests.diff import gen
+from tests.diff.gen import (CODE_BASE, CODE_PAD, SLOT, DATA_BASE, DATA_SIZE,
+                            CPSR_MODE_BITS, M32)
+
+AS = "arm-none-eabi-as"
+B_SELF = 0xEAFFFFFE                # `b .`
+CPSR_COMPARED = 0xF80F0000         # N Z C V Q and GE[3:0]
+VECTORS_SIZE = 0x1000              # mapped at 0, filled with `b .`: an
+                                   # unexpected exception parks the pc there
+DEFAULT_SEED = 2026
+
+
+class AssemblyError(Exception):
+    pass
+
+
+def assemble(cases):
+    """The code blob for a batch (to be loaded at CODE_BASE)."""
+    src = [".syntax unified", ".arm", ".text"]
+    line_case = {}
+    for i, c in enumerate(cases):
+        src.append(".org %d" % (CODE_PAD + i * SLOT))
+        for line in c.prologue + c.lines + ["b ."]:
+            line_case[len(src) + 1] = i
+            src.append(line)
+    src.append(".org %d" % (CODE_PAD + len(cases) * SLOT + CODE_PAD))
+    with tempfile.TemporaryDirectory() as tmp:
+        s, o, b = (os.path.join(tmp, n) for n in ("t.s", "t.o", "t.bin"))
+        with open(s, "w") as f:
+            f.write("\n".join(src) + "\n")
+        r = subprocess.run([AS, "-march=armv7ve", "--fatal-warnings", s, "-o", o],
+                           capture_output=True, text=True)
+        if r.returncode:
+            msgs = []
+            for msg in r.stderr.splitlines()[:20]:
+                parts = msg.split(":")
+                if len(parts) > 2 and parts[1].isdigit() and int(parts[1]) in line_case:
+                    c = cases[line_case[int(parts[1])]]
+                    msg += "\n  in case %s[%d]:\n    %s" % (c.cls, c.index,
+                                                           c.text().replace("\n", "\n    "))
+                msgs.append(msg)
+            raise AssemblyError("\n".join(msgs))
+        relocs = subprocess.run(["arm-none-eabi-objdump", "-r", o],
+                                capture_output=True, text=True).stdout
+        if "R_ARM" in relocs:
+            raise AssemblyError("unresolved relocations:\n" + relocs)
+        subprocess.run(["arm-none-eabi-objcopy", "-O", "binary", "-j", ".text", o, b],
+                       check=True)
+        with open(b, "rb") as f:
+            blob = f.read()
+    for i, c in enumerate(cases):
+        end = case_end(i, c)
+        word = int.from_bytes(blob[end - CODE_BASE:end - CODE_BASE + 4], "little")
+        assert word == B_SELF, "case %d: no `b .` at its end (pseudo-instruction?)" % i
+    return blob
+
+
+def case_start(i):
+    return CODE_BASE + CODE_PAD + i * SLOT
+
+
+def case_end(i, case):
+    return case_start(i) + 4 * case.ninsns
+
+
+def initial_cpsr(case):
+    return case.flags | CPSR_MODE_BITS
+
+
+class State:
+    """Final state: registers r0-r15, compared CPSR bits, data window."""
+
+    __slots__ = ("regs", "cpsr", "data", "error")
+
+    def __init__(self, regs, cpsr, data, error=None):
+        self.regs, self.cpsr, self.data, self.error = regs, cpsr, data, error
+
+    def diff(self, other):
+        """Names of the fields that differ."""
+        out = []
+        if self.error or other.error:
+            out.append("error")
+        for r in range(16):
+            if self.regs[r] != other.regs[r]:
+                out.append("r%d" % r)
+        if self.cpsr != other.cpsr:
+            out.append("cpsr")
+        if self.data != other.data:
+            out.append("data")
+        return out
+
+
+# ----------------------------------------------------------------- unicorn
+class UnicornRunner:
+    def __init__(self, blob):
+        from unicorn import Uc, UC_ARCH_ARM, UC_MODE_ARM
+        from unicorn import arm_const as A
+        self.A = A
+        uc = Uc(UC_ARCH_ARM, UC_MODE_ARM)
+        if hasattr(uc, "ctl_set_cpu_model"):
+            uc.ctl_set_cpu_model(A.UC_CPU_ARM_CORTEX_A15)
+        code_size = (len(blob) + 0xFFF) & ~0xFFF
+        uc.mem_map(0, VECTORS_SIZE)
+        uc.mem_write(0, B_SELF.to_bytes(4, "little") * (VECTORS_SIZE // 4))
+        uc.mem_map(CODE_BASE, code_size)
+        uc.mem_write(CODE_BASE, blob)
+        uc.mem_map(DATA_BASE, DATA_SIZE)
+        self.uc = uc
+        self.reg_ids = [getattr(A, "UC_ARM_REG_R%d" % i) for i in range(13)] + [
+            A.UC_ARM_REG_SP, A.UC_ARM_REG_LR, A.UC_ARM_REG_PC]
+
+    def run(self, i, case):
+        from unicorn import UcError
+        uc, ids = self.uc, self.reg_ids
+        uc.reg_write(self.A.UC_ARM_REG_CPSR, initial_cpsr(case))
+        for r in range(15):
+            uc.reg_write(ids[r], case.regs[r])
+        uc.mem_write(DATA_BASE, case.data())
+        err = None
+        try:
+            uc.emu_start(case_start(i), case_end(i, case), count=case.ninsns + 1)
+        except UcError as e:
+            err = "unicorn: %s" % e
+        return State([uc.reg_read(x) for x in ids],
+                     uc.reg_read(self.A.UC_ARM_REG_CPSR) & CPSR_COMPARED,
+                     bytes(uc.mem_read(DATA_BASE, DATA_SIZE)), err)
+
+
+# ----------------------------------------------------------------- armtcg
+def armtcg_available():
+    try:
+        import tcg.emulator  # noqa: F401
+        return True
+    except Exception:
+        return False
+
+
+class ArmtcgRunner:
+    def __init__(self, blob):
+        from tcg.emulator import Emulator
+        emu = Emulator()
+        code_size = (len(blob) + 0xFFF) & ~0xFFF
+        emu.map_ram(0, VECTORS_SIZE)
+        emu.mem_write(0, B_SELF.to_bytes(4, "little") * (VECTORS_SIZE // 4))
+        emu.map_ram(CODE_BASE, code_size)
+        emu.mem_write(CODE_BASE, blob)
+        emu.map_ram(DATA_BASE, DATA_SIZE)
+        self.emu = emu
+        self.names = ["r%d" % r for r in range(16)]
+
+    def run(self, i, case):
+        emu = self.emu
+        emu.reg_write("cpsr", initial_cpsr(case))
+        for r in range(15):
+            emu.reg_write(self.names[r], case.regs[r])
+        emu.reg_write("pc", case_start(i))
+        emu.mem_write(DATA_BASE, case.data())
+        err = None
+        try:
+            stop = emu.run(count=case.ninsns + 1)
+            if stop.kind != "count":
+                err = "armtcg stopped: %s" % (stop,)
+        except Exception as e:  # an emulator crash is a finding, not a test error
+            err = "armtcg: %r" % e
+        return State([emu.reg_read(n) & M32 for n in self.names],
+                     emu.reg_read("cpsr") & CPSR_COMPARED,
+                     bytes(emu.mem_read(DATA_BASE, DATA_SIZE)), err)
+
+
+# ----------------------------------------------------------------- reports
+def fmt_flags(cpsr):
+    return "%s%s%s%s%s GE=%s" % tuple(
+        [ch if cpsr >> b & 1 else "-" for ch, b in zip("NZCVQ", (31, 30, 29, 28, 27))] +
+        [format(cpsr >> 16 & 0xF, "04b")])
+
+
+def fmt_data_diff(a, b, limit=8):
+    out = []
+    for off in range(0, DATA_SIZE, 4):
+        if a[off:off + 4] != b[off:off + 4]:
+            out.append("    [%#x] %s vs %s" % (DATA_BASE + off, a[off:off + 4].hex(),
+                                                b[off:off + 4].hex()))
+            if len(out) >= limit:
+                break
+    return out
+
+
+def report(i, case, seed, ref, got, ref_name="unicorn", got_name="armtcg"):
+    fields = ref.diff(got)
+    lines = ["DIVERGENCE %s[%d] (seed %s) in %s" % (case.cls, case.index, seed, fields),
+             "  replay: python -m tests.diff.harness %s %d %s" % (case.cls, case.index, seed),
+             "  code at %#x:" % case_start(i)]
+    lines += ["    " + l for l in (case.prologue + case.lines)]
+    lines.append("  initial: %s" % fmt_flags(case.flags))
+    lines.append("    " + " ".join("r%d=%08x" % (r, v) for r, v in enumerate(case.regs)))
+    for name, st in ((ref_name, ref), (got_name, got)):
+        if st.error:
+            lines.append("  %s error: %s" % (name, st.error))
+    for f in fields:
+        if f.startswith("r"):
+            r = int(f[1:])
+            lines.append("  %-4s %s=%08x %s=%08x" % (f, ref_name, ref.regs[r], got_name, got.regs[r]))
+        elif f == "cpsr":
+            lines.append("  cpsr %s=%s %s=%s" % (ref_name, fmt_flags(ref.cpsr), got_name,
+                                                 fmt_flags(got.cpsr)))
+        elif f == "data":
+            lines.append("  data (%s vs %s):" % (ref_name, got_name))
+            lines += fmt_data_diff(ref.data, got.data)
+    return "\n".join(lines)
+
+
+def run_batch(cases, seed, runners=("unicorn", "armtcg"), max_reports=5):
+    """Run every case on both sides; return (reports, ncases_diverged)."""
+    blob = assemble(cases)
+    uc = UnicornRunner(blob)
+    tc = ArmtcgRunner(blob) if "armtcg" in runners else None
+    reports, bad = [], 0
+    for i, case in enumerate(cases):
+        ref = uc.run(i, case)
+        if ref.error or ref.regs[15] != case_end(i, case):
+            # the generator must never produce a faulting or runaway case
+            bad += 1
+            if len(reports) < max_reports:
+                reports.append("BAD CASE (unicorn did not reach the end)\n" +
+                               report(i, case, seed, ref, ref))
+            continue
+        if tc is None:
+            continue
+        got = tc.run(i, case)
+        if ref.diff(got):
+            bad += 1
+            if len(reports) < max_reports:
+                reports.append(report(i, case, seed, ref, got))
+    return reports, bad
+
+
+def main(argv):
+    cls, index = argv[0], int(argv[1])
+    seed = argv[2] if len(argv) > 2 else DEFAULT_SEED
+    case = gen.make_case(seed, cls, index)
+    blob = assemble([case])
+    print(case.text())
+    ref = UnicornRunner(blob).run(0, case)
+    got = ArmtcgRunner(blob).run(0, case) if armtcg_available() else ref
+    print(report(0, case, seed, ref, got))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,198 @@
+"""Build and run the bare-metal guest programs of tests/guest/.
+
+Each guest is tests/guest/<name>.c (plus <name>_asm.S when it needs
+assembly) linked with tests/guest/common/ for QEMU's `virt` board.
+Expected outputs come from the same C sources compiled natively with
+common/host_shim.c (stdout stands in for the UART); `exceptions` is
+architecture-specific and has a hand-written tests/guest/exceptions.expected.
+
+    build_guest(name, iters=None) -> path of the ELF (cached)
+    native_output(name, iters=None) -> bytes the guest should print
+    expected_output(name) -> bytes (native or hand-written)
+    run_qemu(elf, timeout) -> (uart bytes, exit status or None on timeout)
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+GUEST_DIR = Path(__file__).resolve().parent / "guest"
+COMMON_DIR = GUEST_DIR / "common"
+BUILD_DIR = GUEST_DIR / "build"
+
+GUESTS = ["crc32", "quicksort", "sieve", "matmul", "printf", "arith64", "exceptions"]
+# guests whose expected output is a hand-written file instead of a native run
+HANDWRITTEN = {"exceptions"}
+
+CROSS = "arm-none-eabi-"
+# soft-float: no VFP/NEON code; no unaligned accesses (the MMU is off, so
+# memory is Strongly-ordered); no calls gcc invents (memset for loops)
+GUEST_CFLAGS = [
+    "-O2", "-marm", "-mcpu=cortex-a15", "-mfloat-abi=soft", "-mno-unaligned-access",
+    "-ffreestanding", "-fno-builtin", "-fno-tree-loop-distribute-patterns",
+    "-fno-unwind-tables", "-fno-asynchronous-unwind-tables", "-fno-common",
+    "-Wall", "-Werror",
+]
+# libgcc multilib: the default one is ARM state (armv4t, soft float); the
+# -mcpu=cortex-a15 one would be Thumb-2.
+LIBGCC_FLAGS = ["-marm", "-march=armv4t", "-mfloat-abi=soft"]
+HOST_CFLAGS = [
+    "-O2", "-funsigned-char", "-fno-builtin", "-Wall", "-Werror",
+    "-Dmain=guest_main",
+]
+GUEST_COMMON = ["start.S", "uart.c", "string.c", "format.c"]
+HOST_COMMON = ["host_shim.c", "format.c"]
+
+QEMU = "qemu-system-arm"
+QEMU_ARGS = ["-M", "virt", "-cpu", "cortex-a15", "-m", "128M", "-nographic"]
+
+
+def program_sources(name):
+    """The program's own sources: <name>.c and, if present, <name>_asm.S."""
+    if name not in GUESTS:
+        raise ValueError(f"unknown guest {name!r}; known: {GUESTS}")
+    srcs = [GUEST_DIR / f"{name}.c"]
+    asm = GUEST_DIR / f"{name}_asm.S"
+    if asm.exists():
+        srcs.append(asm)
+    return srcs
+
+
+def _stem(name, iters):
+    return name if iters is None else f"{name}-iters{int(iters)}"
+
+
+def _up_to_date(target, deps):
+    if not target.exists():
+        return False
+    t = target.stat().st_mtime
+    return all(d.stat().st_mtime <= t for d in deps)
+
+
+def _dependencies(srcs, common):
+    deps = list(srcs) + [COMMON_DIR / c for c in common]
+    deps += [COMMON_DIR / "guest.h", COMMON_DIR / "link.ld", Path(__file__)]
+    return deps
+
+
+def _run(cmd):
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError(f"command failed: {' '.join(map(str, cmd))}\n{r.stdout}{r.stderr}")
+    return r.stdout
+
+
+def _build_atomically(target, build):
+    """build(tmp_path) writes the file; it then replaces target in one step,
+    so that parallel test workers never see a half-written file."""
+    BUILD_DIR.mkdir(exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=BUILD_DIR, prefix=target.name + ".")
+    os.close(fd)
+    try:
+        build(Path(tmp))
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return target
+
+
+def libgcc_path():
+    return _run([CROSS + "gcc", *LIBGCC_FLAGS, "-print-libgcc-file-name"]).strip()
+
+
+def build_guest(name, iters=None):
+    """Cross-compile guest `name` (ITERS=iters if given); returns the ELF path."""
+    srcs = program_sources(name)
+    elf = BUILD_DIR / f"{_stem(name, iters)}.elf"
+    if _up_to_date(elf, _dependencies(srcs, GUEST_COMMON)):
+        return elf
+    defs = [] if iters is None else [f"-DITERS={int(iters)}"]
+
+    def build(out):
+        _run([CROSS + "gcc", *GUEST_CFLAGS, *defs, "-I", str(COMMON_DIR),
+              "-nostdlib", "-T", str(COMMON_DIR / "link.ld"), "-o", str(out),
+              *[str(COMMON_DIR / c) for c in GUEST_COMMON], *map(str, srcs),
+              libgcc_path()])
+        check_arm_only(out)
+
+    return _build_atomically(elf, build)
+
+
+def build_native(name, iters=None):
+    """Compile guest `name` for the host with the stdout shim."""
+    if name in HANDWRITTEN:
+        raise ValueError(f"{name} is architecture-specific: no native build")
+    srcs = [s for s in program_sources(name) if s.suffix == ".c"]
+    exe = BUILD_DIR / f"{_stem(name, iters)}.host"
+    if _up_to_date(exe, _dependencies(srcs, HOST_COMMON)):
+        return exe
+    defs = [] if iters is None else [f"-DITERS={int(iters)}"]
+
+    def build(out):
+        _run(["gcc", *HOST_CFLAGS, *defs, "-I", str(COMMON_DIR), "-o", str(out),
+              *[str(COMMON_DIR / c) for c in HOST_COMMON], *map(str, srcs)])
+
+    return _build_atomically(exe, build)
+
+
+def native_output(name, iters=None):
+    """What guest `name` prints, from running its native build."""
+    r = subprocess.run([str(build_native(name, iters))], capture_output=True, timeout=60)
+    if r.returncode != 0:
+        raise RuntimeError(f"native {name} exited {r.returncode}: {r.stderr!r}")
+    return r.stdout
+
+
+def expected_output(name, iters=None):
+    """The output the guest must produce on a correct ARMv7 CPU."""
+    if name in HANDWRITTEN:
+        return (GUEST_DIR / f"{name}.expected").read_bytes()
+    return native_output(name, iters)
+
+
+# An ELF for a Cortex-A15 in ARM state, with soft float: any Thumb function
+# (odd symbol address) or VFP/NEON instruction means a wrong flag or multilib.
+_VFP_INSN = re.compile(
+    r"^\s*[0-9a-f]+:\s+[0-9a-f]{8}\s+"
+    r"(v[a-z]|f(ld|st|mx|mdr|mrd|cpy|add|sub|mul|div|cmp)|(mcr|mrc|ldc|stc|cdp)2?l?\w*\s+(p10|p11|10|11),)")
+
+
+def check_arm_only(elf):
+    syms = _run([CROSS + "nm", str(elf)])
+    for line in syms.splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[1] in "tT" and int(parts[0], 16) & 1:
+            raise RuntimeError(f"{elf}: Thumb function {parts[2]}")
+        if len(parts) == 3 and parts[2].startswith("$t"):
+            raise RuntimeError(f"{elf}: Thumb code at {parts[0]}")
+    for line in _run([CROSS + "objdump", "-d", str(elf)]).splitlines():
+        if _VFP_INSN.match(line):
+            raise RuntimeError(f"{elf}: VFP/NEON instruction: {line.strip()}")
+
+
+def have_qemu():
+    return shutil.which(QEMU) is not None
+
+
+def run_qemu(elf, timeout=30):
+    """Run an ELF on QEMU's virt board; returns (UART bytes, exit status),
+    exit status None if it did not power off within `timeout` seconds."""
+    cmd = [QEMU, *QEMU_ARGS, "-kernel", str(elf)]
+    return run_command(cmd, timeout)
+
+
+def run_command(cmd, timeout, cwd=None):
+    """Run cmd with stdin closed; (stdout bytes, status or None on timeout)."""
+    p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, cwd=cwd)
+    try:
+        out, _ = p.communicate(timeout=timeout)
+        return out, p.returncode
+    except subprocess.TimeoutExpired:
+        p.kill()
+        out, _ = p.communicate()
+        return out, None
