@@ -494,7 +494,7 @@ def g_ldst_word(g, roles):
     load = op.startswith("ldr")
     t = roles.data_reg() if load else g.reg()
     if load and rng.random() < 0.05 and not op.endswith("t"):
-        return "%s%s %s, %s" % (op, c, rname(t), literal_mode(g, 4095 - 4 * size, size)), None
+        return "%s%s %s, %s" % (op, c, rname(t), literal_mode(g, 4095 - 4 * size, size)), (c, None, None, [t])
     am = addr_mode(g, roles, size, 4095, True, True, t_form=op.endswith("t"),
                    avoid_wb=(t,))
     if am is None:
@@ -525,7 +525,7 @@ def g_ldst_misc(g, roles):
         dest = [t]
         regs = rname(t)
     if load and rng.random() < 0.05 and not op.endswith("t"):
-        return "%s%s %s, %s" % (op, c, regs, literal_mode(g, 255 - 8, min(size, 4))), None
+        return "%s%s %s, %s" % (op, c, regs, literal_mode(g, 255 - 8, min(size, 4))), (c, None, None, dest)
     # LDRD (register): Rm == Rt or Rt2 is UNPREDICTABLE
     am = addr_mode(g, roles, size, 255, True, False, t_form=op.endswith("t"),
                    align=4 if size == 8 else size, avoid_wb=dest,
@@ -574,11 +574,10 @@ def gen_mem(g, insn_fn, nbases):
         if out is None:
             continue
         line, eff = out
-        if eff is not None:
-            cond, base, wb, written = eff
-            if wb is not None and cond_passed(cond, g.flags):
-                roles.cur[base] = wb
-            roles.store_written(written)
+        cond, base, wb, written = eff
+        if wb is not None and cond_passed(cond, g.flags):
+            roles.cur[base] = wb
+        roles.store_written(written)
         g.emit(line)
 
 

@@ -1,0 +1,46 @@
+# armtcg: set up, build, demo, test.  Every target installs what it needs
+# (idempotently: apt and pip are only called for what is missing).
+PYTHON ?= python3
+APT_PKGS = gcc-arm-none-eabi qemu-system-arm
+PIP_PKGS = cython llvmlite pyelftools capstone rich pytest pytest-benchmark pytest-xdist unicorn
+PYTEST_ARGS ?=
+
+.PHONY: all deps build demo test test-fast bench clean
+
+all: build
+
+deps:
+	@missing=""; \
+	command -v arm-none-eabi-gcc >/dev/null || missing="$$missing gcc-arm-none-eabi"; \
+	command -v qemu-system-arm >/dev/null || missing="$$missing qemu-system-arm"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+	@$(PYTHON) -c "import Cython, llvmlite, elftools, capstone, rich, pytest, pytest_benchmark, xdist, unicorn" 2>/dev/null \
+	  || $(PYTHON) -m pip install -q $(PIP_PKGS)
+
+build: deps
+	$(PYTHON) setup.py -q build_ext --inplace -j 2
+	@$(PYTHON) -m pip install -q --no-build-isolation --no-deps -e . >/dev/null 2>&1 \
+	  || echo "note: could not install the armtcg console script; use '$(PYTHON) -m tcg.cli'"
+
+# Build the bundled guests and run one on the virt board.
+demo: build
+	$(PYTHON) -m tests.guestlib demo
+
+# The whole suite, as CI runs it (system tests included).
+test: build
+	$(PYTHON) -m pytest -n 2 -q $(PYTEST_ARGS) tests
+
+# Skip the slow system tests (for a quick local loop).
+test-fast: build
+	$(PYTHON) -m pytest -n 2 -q -m "not slow" $(PYTEST_ARGS) tests
+
+bench: build
+	$(PYTHON) -m pytest -q bench --benchmark-only
+
+clean:
+	rm -rf build runtime/*.so tcg/*.so runtime/core.c tcg/interp.c tcg/opcodes.pxi tests/guest/build
