@@ -359,7 +359,10 @@ def lift_ldrexd(ctx, n, t):
     if t & 1 or t == 14 or n == PC:
         return _unpredictable(ctx)
     lo, hi = ctx.b.temp(), ctx.b.temp()
-    ctx.b.ldexd(lo, hi, n, ctx.mem_aux(3, align=True))  # doubleword aligned
+    # MemA[address, 8]: doubleword alignment.  aux carries the size of each
+    # word, as the interpreter's ldexd/stexd expect (they check only word
+    # alignment so far).
+    ctx.b.ldexd(lo, hi, n, ctx.mem_aux(2, align=True))
     ctx.b.mov(t, lo)
     ctx.b.mov(t + 1, hi)
 
@@ -370,7 +373,7 @@ def lift_strexd(ctx, n, d, t):
     if d == PC or t & 1 or t == 14 or n == PC or d in (n, t, t + 1):
         return _unpredictable(ctx)
     status = ctx.b.temp()
-    ctx.b.stexd(status, n, t, t + 1, ctx.mem_aux(3, align=True))
+    ctx.b.stexd(status, n, t, t + 1, ctx.mem_aux(2, align=True))
     ctx.b.mov(d, status)
 
 

@@ -244,8 +244,9 @@ def lift_setend(ctx, E):
 # ---- SRS, RFE, ERET --------------------------------------------------------
 
 def block_address(b, base, P, U):
-    """Lowest address of a two-word block for the IA/IB/DA/DB forms."""
-    offset = (4 if P else 0) if U else (-4 if P else -8)
+    """Lowest address of the two words: IA base, IB base + 4, DA base - 4,
+    DB base - 8 (ARM ARM: base - 8 when decrementing, + 4 when P == U)."""
+    offset = (4 if P else 0) if U else (-8 if P else -4)
     t = b.temp()
     b.addi(t, base, offset & 0xFFFFFFFF)
     return t

@@ -410,7 +410,7 @@ cdef int mmu_translate(CPUARMState *env, uint32_t va, int access, bint user,
                        uint32_t *pa, uint32_t *prot) noexcept nogil:
     """Short-descriptor translation table walk.  On success sets *pa and
     *prot (bit ACC_READ/WRITE/EXEC allowed for this privilege) and returns
-    0; otherwise returns the fault status (with domain in bits 7:4)."""
+    0; otherwise returns the fault status (with the domain in bits 11:8)."""
     cdef uint32_t n = env.ttbcr & 7
     cdef uint32_t ttb, l1addr, desc, l2, dom, dacr_bits, ap, xn, fs_perm
     cdef bint is_write = access == ACC_WRITE
@@ -439,18 +439,18 @@ cdef int mmu_translate(CPUARMState *env, uint32_t va, int access, bint user,
         fs_perm = FS_PERMISSION_SECTION
         dacr_bits = (env.dacr >> (2 * dom)) & 3
         if dacr_bits == 0 or dacr_bits == 2:
-            return FS_DOMAIN_SECTION | (dom << 4)
+            return FS_DOMAIN_SECTION | (dom << 8)
     else:                                      # page table
         dacr_bits = (env.dacr >> (2 * dom)) & 3
         l2 = (desc & 0xfffffc00u) | (((va >> 12) & 0xff) << 2)
         if phys_read32(env, l2, &desc):
-            return FS_EXTERNAL_WALK_L2 | (dom << 4)
+            return FS_EXTERNAL_WALK_L2 | (dom << 8)
         if env.sctlr & (1u << 25):
             desc = __builtin_bswap32(desc)
         if (desc & 3) == 0:
-            return FS_TRANSLATION_PAGE | (dom << 4)
+            return FS_TRANSLATION_PAGE | (dom << 8)
         if dacr_bits == 0 or dacr_bits == 2:
-            return FS_DOMAIN_PAGE | (dom << 4)
+            return FS_DOMAIN_PAGE | (dom << 8)
         if (desc & 3) == 1:                   # large page
             pa[0] = (desc & 0xffff0000u) | (va & 0xffffu)
             xn = (desc >> 15) & 1
@@ -465,7 +465,7 @@ cdef int mmu_translate(CPUARMState *env, uint32_t va, int access, bint user,
             if a != ACC_EXEC or not xn:
                 prot[0] |= 1u << a
     if not (prot[0] >> access) & 1:
-        return fs_perm | (dom << 4)
+        return fs_perm | (dom << 8)
     return 0
 
 
@@ -487,7 +487,7 @@ cdef int tlb_fill(CPUARMState *env, uint32_t va, int access, int mmu_idx,
     cdef TLBEntry *e
     fs = get_phys_addr(env, va, access, mmu_idx, &pa, &prot)
     if fs:
-        return raise_abort(env, va, access, fsr_of(fs & 0x1f, fs >> 4, access == ACC_WRITE))
+        return raise_abort(env, va, access, fsr_of(fs & 0x1f, fs >> 8, access == ACC_WRITE))
     r = find_region(env, pa)
     if r == NULL:
         return raise_abort(env, va, access, fsr_of(FS_EXTERNAL, 0, access == ACC_WRITE))
@@ -897,7 +897,7 @@ cdef class CPU:
         cdef int fs = get_phys_addr(e, va, ACC_EXEC, mmu, &pa, &prot)
         cdef MemRegion *r
         if fs:
-            return None, fsr_of(fs & 0x1f, fs >> 4, False)
+            return None, fsr_of(fs & 0x1f, fs >> 8, False)
         r = find_region(e, pa)
         if r == NULL or r.host == NULL or pa - r.base > r.size - 4:
             return None, fsr_of(FS_EXTERNAL, 0, False)

@@ -93,6 +93,16 @@ A15_SCTLR_RESET = 0x00C50078  # TRM 4.3.27 (TE/EE/V from configuration pins = 0)
 # The rest are RAO/RAZ (or read-only configuration, like NMFI).
 A15_SCTLR_MASK = 0x72183827
 
+# Feature registers advertise only what this emulator implements (a guest
+# probes them to decide what to use).  The TRM values are kept for reference.
+TRM_ID_PFR1 = 0x00011011     # ProgMod 1, Security 1, Virtualization 1, GenTimer 1
+TRM_ID_DFR0 = 0x02010555     # cp14 v7.1 debug (+secure), mmapped debug/trace, PMUv2
+# No Security or Virtualization Extensions (no Monitor/Hyp mode): as QEMU's virt.
+A15_ID_PFR1 = 0x00010001
+# No debug (cp14), trace or PMU registers: a guest that saw v7.1 cp14 debug
+# (Linux hw_breakpoint) would read DBGDIDR/DBGOSLSR and take an UNDEF in kernel.
+A15_ID_DFR0 = 0x00000000
+
 # CCSIDR per CSSELR value (Level << 1 | InD); TRM 4.3.22.  Fields: WT WB RA WA,
 # NumSets-1 in 27:13, Associativity-1 in 12:3, log2(words per line)-2 in 2:0.
 A15_CCSIDR = {
@@ -114,8 +124,8 @@ CORTEX_A15 = [
     R("MIDR_4",    "p15, 0, c0, c0, 4", PL1_R, ALIAS, field="midr"),
     R("MIDR_7",    "p15, 0, c0, c0, 7", PL1_R, ALIAS, field="midr"),
     R("ID_PFR0",   "p15, 0, c0, c1, 0", PL1_R, CONST, reset=0x00001131),
-    R("ID_PFR1",   "p15, 0, c0, c1, 1", PL1_R, CONST, reset=0x00011011),
-    R("ID_DFR0",   "p15, 0, c0, c1, 2", PL1_R, CONST, reset=0x02010555),
+    R("ID_PFR1",   "p15, 0, c0, c1, 1", PL1_R, CONST, reset=A15_ID_PFR1),
+    R("ID_DFR0",   "p15, 0, c0, c1, 2", PL1_R, CONST, reset=A15_ID_DFR0),
     R("ID_AFR0",   "p15, 0, c0, c1, 3", PL1_R, CONST, reset=0),
     R("ID_MMFR0",  "p15, 0, c0, c1, 4", PL1_R, CONST, reset=0x10201105),
     R("ID_MMFR1",  "p15, 0, c0, c1, 5", PL1_R, CONST, reset=0x20000000),
@@ -485,11 +495,17 @@ def emit_access(ctx, cp, opc1, crn, crm, opc2, is64, is_read, rt, rt2=0):
     _table_of(ctx).emit_access(ctx, cp, opc1, crn, crm, opc2, is64, is_read, rt, rt2)
 
 
+_installed = None   # the table the C dispatch holds (one per process)
+
+
 def install(table=None):
-    """Load a table into the C dispatch of runtime.core (once per process,
-    before running guest code)."""
+    """Load a table into the C dispatch of runtime.core.  reset() does it
+    when needed, so a CPU is always reset against the table it runs with."""
+    global _installed
     from runtime.core import cp15_install
-    cp15_install((table or TABLE).c_entries())
+    table = table or TABLE
+    cp15_install(table.c_entries())
+    _installed = table
 
 
 def raw_read(cpu, name, table=None):
@@ -501,4 +517,7 @@ def raw_write(cpu, name, value, table=None):
 
 
 def reset(cpu, table=None):
-    (table or TABLE).reset(cpu)
+    table = table or TABLE
+    if _installed is not table:
+        install(table)
+    table.reset(cpu)

@@ -162,13 +162,15 @@ _VFP_INSN = re.compile(
 
 
 def check_arm_only(elf):
-    syms = _run([CROSS + "nm", str(elf)])
-    for line in syms.splitlines():
-        parts = line.split()
-        if len(parts) == 3 and parts[1] in "tT" and int(parts[0], 16) & 1:
-            raise RuntimeError(f"{elf}: Thumb function {parts[2]}")
-        if len(parts) == 3 and parts[2].startswith("$t"):
-            raise RuntimeError(f"{elf}: Thumb code at {parts[0]}")
+    """Raise RuntimeError if the ELF holds Thumb or VFP/NEON code."""
+    from elftools.elf.elffile import ELFFile
+
+    with open(elf, "rb") as f:
+        symtab = ELFFile(f).get_section_by_name(".symtab")
+        for sym in symtab.iter_symbols() if symtab else ():
+            thumb_func = sym["st_info"]["type"] == "STT_FUNC" and sym["st_value"] & 1
+            if thumb_func or sym.name.startswith("$t"):
+                raise RuntimeError(f"{elf}: Thumb code: {sym.name} at {sym['st_value']:#x}")
     for line in _run([CROSS + "objdump", "-d", str(elf)]).splitlines():
         if _VFP_INSN.match(line):
             raise RuntimeError(f"{elf}: VFP/NEON instruction: {line.strip()}")
@@ -181,18 +183,43 @@ def have_qemu():
 def run_qemu(elf, timeout=30):
     """Run an ELF on QEMU's virt board; returns (UART bytes, exit status),
     exit status None if it did not power off within `timeout` seconds."""
-    cmd = [QEMU, *QEMU_ARGS, "-kernel", str(elf)]
-    return run_command(cmd, timeout)
+    out, status, _ = run_command([QEMU, *QEMU_ARGS, "-kernel", str(elf)], timeout)
+    return out, status
+
+
+ARMTCG_ARGS = ["-M", "virt", "-m", "128M", "-nographic"]
+
+
+def armtcg_command(elf):
+    import sys
+    return [sys.executable, "-m", "tcg.cli", "run", *ARMTCG_ARGS, "-kernel", str(elf)]
+
+
+def run_armtcg(elf, timeout=300):
+    """Run an ELF on our emulator's CLI; returns (UART bytes, exit status
+    or None on timeout, stderr bytes)."""
+    return run_command(armtcg_command(elf), timeout, cwd=GUEST_DIR.parent.parent)
 
 
 def run_command(cmd, timeout, cwd=None):
-    """Run cmd with stdin closed; (stdout bytes, status or None on timeout)."""
+    """Run cmd with stdin closed; (stdout, status or None on timeout, stderr)."""
     p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, cwd=cwd)
     try:
-        out, _ = p.communicate(timeout=timeout)
-        return out, p.returncode
+        out, err = p.communicate(timeout=timeout)
+        return out, p.returncode, err
     except subprocess.TimeoutExpired:
         p.kill()
-        out, _ = p.communicate()
-        return out, None
+        out, err = p.communicate()
+        return out, None, err
+
+
+def output_diff(got, want, context=3, limit=40):
+    """A short unified diff of two outputs, for assertion messages."""
+    import difflib
+    lines = difflib.unified_diff(
+        want.decode(errors="replace").splitlines(), got.decode(errors="replace").splitlines(),
+        "expected", "got", n=context, lineterm="")
+    lines = list(lines)
+    more = f"\n... {len(lines) - limit} more diff lines" if len(lines) > limit else ""
+    return "\n".join(lines[:limit]) + more

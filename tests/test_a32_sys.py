@@ -328,6 +328,7 @@ def test_srs_rfe_ir_shape():
     ops = lift(w("srsdb sp!, #0x12"), mode=SVC)
     assert names(ops) == ["banked_read", "spsr_read", "addi", "st", "st", "addi", "banked_write"]
     assert ops[0][1]["imm"] == 0x11 and ops[-1][1]["imm"] == 0x11
+    assert ops[2][1]["imm"] == 0xFFFFFFF8                 # DB: base - 8
     ops = lift(w("srsia sp!, #0x13"), mode=SVC)   # own mode: plain SP
     assert "banked_read" not in names(ops) and ops[-1] == ("mov", {"d": SP, "a": ops[-2][1]["d"]})
     ops = lift(w("rfeia r0!"), mode=SYS)
@@ -348,14 +349,15 @@ REGS = ["r%d" % i for i in range(13)] + ["sp", "lr", "pc", "cpsr"]
 RAM = 0x10000
 
 
-def run_ours(image, count, cpsr=0x1D3):
-    emu = _emulator()()
+def run_ours(image, count, cpsr=0x1D3, pc=0, kind="count", **options):
+    emu = _emulator()(**options)
     emu.map_ram(0, RAM)
     emu.mem_write(0, image)
     emu.reg_write("cpsr", cpsr)
-    emu.reg_write("pc", 0)
+    emu.reg_write("pc", pc)
     r = emu.run(count=count)
-    assert r.kind == "count", r
+    assert r.kind == kind, r
+    emu.stop = r
     return emu
 
 
@@ -396,15 +398,39 @@ def test_exec_branches_and_links():
     f1: mov r1, lr
         bx lr
     f2: mov r2, lr
-        cmp r0, #1
+        msr APSR_nzcvq, #0x40000000   @ Z
+        bxne lr
         bxeq lr
         mov r0, #0x55
     done: subs r4, r0, #0x11
         bne done
         b .
     """
-    got = compare_with_unicorn(src, 15)
+    got = compare_with_unicorn(src, 16)
     assert got["r0"] == 0x11 and got["r1"] == 8 and got["r2"] == 20
+
+
+@needs_binutils
+def test_exec_conditional_branch_loops():
+    """Taken and fall-through exits of one block, each run several times
+    (chaining must keep the two targets apart)."""
+    src = """
+        mov r0, #5
+        mov r1, #0
+        mov r3, #0
+    loop:
+        add r1, r1, #1
+        subs r0, r0, #1
+        blne count
+        bne loop
+        mov r2, #9
+        b .
+    count:
+        add r3, r3, #2
+        bx lr
+    """
+    got = compare_with_unicorn(src, 3 + 5 * 4 + 4 * 2 + 3)
+    assert (got["r1"], got["r2"], got["r3"]) == (5, 9, 8)
 
 
 @needs_binutils
@@ -472,7 +498,9 @@ def test_exec_spsr_round_trip_and_banked_msr_mrs():
 
 
 @needs_binutils
-def test_exec_srs_rfe():
+@pytest.mark.parametrize("am", ["ia", "ib", "da", "db"])
+@pytest.mark.parametrize("wb", ["!", ""])
+def test_exec_srs_rfe(am, wb):
     src = """
         cps #0x12
         mov sp, #0x3000
@@ -480,18 +508,21 @@ def test_exec_srs_rfe():
         ldr lr, =target
         ldr r0, =0x60000010
         msr spsr_fsxc, r0
-        srsdb sp!, #0x12
+        srs%(am)s sp%(wb)s, #0x12
         cps #0x12
         mov r1, sp
-        rfeia sp!
+        mov r4, #0x3000
+        rfe%(am)s r4%(wb)s
     target:
         mov r2, #7
         mov r3, sp
         b .
         .ltorg
-    """
-    got = compare_with_unicorn(src, 14, mem=[(0x2FF8, 8)])
-    assert got["cpsr"] & 0xF000001F == 0x60000010 and got["r1"] == 0x2FF8 and got["r2"] == 7
+    """ % {"am": am, "wb": wb}
+    got = compare_with_unicorn(src, 15, mem=[(0x2FF0, 0x20)])
+    assert got["cpsr"] & 0xF000001F == 0x60000010 and got["r2"] == 7
+    step = {"ia": 8, "ib": 8, "da": -8, "db": -8}[am] if wb else 0
+    assert got["r1"] == 0x3000 + step
 
 
 SVC_PROGRAM = """
@@ -541,3 +572,77 @@ def test_exec_svc_entry_and_exception_return():
     # MOVS pc, lr restored User mode and its SP
     assert r["r9"] & 0xF00001FF == 0x80000110
     assert r["sp"] == 0x6000 and r["r0"] == 2 and r["pc"] == call + 12
+
+
+@needs_binutils
+def test_exec_setend_changes_data_endianness():
+    src = """
+        ldr r0, =word
+        setend be
+        ldr r1, [r0]
+        mrs r3, cpsr
+        setend le
+        ldr r2, [r0]
+        b .
+    word: .word 0x11223344
+        .ltorg
+    """
+    got = compare_with_unicorn(src, 7)
+    assert got["r1"] == 0x44332211 and got["r2"] == 0x11223344 and got["r3"] & 0x200
+
+
+# Exception entry (ARM ARM B1.9): the instruction at 0x20 runs in User mode
+# (CPSR 0x10, NZCV = 0b0100); the vectors hold `b .`.
+VECTORS = "\n".join(["b ."] * 8) + "\n"
+ENTRY_CASES = [
+    # (instruction, vector, mode entered, CPSR bits set on entry)
+    ("svc #0x42", 0x08, SVC, 0x080),
+    ("udf #7", 0x04, UND, 0x080),
+    ("bkpt #1", 0x0C, ABT, 0x180),              # prefetch abort: A and I
+    ("mrs r0, spsr", 0x04, UND, 0x080),         # UNPREDICTABLE in User: UNDEF
+    ("hvc #1", 0x04, UND, 0x080),               # UNDEF in User mode
+    ("mcr p10, 7, r0, c8, c0, 0", 0x04, UND, 0x080),  # VMSR: VFP not yet
+    ("ldc p5, c1, [r0]", 0x04, UND, 0x080),
+]
+
+
+@needs_binutils
+@pytest.mark.parametrize("asm,vector,mode,bits", ENTRY_CASES)
+def test_exec_exception_entry(asm, vector, mode, bits):
+    image = assemble(VECTORS + asm + "\nb .\n")
+    emu = run_ours(image, 2, cpsr=0x40000010, pc=0x20)
+    assert emu.reg_read("pc") == vector
+    assert emu.reg_read("cpsr") == 0x40000000 | bits | mode
+    assert emu.reg_read("lr") == 0x24           # preferred return + 4 / next insn
+    assert emu.reg_read("spsr") == 0x40000010
+
+
+@needs_binutils
+def test_exec_svc_semihosting_traps_to_handler():
+    image = assemble(VECTORS + "mov r0, #0x18\nsvc #0x123456\nmov r1, #1\nb .\n")
+    seen = []
+    emu = _emulator()(semihosting=True)
+    emu.map_ram(0, RAM)
+    emu.mem_write(0, image)
+    emu.reg_write("cpsr", 0x1D3)
+    emu.reg_write("pc", 0x20)
+    emu.semihost_handler = lambda e: seen.append(e.reg_read("r0"))
+    r = emu.run(count=4)
+    assert seen == [0x18] and r.kind == "count"
+    assert emu.reg_read("r1") == 1 and emu.reg_read("pc") == 0x2C
+
+
+@needs_binutils
+def test_exec_hvc_handler_and_wfi_halt():
+    image = assemble(VECTORS + "hvc #0x77\nmov r1, #1\nwfi\nmov r2, #2\n")
+    emu = _emulator()()
+    emu.map_ram(0, RAM)
+    emu.mem_write(0, image)
+    emu.reg_write("cpsr", 0x1D3)   # SVC, IRQ and FIQ masked: nothing wakes WFI
+    emu.reg_write("pc", 0x20)
+    calls = []
+    emu.hvc_handler = lambda e, imm: calls.append(imm) or True
+    r = emu.run(count=100)
+    assert calls == [0x77] and r.kind == "halt"
+    assert emu.reg_read("r1") == 1 and emu.reg_read("r2") == 0
+    assert emu.reg_read("pc") == 0x2C           # WFI's next instruction

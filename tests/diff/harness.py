@@ -25,6 +25,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import traceback
 
 from tests.diff import gen
 from tests.diff.gen import (CODE_BASE, CODE_PAD, SLOT, DATA_BASE, DATA_SIZE,
@@ -188,8 +189,8 @@ class ArmtcgRunner:
             stop = emu.run(count=case.ninsns + 1)
             if stop.kind != "count":
                 err = "armtcg stopped: %s" % (stop,)
-        except Exception as e:  # an emulator crash is a finding, not a test error
-            err = "armtcg: %r" % e
+        except Exception:  # an emulator crash is a finding, not a test error
+            err = "armtcg raised:\n" + traceback.format_exc(limit=-4)
         return State([emu.reg_read(n) & M32 for n in self.names],
                      emu.reg_read("cpsr") & CPSR_COMPARED,
                      bytes(emu.mem_read(DATA_BASE, DATA_SIZE)), err)
