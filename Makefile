@@ -27,9 +27,12 @@ build: deps
 	@$(PYTHON) -m pip install -q --no-build-isolation --no-deps -e . >/dev/null 2>&1 \
 	  || echo "note: could not install the armtcg console script; use '$(PYTHON) -m tcg.cli'"
 
-# Build the bundled guests and run one on the virt board.
+# Build a bundled guest (tests/guest/printf.c) and run it on the virt board.
+DEMO_GUEST ?= printf
 demo: build
-	$(PYTHON) -m tests.guestlib demo
+	@elf=$$($(PYTHON) -c "from tests.guestlib import build_guest; print(build_guest('$(DEMO_GUEST)'))") && \
+	echo "+ armtcg run -M virt -m 128M -nographic -kernel $$elf" && \
+	$(PYTHON) -m tcg.cli run -M virt -m 128M -nographic -kernel $$elf
 
 # The whole suite, as CI runs it (system tests included).
 test: build

@@ -315,7 +315,10 @@ class CP15Table:
         return [r.name for r in self.regs if not r.type & NO_RAW]
 
     def reset(self, cpu):
-        """Every register with state to its reset value."""
+        """Every register with state to its reset value (and this table
+        into the C dispatch, if it is not there yet)."""
+        if _installed is not self:
+            install(self)
         for r in self.regs:
             if r.field is not None and not r.type & ALIAS:
                 self.raw_write(cpu, r.name, r.reset)
@@ -517,7 +520,4 @@ def raw_write(cpu, name, value, table=None):
 
 
 def reset(cpu, table=None):
-    table = table or TABLE
-    if _installed is not table:
-        install(table)
-    table.reset(cpu)
+    (table or TABLE).reset(cpu)

@@ -119,28 +119,73 @@ cdef int cp_tlb_flush_all(CPUARMState *env, uint32_t idx, uint32_t val) noexcept
     return 0
 
 
+# -- functions by name -------------------------------------------------------
+# A table row names its functions; each name maps to one CPFns holding the
+# 32- and/or 64-bit variants.  Other .pxi files (timer, PMU, ...) add theirs
+# with cp_register_fns() before cp15_install() runs.
+
+ctypedef struct CPFns:
+    cp_readfn_t read
+    cp_writefn_t write
+    cp_read64fn_t read64
+    cp_write64fn_t write64
+    cp_accessfn_t access
+
+cdef enum:
+    CP_MAX_FNS = 64
+
+cdef CPFns cp_fns[CP_MAX_FNS]
+CP_FN_IDS = {}
+
+
+cdef void cp_register_fns(str name, cp_readfn_t read, cp_writefn_t write,
+                          cp_read64fn_t read64, cp_write64fn_t write64,
+                          cp_accessfn_t access) except *:
+    cdef int i = CP_FN_IDS.get(name, len(CP_FN_IDS))
+    if i >= CP_MAX_FNS:
+        raise ValueError("too many cp15 functions")
+    cp_fns[i].read, cp_fns[i].write = read, write
+    cp_fns[i].read64, cp_fns[i].write64 = read64, write64
+    cp_fns[i].access = access
+    CP_FN_IDS[name] = i
+
+
+cdef CPFns *cp_fns_named(e, str role) except NULL:
+    name = e[role]
+    if name not in CP_FN_IDS:
+        raise ValueError("cp15 %s: unknown %s %r" % (e["name"], role, name))
+    return &cp_fns[<int>CP_FN_IDS[name]]
+
+
 cdef void cp_bind_fns(CPSlot *s, e) except *:
     """Function pointers for the names in table entry e."""
-    name = e["name"]
-    readfn, writefn, accessfn = e["readfn"], e["writefn"], e["accessfn"]
-    if readfn is not None:
-        if readfn == "ccsidr_read" and not s.is64:
-            s.readfn = cp_ccsidr_read
+    cdef CPFns *f
+    if e["readfn"] is not None:
+        f = cp_fns_named(e, "readfn")
+        if s.is64:
+            s.readfn64 = f.read64
         else:
-            raise ValueError("cp15 %s: unknown readfn %r" % (name, readfn))
-    if writefn is not None:
-        if writefn == "sctlr_write" and not s.is64:
-            s.writefn = cp_sctlr_write
-        elif writefn == "field_write_flush" and s.is64:
-            s.writefn64 = cp_field_write_flush64
-        elif writefn == "field_write_flush":
-            s.writefn = cp_field_write_flush
-        elif writefn == "tlb_flush_all" and not s.is64:
-            s.writefn = cp_tlb_flush_all
+            s.readfn = f.read
+        if s.readfn == NULL and s.readfn64 == NULL:
+            raise ValueError("cp15 %s: %s has no %d-bit read" % (e["name"], e["readfn"], 64 if s.is64 else 32))
+    if e["writefn"] is not None:
+        f = cp_fns_named(e, "writefn")
+        if s.is64:
+            s.writefn64 = f.write64
         else:
-            raise ValueError("cp15 %s: unknown writefn %r" % (name, writefn))
-    if accessfn is not None:
-        raise ValueError("cp15 %s: unknown accessfn %r" % (name, accessfn))
+            s.writefn = f.write
+        if s.writefn == NULL and s.writefn64 == NULL:
+            raise ValueError("cp15 %s: %s has no %d-bit write" % (e["name"], e["writefn"], 64 if s.is64 else 32))
+    if e["accessfn"] is not None:
+        s.accessfn = cp_fns_named(e, "accessfn").access
+        if s.accessfn == NULL:
+            raise ValueError("cp15 %s: %s is no accessfn" % (e["name"], e["accessfn"]))
+
+
+cp_register_fns("ccsidr_read", cp_ccsidr_read, NULL, NULL, NULL, NULL)
+cp_register_fns("sctlr_write", NULL, cp_sctlr_write, NULL, NULL, NULL)
+cp_register_fns("field_write_flush", NULL, cp_field_write_flush, NULL, cp_field_write_flush64, NULL)
+cp_register_fns("tlb_flush_all", NULL, cp_tlb_flush_all, NULL, NULL, NULL)
 
 
 # -- dispatch (the IR ops cp_read, cp_write, cp_read64, cp_write64) -----------

@@ -12,6 +12,9 @@ ADP_Stopped_ApplicationExit and 1 for any other reason; SYS_EXIT_EXTENDED
 
 Handles 0/1/2 are pre-opened on stdin/stdout/stderr (QEMU 7.2 opens
 nothing: guests there must SYS_OPEN ":tt" first, which works here too).
+As QEMU 7.2 without a semihosting chardev, SYS_WRITEC/SYS_WRITE0 write to
+the semihosting console, which is stderr, and SYS_ISTTY of a ":tt" handle
+tells whether that host stream is a terminal.
 SYS_HEAPINFO follows QEMU 7.2 as measured: heap from the end of the loaded
 image to the top of RAM, stack base at the top of RAM, stack limit at the
 end of the image.  SYS_SYSTEM and SYS_TMPNAM are refused (-1).
@@ -79,7 +82,7 @@ def _stop_reason(kind, exit_code, pc, icount):
 class Semihosting:
     """The semihosting host side of one board.
 
-    stdout/stderr/stdin: binary streams (stdout also receives SYS_WRITEC /
+    stdout/stderr/stdin: binary streams (stderr also receives SYS_WRITEC /
     SYS_WRITE0).  ram_base/ram_size and image_end (set by the board after
     loading) feed SYS_HEAPINFO; cmdline feeds SYS_GET_CMDLINE."""
 
@@ -151,11 +154,11 @@ class Semihosting:
 
     # ---- console ------------------------------------------------------------
     def sys_writec(self, mem, arg):
-        self._put(self.stdout, mem.read(arg, 1))
+        self._put(self.stderr, mem.read(arg, 1))
         return None  # r0 is corrupted by the call: leave it
 
     def sys_write0(self, mem, arg):
-        self._put(self.stdout, mem.cstring(arg))
+        self._put(self.stderr, mem.cstring(arg))
         return None
 
     def sys_readc(self, mem, arg):
@@ -224,7 +227,10 @@ class Semihosting:
         handle = self._handle(h)
         if handle is None:
             return -1
-        return 1 if handle.console else 0
+        if not handle.console:
+            return 0
+        isatty = getattr(handle.stream, "isatty", None)
+        return 1 if isatty is not None and isatty() else 0
 
     def sys_seek(self, mem, arg):
         h, pos = mem.words(arg, 2)

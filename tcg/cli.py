@@ -217,7 +217,7 @@ def setup_log(emu, items, out, symbols):
         if not _install_hook(emu, "on_exception", on_exception):
             log.write("armtcg: -d int: this Emulator has no on_exception hook\n")
     step_mode = False
-    exec_items = [fn for name, fn in (("cpu", log.cpu), ("exec", log.exec_)) if name in items]
+    exec_items = [fn for name, fn in (("exec", log.exec_), ("cpu", log.cpu)) if name in items]
     if exec_items:
         def on_block(emu_, pc):
             flags = emu_.cpu.tb_flags() if hasattr(emu_.cpu, "tb_flags") else 0

@@ -578,3 +578,23 @@ def test_swp_undefined(line):
     ours = _abort_case([line], _regs())
     assert ours["cpsr"] & 0x1F == MODE_UND and ours["pc"] == 0x4
     assert ours["lr"] == CODE + 4
+
+
+@needs_emu
+def test_load_literal_into_pc():
+    """ldr pc, [pc, #0] (vector tables): the literal two words on, then
+    LoadWritePC."""
+    same_as_unicorn(["ldr pc, [pc, #0]", "nop", ".word 0x%x" % (CODE + 0x40)], count=1)
+
+
+@needs_emu
+@pytest.mark.xfail(reason="tcg/interp.pyx: ldexd/stexd check word alignment only, and "
+                          "stex/stexd skip the check when the monitor is closed")
+@pytest.mark.parametrize("line", ["ldrexd r0, r1, [r2]", "strexd r4, r0, r1, [r2]",
+                                  "strex r4, r0, [r3]"])
+def test_exclusive_alignment(line):
+    """LDREXD/STREXD: MemA[address, 8] needs doubleword alignment (A8.8.77);
+    STREX* check alignment in ExclusiveMonitorsPass even when the monitor
+    is closed (A3.4.5)."""
+    ours = _abort_case([line], _regs(r2=DATA + 0x104, r3=DATA + 0x102))
+    assert ours["cpsr"] & 0x1F == MODE_ABT and ours["pc"] == 0x10

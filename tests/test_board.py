@@ -91,10 +91,11 @@ def run_ours(path, count=200000, semihosting=True, ram="128M", no_reboot=False):
     return reason, uart.getvalue(), out.getvalue(), err.getvalue(), emu
 
 
-def run_qemu(path, ram="128M"):
+def run_qemu(path, ram="128M", with_stderr=False):
     r = subprocess.run([QEMU, "-M", "virt", "-m", ram, "-nographic", "-semihosting",
-                        "-kernel", path], capture_output=True, timeout=30)
-    return r.returncode, r.stdout
+                        "-kernel", path], capture_output=True, timeout=30,
+                       stdin=subprocess.DEVNULL)
+    return (r.returncode, r.stdout, r.stderr) if with_stderr else (r.returncode, r.stdout)
 
 
 def emulator_available():
@@ -374,12 +375,12 @@ def test_psci_expectations_match_qemu(tmp_path):
 UART_HELLO = """
     ldr r4, =0x09000000
     ldr r5, =msg
+    mov r7, #20
 1:  ldrb r6, [r5], #1
-    cmp r6, #0
-    beq 2f
     str r6, [r4]
-    b 1b
-2:  ldr r0, =%s
+    subs r7, r7, #1
+    bne 1b
+    ldr r0, =%s
     hvc #0
     b .
 .ltorg
@@ -500,11 +501,10 @@ put_r0_hex:
     mov r5, r0
     mov r6, #28
     ldr r7, =digit
+    ldr r8, =hexdigits
 1:  lsr r0, r5, r6
     and r0, r0, #15
-    cmp r0, #10
-    addlt r0, r0, #'0'
-    addge r0, r0, #'a' - 10
+    ldrb r0, [r8, r0]
     strb r0, [r7]
     mov r1, r7
     mov r0, #3
@@ -524,6 +524,7 @@ str_hello: .asciz "hello\\n"
 tt_name: .asciz ":tt"
 missing: .asciz "/nonexistent/armtcg-file"
 digit: .byte 0
+hexdigits: .ascii "0123456789abcdef"
 .align 2
 tt_open: .word tt_name, 4, 3
 bad_open: .word missing, 0, 24
@@ -544,12 +545,13 @@ def _heap_expected(path):
 @needs_emu
 def test_semihosting_console_and_heapinfo(tmp_path):
     path = build_guest(tmp_path, SEMIHOST_GUEST)
-    reason, _, out, _, _ = run_ours(path)
+    reason, _, out, err, _ = run_ours(path)
     assert reason.kind == "shutdown" and reason.exit_code == 0
-    lines = out.decode().split("\n")
+    assert out == b"hel"                      # SYS_WRITE on ":tt" opened for writing
+    lines = err.decode().split("\n")         # SYS_WRITEC/WRITE0: the console, stderr
     assert lines[0] == "Ahello"
-    assert lines[1] == "hel00000000"          # SYS_WRITE returns bytes not written
-    assert lines[2] == "00000001"             # ":tt" is a tty
+    assert lines[1] == "00000000"             # SYS_WRITE returns bytes not written
+    assert lines[2] == "00000000"             # ":tt" is a pipe here, not a tty
     assert lines[3] == "ffffffff"             # open failed
     assert lines[4] == "%08x" % 2             # ENOENT
     assert lines[5:9] == _heap_expected(path)
@@ -559,10 +561,10 @@ def test_semihosting_console_and_heapinfo(tmp_path):
 @needs_emu
 def test_semihosting_matches_qemu(tmp_path):
     path = build_guest(tmp_path, SEMIHOST_GUEST)
-    rc, qemu_out = run_qemu(path)
-    _, _, out, _, _ = run_ours(path)
+    rc, qemu_out, qemu_err = run_qemu(path, with_stderr=True)
+    _, _, out, err, _ = run_ours(path)
     assert rc == 0
-    assert out == qemu_out
+    assert (out, err) == (qemu_out, qemu_err)
 
 
 FILE_GUEST = """

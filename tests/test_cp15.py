@@ -441,6 +441,32 @@ def test_emulator_vbar_round_trip():
     assert emu.reg_read("r1") == 0xFFFFFFE0
 
 
+def mrrc(opc1, crm, rt, rt2):
+    return 0xEC500F00 | (rt2 << 16) | (rt << 12) | (opc1 << 4) | crm
+
+
+def mcrr(opc1, crm, rt, rt2):
+    return mrrc(opc1, crm, rt, rt2) & ~(1 << 20)
+
+
+def test_emulator_sctlr_ttbr_and_tlb_ops():
+    words = [0xE3A00000,                 # mov r0, #0
+             mcr(0, 1, 0, 0, 0),         # SCTLR = 0: the RAO bits stay set
+             mrc(0, 1, 0, 0, 1),         # r1 = SCTLR
+             0xE3A02A05,                 # mov r2, #0x5000
+             0xE3A03001,                 # mov r3, #1
+             mcrr(0, 2, 2, 3),           # TTBR0 = r3:r2
+             mcr(0, 8, 7, 0, 0),         # TLBIALL (ends the block)
+             mrrc(0, 2, 4, 5),           # r4, r5 = TTBR0 low, high
+             mrc(0, 2, 0, 0, 6),         # r6 = TTBR0 (32-bit view)
+             mcr(0, 7, 10, 5, 0),        # CP15DMB
+             0xE3A07007]                 # mov r7, #7
+    emu = run_code(words)
+    assert emu.reg_read("r1") == 0x00C50058     # RAO bits 3,4,6,16,18,22,23 (ARM ARM B4.1.130)
+    assert (emu.reg_read("r4"), emu.reg_read("r5"), emu.reg_read("r6")) == (0x5000, 1, 0x5000)
+    assert emu.reg_read("r7") == 7 and emu.reg_read("pc") == 0x1000 + 4 * len(words)
+
+
 def test_emulator_unknown_register_is_undef():
     # UNDEF: mode Undefined, LR_und = address of the instruction + 4,
     # SPSR_und = the old CPSR, pc = vector 0x4 (SCTLR.V = 0, VBAR = 0).
