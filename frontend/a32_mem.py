@@ -79,6 +79,25 @@ def _shifted(ctx, m, typ, amount):
     return t
 
 
+def _address_mode(ctx, n, index, add, imm, off):
+    """The A32 addressing modes: (value index, displacement) of the address
+    to access, and a function emitting the base writeback.  off is the value
+    index of a register offset, or None for the immediate imm, which is
+    folded into the memory op's displacement."""
+    b = ctx.b
+    base = ctx.reg_aligned_pc(n)  # PC as base: Align(PC, 4) == PC + 8 in A32
+    if off is None:
+        disp = (imm if add else -imm) & 0xFFFFFFFF
+        writeback = (lambda: b.addi(n, n, disp)) if disp else (lambda: None)
+        return base, (disp if index else 0), writeback
+    if index:
+        offset_addr = b.temp()
+        (b.add if add else b.sub)(offset_addr, base, off)
+        return offset_addr, 0, lambda: b.mov(n, offset_addr)
+    # post-indexed (so wback, n != 15): the offset is added after the access
+    return base, 0, lambda: (b.add if add else b.sub)(n, n, off)
+
+
 def _single(acc, ctx, n, t, index, add, wback, imm=0, m=None, typ=0, amount=0):
     """LDR/STR and friends: address = Rn (+/-) offset, pre- or post-indexed.
     imm is the immediate offset, or m/typ/amount the shifted register one."""
@@ -94,33 +113,19 @@ def _single(acc, ctx, n, t, index, add, wback, imm=0, m=None, typ=0, amount=0):
     if acc.user and ctx.mode == MODE_HYP:
         return _unpredictable(ctx)
     aux = ctx.mem_aux(acc.size, acc.signed, acc.user)
-    base = ctx.reg_aligned_pc(n)  # PC as base: Align(PC, 4) == PC + 8 in A32
-
     off = None if m is None else _shifted(ctx, m, typ, amount)
-    if off is None:
-        # immediate offset: fold it into the memory op's displacement
-        disp = (imm if add else -imm) & 0xFFFFFFFF
-        addr, addr_disp = base, (disp if index else 0)
-        new_base = (lambda: b.addi(n, n, disp)) if disp else (lambda: None)
-    elif index:
-        offset_addr = b.temp()
-        (b.add if add else b.sub)(offset_addr, base, off)
-        addr, addr_disp = offset_addr, 0
-        new_base = lambda: b.mov(n, offset_addr)
-    else:  # post-indexed: wback, so n != 15 and n != t
-        addr, addr_disp = base, 0
-        new_base = lambda: (b.add if add else b.sub)(n, n, off)
+    addr, disp, writeback = _address_mode(ctx, n, index, add, imm, off)
 
     if acc.load:
         val = b.temp()
-        b.ld(val, addr, addr_disp, aux)
+        b.ld(val, addr, disp, aux)
         if wback:
-            new_base()
+            writeback()
         ctx.set_reg(t, val)  # t == 15: LoadWritePC (interworking), ends the block
     else:
-        b.st(addr, ctx.reg(t), addr_disp, aux)  # ctx.reg(15) = PC + 8 (PCStoreValue)
+        b.st(addr, ctx.reg(t), disp, aux)  # ctx.reg(15) = PC + 8 (PCStoreValue)
         if wback:
-            new_base()
+            writeback()
 
 
 def lift_single_imm(acc, ctx, p, u, w, n, t, i):
@@ -166,32 +171,20 @@ def _dual(load, ctx, p, u, w, n, t, imm=0, m=None):
     if wback and n in (PC, t, t2):
         return _unpredictable(ctx)
     aux = ctx.mem_aux(2, align=True)  # MemA[address, 4] twice: word aligned
-    base = ctx.reg_aligned_pc(n)
-    if m is None:
-        disp = (imm if add else -imm) & 0xFFFFFFFF
-        addr, addr_disp = base, (disp if index else 0)
-        new_base = (lambda: b.addi(n, n, disp)) if disp else (lambda: None)
-    elif index:
-        offset_addr = b.temp()
-        (b.add if add else b.sub)(offset_addr, base, m)
-        addr, addr_disp = offset_addr, 0
-        new_base = lambda: b.mov(n, offset_addr)
-    else:
-        addr, addr_disp = base, 0
-        new_base = lambda: (b.add if add else b.sub)(n, n, m)
+    addr, disp, writeback = _address_mode(ctx, n, index, add, imm, m)
     if load:
         lo, hi = b.temp(), b.temp()
-        b.ld(lo, addr, addr_disp, aux)
-        b.ld(hi, addr, (addr_disp + 4) & 0xFFFFFFFF, aux)
+        b.ld(lo, addr, disp, aux)
+        b.ld(hi, addr, (disp + 4) & 0xFFFFFFFF, aux)
         if wback:
-            new_base()
+            writeback()
         b.mov(t, lo)
         b.mov(t2, hi)
     else:
-        b.st(addr, t, addr_disp, aux)
-        b.st(addr, t2, (addr_disp + 4) & 0xFFFFFFFF, aux)
+        b.st(addr, t, disp, aux)
+        b.st(addr, t2, (disp + 4) & 0xFFFFFFFF, aux)
         if wback:
-            new_base()
+            writeback()
 
 
 def lift_dual_imm(load, ctx, p, u, w, n, t, i):

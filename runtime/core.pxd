@@ -196,6 +196,7 @@ cdef int mem_load_slow(CPUARMState *env, uint32_t addr, uint32_t aux, int mmu_id
 cdef int mem_store_slow(CPUARMState *env, uint32_t addr, uint32_t aux, int mmu_idx,
                         bint align_all, uint32_t val) noexcept nogil
 cdef void tlb_flush(CPUARMState *env) noexcept nogil
+cdef int raise_alignment_fault(CPUARMState *env, uint32_t addr, bint is_write) noexcept nogil
 
 # CPSR, banking, exceptions
 cdef uint32_t cpsr_read(CPUARMState *env) noexcept nogil

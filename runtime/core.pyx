@@ -582,6 +582,11 @@ cdef int access_one_page(CPUARMState *env, uint32_t addr, uint32_t size_log2, in
     return 0
 
 
+cdef int raise_alignment_fault(CPUARMState *env, uint32_t addr, bint is_write) noexcept nogil:
+    return raise_abort(env, addr, ACC_WRITE if is_write else ACC_READ,
+                       fsr_of(FS_ALIGNMENT, 0, is_write))
+
+
 cdef inline bint misaligned(uint32_t addr, uint32_t aux, bint align_all) noexcept nogil:
     cdef uint32_t size_log2 = aux & MO_SIZE_MASK
     return (addr & ((1u << size_log2) - 1)) != 0 and ((aux & MO_ALIGN) or align_all)

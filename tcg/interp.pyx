@@ -402,6 +402,9 @@ cdef int interp_tb(CPUARMState *env, TB *tb, uint32_t *executed) noexcept nogil:
             v[op.d] = r
         elif opc == OP_LDEXD:
             addr = v[op.a]
+            if addr & 7:        # LDREXD: doubleword alignment, always
+                raise_alignment_fault(env, addr, False)
+                break
             if mem_ld(env, addr, op.aux | MO_ALIGN, mmu, align_all, &lo):
                 break
             if mem_ld(env, addr + 4, op.aux, mmu, align_all, &hi):
@@ -413,6 +416,9 @@ cdef int interp_tb(CPUARMState *env, TB *tb, uint32_t *executed) noexcept nogil:
             v[op.c] = hi
         elif opc == OP_STEX:
             addr = v[op.a]
+            if addr & ((1u << (op.aux & MO_SIZE_MASK)) - 1):
+                raise_alignment_fault(env, addr, True)   # checked before the monitor
+                break
             if v[V_EXCL_ADDR] == addr:
                 if mem_st(env, addr, op.aux | MO_ALIGN, mmu, align_all, v[op.b]):
                     break
@@ -422,6 +428,9 @@ cdef int interp_tb(CPUARMState *env, TB *tb, uint32_t *executed) noexcept nogil:
             v[V_EXCL_ADDR] = 0xffffffffu
         elif opc == OP_STEXD:
             addr = v[op.a]
+            if addr & 7:
+                raise_alignment_fault(env, addr, True)
+                break
             if v[V_EXCL_ADDR] == addr:
                 # check both words are writable before storing either
                 if mem_st(env, addr, op.aux | MO_ALIGN, mmu, align_all, v[op.b]):

@@ -16,7 +16,7 @@ import tempfile
 import pytest
 
 from runtime import cp15
-from runtime.cp15 import CP15Table, R, PL1_R, PL1_RW, CONST, END_TB
+from runtime.cp15 import CP15Table, R, PL1_R, PL1_RW, CONST
 from frontend.translate import A32Context, MODE_USR
 from tcg.ir import IRBuilder, NF, ZF, CF, VF, EXCP_UDEF
 from tcg.ir_ops import OPS
@@ -586,3 +586,23 @@ def test_cross_check_qemu_virt_cortex_a15():
         if int(text, 16) != ccsidr[sel] and (sel, text) != (2, "711fe07a"):
             diffs["CCSIDR%d" % sel] = (hex(ccsidr[sel]), text)
     assert diffs == {}
+
+
+def test_accessfn_forces_a_run_time_call():
+    t = CP15Table([R("G", "p15, 0, c15, c0, 0", PL1_RW, field="tpidrprw", accessfn="gate")],
+                  offset_of=lambda f: c_offsets()[f])
+    for is_read, op in ((True, "cp_read"), (False, "cp_write")):
+        ctx = ctx_for()
+        t.emit_access(ctx, 15, 0, 15, 0, 0, False, is_read, 1, 0)
+        assert op_names(ctx) == [op]
+
+
+def test_install_rejects_unknown_functions():
+    core = _core()
+    core.CPU()
+    bad = CP15Table([R("X", "p15, 0, c15, c0, 0", PL1_R, cp15.NO_RAW, readfn="no_such_fn")])
+    try:
+        with pytest.raises(ValueError):
+            cp15.install(bad)
+    finally:
+        cp15.install()

@@ -36,9 +36,13 @@ def test_diff_unicorn(cls, diff_params):
     cases = gen.make_cases(seed, cls, count)
     have_armtcg = harness.armtcg_available()
     runners = ("unicorn", "armtcg") if have_armtcg else ("unicorn",)
+    for v in harness.ERRATA_STATS.values():
+        v[:] = [0, 0]
     reports, bad = harness.run_batch(cases, seed, runners=runners)
     ninsns = sum(c.ninsns for c in cases)
-    print("%s: %d cases, %d instructions, %d diverged" % (cls, len(cases), ninsns, bad))
+    errata = {k: v for k, v in harness.ERRATA_STATS.items() if v[0]}
+    print("%s: %d cases, %d instructions, %d diverged; unicorn errata [ran, mattered]: %s"
+          % (cls, len(cases), ninsns, bad, errata))
     assert bad == 0, "%d of %d %s cases diverged (seed %s); first ones:\n\n%s" % (
         bad, len(cases), cls, seed, "\n\n".join(reports))
     if not have_armtcg:

@@ -106,10 +106,13 @@ class Gen:
     def cond(self, p=0.35):
         return self.rng.choice(CONDS) if self.rng.random() < p else ""
 
-    def reg(self, pool=GPR, avoid=()):
+    pool = GPR      # registers instructions may use (the branch class keeps SP)
+
+    def reg(self, pool=None, avoid=()):
+        pool = self.pool if pool is None else pool
         return self.rng.choice([r for r in pool if r not in avoid])
 
-    def regs_n(self, n, pool=GPR):
+    def regs_n(self, n, pool=None):
         return [rname(self.reg(pool)) for _ in range(n)]
 
     def emit(self, line):
@@ -188,7 +191,7 @@ def g_mul_long(g):
     rng = g.rng
     op = rng.choice(["umull", "umlal", "smull", "smlal", "umaal"])
     s = "s" if op != "umaal" and rng.random() < 0.4 else ""
-    lo, hi = rng.sample(GPR, 2)     # RdLo == RdHi is UNPREDICTABLE
+    lo, hi = rng.sample(g.pool, 2)     # RdLo == RdHi is UNPREDICTABLE
     n, m = g.regs_n(2)
     return "%s%s%s %s, %s, %s, %s" % (op, s, g.cond(), rname(lo), rname(hi), n, m)
 
@@ -199,7 +202,10 @@ def g_dsp_mul(g):
     xy = rng.choice("bt") + rng.choice("bt")
     x = rng.choice(["", "x"])
     d, n, m, a = g.regs_n(4)
-    lo, hi = map(rname, rng.sample(GPR, 2))
+    lo, hi = map(rname, rng.sample(g.pool, 2))
+    for r in (n, m):    # both halves -32768: the products' overflow edge
+        if rng.random() < 0.15:
+            g.regs[int(r[1:])] = 0x80008000
     return rng.choice([
         "smul%s%s %s, %s, %s" % (xy, c, d, n, m),
         "smla%s%s %s, %s, %s, %s" % (xy, c, d, n, m, a),
@@ -636,8 +642,12 @@ def gen_branch(g):
     """Blocks laid out in random order, linked as a DAG: each block ends
     with a branch to a block later in the DAG order; a conditional branch
     falls through, so it is only used when the physically next block is
-    also later in the DAG.  Kinds: B, BL, BX reg, BLX reg (targets via ADR)."""
+    also later in the DAG.  Kinds: B, BL, and via an ADR-made target: BX, BLX
+    (register), MOV PC (ALUWritePC), POP {pc}, LDR pc, LDM {.., pc}
+    (LoadWritePC) from a PUSHed copy."""
     rng = g.rng
+    g.pool = [r for r in GPR if r != 13]    # SP: a stack in the data window
+    g.regs[13] = DATA_BASE + DATA_SIZE // 2
     nblocks = rng.randint(1, 4)
     layout = list(range(nblocks))
     rng.shuffle(layout)                 # layout[i] = DAG index of the i-th block
@@ -651,13 +661,23 @@ def gen_branch(g):
                 rname(g.reg()), rname(g.reg())))
         target = rng.randint(k + 1, nblocks)
         c = g.cond(0.6) if nxt > k else ""
-        kind = rng.choice(["b", "bl", "bx", "blx"])
+        kind = rng.choice(["b", "bl", "bx", "blx", "movpc", "pop", "ldrpc", "ldmpc"])
         if kind in ("b", "bl"):
             g.emit("%s%s %s" % (kind, c, label(target)))
-        else:
-            r = g.reg(avoid=(14,) if kind == "blx" else ())
-            g.emit("adr %s, %s" % (rname(r), label(target)))
+            continue
+        r = g.reg()
+        g.emit("adr %s, %s" % (rname(r), label(target)))
+        if kind in ("bx", "blx"):
             g.emit("%s%s %s" % (kind, c, rname(r)))
+        elif kind == "movpc":       # ALUWritePC
+            g.emit("mov%s pc, %s" % (c, rname(r)))
+        else:                       # LoadWritePC from the stack
+            g.emit("push {%s}" % rname(r))
+            if kind == "ldmpc":     # the pushed word is the second one loaded
+                g.emit("sub sp, sp, #4")
+            g.emit({"pop": "pop%s {pc}" % c,
+                    "ldrpc": "ldr%s pc, [sp], #4" % c,
+                    "ldmpc": "ldmia%s sp!, {%s, pc}" % (c, rname(g.reg(avoid=(13,))))}[kind])
     if layout[0] != 0:      # enter at DAG block 0
         g.lines.insert(0, "b " + label(0))
         # the first laid-out block needs its label too

@@ -119,6 +119,69 @@ class State:
         return out
 
 
+# ----------------------------------------------------------------- unicorn errata
+# Where unicorn (QEMU 5.0 based) contradicts the ARM ARM, the instruction is
+# executed in unicorn by a small reference written from the ARM ARM
+# pseudocode instead: a code hook on its address computes the result from
+# unicorn's registers, writes it and moves the pc past it.  armtcg is then
+# compared against the ARM ARM, not against unicorn, for that instruction.
+# ERRATA_STATS counts how often each reference ran and how often unicorn's
+# own result would have been wrong.
+
+def _s16(x):
+    x &= 0xFFFF
+    return x - 0x10000 if x & 0x8000 else x
+
+
+def _s32(x):
+    x &= M32
+    return x - (1 << 32) if x & 0x80000000 else x
+
+
+def ref_smlad(regs, ops, swap):
+    """SMLAD{X} (ARM ARM A8.8.166): result = product1 + product2 + SInt(R[a])
+    at full precision; Q is set iff result != SInt(result<31:0>).
+    unicorn adds the two products first with a 32-bit saturation check and
+    sets Q when product1 + product2 == 2^31 (all four halves -32768) even if
+    the accumulator brings the final sum back into range."""
+    d, n, m, a = ops
+    rn, rm = regs[n], regs[m]
+    if swap:
+        rm = ((rm >> 16) | (rm << 16)) & M32
+    p1 = _s16(rn) * _s16(rm)
+    p2 = _s16(rn >> 16) * _s16(rm >> 16)
+    result = p1 + p2 + _s32(regs[a])
+    q = result != _s32(result)
+    unicorn_wrong = p1 + p2 == 1 << 31 and not q
+    return {d: result & M32}, q, unicorn_wrong
+
+
+# mnemonic (without condition) -> (reference, extra argument)
+ERRATA = {"smlad": (ref_smlad, False), "smladx": (ref_smlad, True)}
+ERRATA_STATS = {name: [0, 0] for name in ERRATA}      # [ran, unicorn would be wrong]
+
+
+def _split_mnemonic(line):
+    """('smladx', 'eq', [register numbers]) of an instruction line."""
+    mnem, _, rest = line.partition(" ")
+    cond = ""
+    if len(mnem) > 2 and mnem[-2:] in gen.CONDS and mnem[:-2] in ERRATA:
+        mnem, cond = mnem[:-2], mnem[-2:]
+    if mnem not in ERRATA:
+        return mnem, cond, []
+    return mnem, cond, [int(t.strip()[1:]) for t in rest.split(",")]
+
+
+def errata_sites(i, case):
+    """[(address, mnemonic, cond, registers)] of the case's erratum instructions."""
+    out = []
+    for k, line in enumerate(case.insns):
+        mnem, cond, regs = _split_mnemonic(line)
+        if mnem in ERRATA:
+            out.append((case_start(i) + 4 * k, mnem, cond, regs))
+    return out
+
+
 # ----------------------------------------------------------------- unicorn
 class UnicornRunner:
     def __init__(self, blob):
@@ -138,6 +201,27 @@ class UnicornRunner:
         self.reg_ids = [getattr(A, "UC_ARM_REG_R%d" % i) for i in range(13)] + [
             A.UC_ARM_REG_SP, A.UC_ARM_REG_LR, A.UC_ARM_REG_PC]
 
+    def _hook_erratum(self, site):
+        from unicorn import UC_HOOK_CODE
+        addr, mnem, cond, ops = site
+        ref, arg = ERRATA[mnem]
+        ids = self.reg_ids
+
+        def execute_reference(uc, address, size, user_data):
+            cpsr = uc.reg_read(self.A.UC_ARM_REG_CPSR)
+            if gen.cond_passed(cond, cpsr):
+                regs = [uc.reg_read(x) for x in ids[:15]]
+                out, q, unicorn_wrong = ref(regs, ops, arg)
+                for r, v in out.items():
+                    uc.reg_write(ids[r], v)
+                if q:
+                    uc.reg_write(self.A.UC_ARM_REG_CPSR, cpsr | 1 << 27)
+                ERRATA_STATS[mnem][0] += 1
+                ERRATA_STATS[mnem][1] += unicorn_wrong
+            uc.reg_write(ids[15], addr + 4)
+
+        return self.uc.hook_add(UC_HOOK_CODE, execute_reference, begin=addr, end=addr)
+
     def run(self, i, case):
         from unicorn import UcError
         uc, ids = self.uc, self.reg_ids
@@ -145,11 +229,14 @@ class UnicornRunner:
         for r in range(15):
             uc.reg_write(ids[r], case.regs[r])
         uc.mem_write(DATA_BASE, case.data())
+        hooks = [self._hook_erratum(site) for site in errata_sites(i, case)]
         err = None
         try:
             uc.emu_start(case_start(i), case_end(i, case), count=case.ninsns + 1)
         except UcError as e:
             err = "unicorn: %s" % e
+        for h in hooks:
+            uc.hook_del(h)
         return State([uc.reg_read(x) for x in ids],
                      uc.reg_read(self.A.UC_ARM_REG_CPSR) & CPSR_COMPARED,
                      bytes(uc.mem_read(DATA_BASE, DATA_SIZE)), err)
