@@ -117,6 +117,15 @@ def _single(acc, ctx, n, t, index, add, wback, imm=0, m=None, typ=0, amount=0):
     addr, disp, writeback = _address_mode(ctx, n, index, add, imm, off)
 
     if acc.load:
+        # An ld writes its destination only once the access succeeded, so
+        # loading straight into Rt stays precise -- unless Rt is PC (which
+        # must go through LoadWritePC) or a post-index offset still needs
+        # the old Rt (m == t is allowed by the ARM ARM).
+        if t != PC and not (wback and m == t):
+            b.ld(t, addr, disp, aux)
+            if wback:
+                writeback()
+            return
         val = b.temp()
         b.ld(val, addr, disp, aux)
         if wback:

@@ -11,6 +11,7 @@ status 1.  Also runnable as `python -m tcg.cli`.
 """
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -90,7 +91,8 @@ def build_parser():
           help="exit instead of rebooting when the guest asks for a reset")
     _flag(run, "-d", dest="debug", default="", metavar="ITEMS",
           help="log items, comma separated: %s ('help' lists them)" % ",".join(LOG_ITEMS))
-    _flag(run, "-D", dest="logfile", metavar="FILE", help="write the -d log to FILE (default stderr)")
+    _flag(run, "-D", dest="logfile", metavar="FILE",
+          help="write the -d log to FILE (default stderr)")
     run.add_argument("--max-insns", dest="max_insns", type=int, metavar="N",
                      help="stop after N guest instructions with exit status %d" % EXIT_MAX_INSNS)
     run.add_argument("--engine", default="interp", choices=("interp", "jit", "auto"),
@@ -197,12 +199,10 @@ def format_registers(emu):
 
 
 def setup_log(emu, items, out, symbols):
-    """Install the hooks for the -d items.  Returns (log, step_mode): step
-    mode means the Emulator has no per-block hook, so the CLI single-steps
-    to serve exec/cpu (one trace line per instruction)."""
+    """Install the Emulator hooks serving the -d items."""
     log = TraceLog(emu, out, symbols)
     if not items:
-        return log, False
+        return log
     translate_items = [getattr(log, i) for i in ("in_asm", "op") if i in items]
     if translate_items:
         def on_translate(tb):  # the Emulator passes a TBInfo (.block) or a Block
@@ -216,22 +216,20 @@ def setup_log(emu, items, out, symbols):
             log.exception(excp, emu_.cpu.exception_pc, emu_.cpu.exception_arg)
         if not _install_hook(emu, "on_exception", on_exception):
             log.write("armtcg: -d int: this Emulator has no on_exception hook\n")
-    step_mode = False
     exec_items = [fn for name, fn in (("exec", log.exec_), ("cpu", log.cpu)) if name in items]
     if exec_items:
         def on_block(emu_, pc):
             flags = emu_.cpu.tb_flags() if hasattr(emu_.cpu, "tb_flags") else 0
             for fn in exec_items:
                 fn(pc, flags)
-        step_mode = not _install_hook(emu, "on_block", on_block)
-        if step_mode:
-            log.on_step = lambda pc: on_block(emu, pc)
-    return log, step_mode
+        if not _install_hook(emu, "on_block", on_block):
+            log.write("armtcg: -d exec/cpu: this Emulator has no on_block hook\n")
+    return log
 
 
 # ---- running ------------------------------------------------------------------
 
-def run_guest(board, max_insns, step_fn=None):
+def run_guest(board, max_insns):
     """Run in a worker thread so Ctrl-C reaches us even while the engine
     holds no Python frame: the SIGINT handler asks the guest to stop; a
     second Ctrl-C gives up at once."""
@@ -240,10 +238,7 @@ def run_guest(board, max_insns, step_fn=None):
 
     def body():
         try:
-            if step_fn is None:
-                result["reason"] = board.run(max_insns)
-            else:
-                result["reason"] = _run_stepping(board, max_insns, step_fn)
+            result["reason"] = board.run(max_insns)
         except BaseException as e:  # reported by the main thread
             result["error"] = e
 
@@ -254,7 +249,6 @@ def run_guest(board, max_insns, step_fn=None):
         if len(interrupts) > 1:
             sys.stderr.write("armtcg: interrupted again, giving up\n")
             sys.stderr.flush()
-            import os
             os._exit(EXIT_INTERRUPTED)
         emu.request_stop()
 
@@ -269,20 +263,6 @@ def run_guest(board, max_insns, step_fn=None):
     if "error" in result:
         raise result["error"]
     return result["reason"], bool(interrupts)
-
-
-def _run_stepping(board, max_insns, step_fn):
-    """One instruction per emu.run() call, calling step_fn(pc) before each."""
-    emu = board.emu
-    done = 0
-    while max_insns is None or done < max_insns:
-        step_fn(emu.reg_read("pc"))
-        before = emu.icount
-        reason = board.run(1)
-        done += max(emu.icount - before, 1)
-        if reason.kind != "count":
-            return reason
-    return reason
 
 
 def _where(emu, reason):
@@ -352,10 +332,8 @@ def cmd_run(args):
             log_out = open(args.logfile, "w")
         except OSError as e:
             raise UsageError("cannot open log file '%s': %s" % (args.logfile, e.strerror))
-    log, step_mode = setup_log(emu, items, log_out, image.symbols)
-
-    reason, interrupted = run_guest(board, args.max_insns,
-                                    log.on_step if step_mode else None)
+    setup_log(emu, items, log_out, image.symbols)
+    reason, interrupted = run_guest(board, args.max_insns)
     sys.stdout.flush()
     return report_stop(emu, reason, interrupted, args.max_insns)
 
@@ -378,7 +356,8 @@ def report_stop(emu, reason, interrupted, max_insns):
                          % _where(emu, reason))
         return 0
     detail = getattr(reason, "message", None) or getattr(reason, "error", None) or reason.kind
-    sys.stderr.write("armtcg: guest stopped with an error (%s): %s\n" % (detail, _where(emu, reason)))
+    sys.stderr.write("armtcg: guest stopped with an error (%s): %s\n"
+                     % (detail, _where(emu, reason)))
     return EXIT_ERROR
 
 

@@ -8,7 +8,6 @@ also run there and the outputs compared byte for byte.
 """
 
 import io
-import os
 import shutil
 import struct
 import subprocess
