@@ -138,6 +138,7 @@ cdef extern from "cpu.h" nogil:
         uint16_t *op_insn
         TB *hash_next
         TB *jmp_dest[2]
+        uintptr_t host_page
         void *native
         uint64_t exec_count
         uint64_t insn_count
@@ -196,6 +197,7 @@ cdef int mem_load_slow(CPUARMState *env, uint32_t addr, uint32_t aux, int mmu_id
 cdef int mem_store_slow(CPUARMState *env, uint32_t addr, uint32_t aux, int mmu_idx,
                         bint align_all, uint32_t val) noexcept nogil
 cdef void tlb_flush(CPUARMState *env) noexcept nogil
+cdef uintptr_t code_host_page_slow(CPUARMState *env, uint32_t pc, int mmu_idx) noexcept nogil
 cdef int raise_alignment_fault(CPUARMState *env, uint32_t addr, bint is_write) noexcept nogil
 
 # CPSR, banking, exceptions

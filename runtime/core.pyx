@@ -11,6 +11,7 @@ from libc.stdlib cimport calloc, malloc, free
 from libc.string cimport memset, memcpy
 from cpython.ref cimport PyObject
 
+import mmap
 import sys
 import weakref
 
@@ -340,6 +341,8 @@ cdef MemRegion *find_region(CPUARMState *env, uint32_t paddr) noexcept nogil:
 
 cdef void tlb_flush(CPUARMState *env) noexcept nogil:
     memset(env.tlb, 0xff, sizeof(env.tlb))   # 0xffffffff: TLB_INVALID set
+    # The jump cache maps virtual pcs to TBs; a new mapping invalidates it.
+    memset(env.tb_jc, 0, sizeof(env.tb_jc))
 
 
 cdef void tlb_flush_page_all(CPUARMState *env, uint32_t vpage) noexcept nogil:
@@ -478,27 +481,14 @@ cdef int get_phys_addr(CPUARMState *env, uint32_t va, int access, int mmu_idx,
     return mmu_translate(env, va, access, mmu_idx == MMU_IDX_USER, pa, prot)
 
 
-cdef int tlb_fill(CPUARMState *env, uint32_t va, int access, int mmu_idx,
-                  MemRegion **region_out, uint32_t *pa_out) noexcept nogil:
-    """Translate va for access; install a TLB entry for RAM pages.
-    Returns 0, or 1 after raising the guest abort."""
-    cdef uint32_t pa, prot, page_pa, vpage, fs
-    cdef MemRegion *r
+cdef void tlb_set_entry(CPUARMState *env, uint32_t va, int mmu_idx, MemRegion *r,
+                        uint32_t pa, uint32_t prot) noexcept nogil:
+    """Cache the translation of va's page when it is RAM at least a page long."""
+    cdef uint32_t vpage = va & TARGET_PAGE_MASK
+    cdef uint32_t page_pa = pa & TARGET_PAGE_MASK
     cdef TLBEntry *e
-    fs = get_phys_addr(env, va, access, mmu_idx, &pa, &prot)
-    if fs:
-        return raise_abort(env, va, access, fsr_of(fs & 0x1f, fs >> 8, access == ACC_WRITE))
-    r = find_region(env, pa)
-    if r == NULL:
-        return raise_abort(env, va, access, fsr_of(FS_EXTERNAL, 0, access == ACC_WRITE))
-    region_out[0] = r
-    pa_out[0] = pa
-    if r.host == NULL:
-        return 0          # MMIO: never cached in the TLB
-    vpage = va & TARGET_PAGE_MASK
-    page_pa = pa & TARGET_PAGE_MASK
-    if page_pa - r.base > r.size - TARGET_PAGE_SIZE:
-        return 0          # region smaller than a page: keep it on the slow path
+    if r.host == NULL or page_pa - r.base > r.size - TARGET_PAGE_SIZE:
+        return            # MMIO, or a region smaller than a page: slow path always
     e = &env.tlb[mmu_idx][(va >> TARGET_PAGE_BITS) & (TLB_SIZE - 1)]
     e.addr_read = vpage if prot & 1 else TLB_INVALID
     e.addr_code = vpage if prot & 4 else TLB_INVALID
@@ -510,7 +500,42 @@ cdef int tlb_fill(CPUARMState *env, uint32_t va, int access, int mmu_idx,
     else:
         e.addr_write = TLB_INVALID
     e.addend = <uintptr_t>(r.host + (page_pa - r.base)) - vpage
+
+
+cdef int tlb_fill(CPUARMState *env, uint32_t va, int access, int mmu_idx,
+                  MemRegion **region_out, uint32_t *pa_out) noexcept nogil:
+    """Translate va for access; install a TLB entry for RAM pages.
+    Returns 0, or 1 after raising the guest abort."""
+    cdef uint32_t pa, prot, fs
+    cdef MemRegion *r
+    fs = get_phys_addr(env, va, access, mmu_idx, &pa, &prot)
+    if fs:
+        return raise_abort(env, va, access, fsr_of(fs & 0x1f, fs >> 8, access == ACC_WRITE))
+    r = find_region(env, pa)
+    if r == NULL:
+        return raise_abort(env, va, access, fsr_of(FS_EXTERNAL, 0, access == ACC_WRITE))
+    region_out[0] = r
+    pa_out[0] = pa
+    tlb_set_entry(env, va, mmu_idx, r, pa, prot)
     return 0
+
+
+cdef uintptr_t code_host_page_slow(CPUARMState *env, uint32_t pc, int mmu_idx) noexcept nogil:
+    """Host address of the RAM page pc executes from, filling the TLB; 0
+    when pc cannot be fetched (the translator then raises the abort)."""
+    cdef uint32_t pa, prot
+    cdef MemRegion *r
+    cdef TLBEntry *e
+    if get_phys_addr(env, pc, ACC_EXEC, mmu_idx, &pa, &prot):
+        return 0
+    r = find_region(env, pa)
+    if r == NULL or r.host == NULL:
+        return 0
+    tlb_set_entry(env, pc, mmu_idx, r, pa, prot)
+    e = &env.tlb[mmu_idx][(pc >> TARGET_PAGE_BITS) & (TLB_SIZE - 1)]
+    if e.addr_code != (pc & TARGET_PAGE_MASK):
+        return 0
+    return e.addend + (pc & TARGET_PAGE_MASK)
 
 
 cdef inline uint32_t load_host(uint8_t *p, uint32_t size_log2) noexcept nogil:
@@ -737,6 +762,11 @@ cdef _record_fields(CPUARMState *e):
     f["sizeof_tlbentry"] = sizeof(TLBEntry)
 
 
+cdef CPUARMState *_layout_probe = <CPUARMState *>calloc(1, sizeof(CPUARMState))
+_record_fields(_layout_probe)
+free(_layout_probe)
+
+
 def env_field_offset(name):
     """Byte offset of a CPUARMState field (cpu.h), for ld_env/st_env and the JIT."""
     return _ENV_FIELDS[name]
@@ -763,8 +793,6 @@ cdef class CPU:
         self.tbs_by_page = []
         self.pending_error = None
         self.invalidate_hook = None
-        if not _ENV_FIELDS:
-            _record_fields(self.env)
         _live_cpus.add(self)
         self.reset()
 
@@ -800,7 +828,7 @@ cdef class CPU:
     def map_ram(self, uint32_t base, uint32_t size, readonly=False):
         """Back [base, base+size) with a zeroed host buffer; returns it."""
         self._check_region(base, size)
-        buf = bytearray(size)
+        buf = mmap.mmap(-1, size)   # anonymous: zeroed, committed only when touched
         bitmap = bytearray((size + TARGET_PAGE_SIZE - 1) >> TARGET_PAGE_BITS)
         self.ram_buffers.append((base, buf, bitmap))
         cdef MemRegion *r = &self.env.regions[self.env.nregions]
@@ -988,16 +1016,17 @@ cdef class CPU:
             self.env.irq_lines &= ~line
         self.env.exit_request |= EXIT_REQ_IRQ
 
-    def take_exception(self, int excp, uint32_t pc=0, uint32_t fsr=0, uint32_t far=0):
-        """Enter a synchronous exception raised from Python (prefetch
-        aborts found while translating, unserved HVC/SMC)."""
+    def raise_prefetch_abort(self, uint32_t pc, uint32_t fsr):
+        """A fetch at pc failed while translating: record the prefetch
+        abort as pending (taken by do_pending_exception), counted as one
+        instruction like every exception-raising one."""
         cdef CPUARMState *e = self.env
-        if excp == EXCP_PREFETCH_ABORT:
-            e.ifsr = fsr
-            e.ifar = far
-        e.exception_index = excp
+        e.ifsr = fsr
+        e.ifar = pc
+        e.exception_index = EXCP_PREFETCH_ABORT
         e.exception_pc = pc
-        do_interrupt(e)
+        e.exception_arg = 0
+        e.icount += 1
 
     property icount:
         def __get__(self):
@@ -1049,10 +1078,13 @@ cdef class CPU:
 
     # -- translation blocks
     def install_tb(self, uint32_t pc, uint32_t flags, bytes ops, op_pc, op_insn,
-                   uint32_t ninsns, uint32_t size, uint32_t tb_id):
+                   uint32_t ninsns, uint32_t size, uint32_t tb_id, uint32_t phys_pc):
         """Create a C TB from packed IR and enter it in the lookup table.
         Returns its address (an int) for later invalidation."""
         cdef uint32_t nops = len(ops) // sizeof(IROp)
+        cdef MemRegion *r = find_region(self.env, phys_pc)
+        if r == NULL or r.host == NULL:
+            raise ValueError("code at 0x%08x is not in RAM" % phys_pc)
         cdef TB *tb = <TB *>calloc(1, sizeof(TB))
         if tb == NULL:
             raise MemoryError()
@@ -1072,6 +1104,7 @@ cdef class CPU:
         tb.ninsns = ninsns
         tb.size = size
         tb.id = tb_id
+        tb.host_page = <uintptr_t>(r.host + ((phys_pc & TARGET_PAGE_MASK) - r.base))
         cdef uint32_t h = tb_hash_of(pc, flags)
         tb.hash_next = self.env.tb_hash[h]
         self.env.tb_hash[h] = tb

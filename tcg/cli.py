@@ -15,6 +15,7 @@ import os
 import signal
 import sys
 import threading
+from tcg.emulator import EmulatorError
 
 EXIT_ERROR = 1
 EXIT_MAX_INSNS = 124        # as timeout(1)
@@ -316,10 +317,8 @@ def cmd_run(args):
     try:
         emu = build_virt(ram_size, semihosting=args.semihosting, uart_out=uart_out,
                          no_reboot=args.no_reboot, engine=engine)
-    except TypeError as e:
-        if engine is not None and "engine" in str(e):
-            raise UsageError("engine '%s' is not available yet" % args.engine) from None
-        raise
+    except EmulatorError as e:
+        raise UsageError(str(e)) from None
     board = emu.board
     try:
         image = board.load(args.kernel)

@@ -15,9 +15,8 @@ from collections import namedtuple
 
 from runtime import core
 from tcg import interp
-from tcg.ir import (EXCP_HVC, EXCP_SMC, EXCP_SEMIHOST, EXCP_HALTED, EXCP_PREFETCH_ABORT,
-                    EXCP_UDEF)
-from frontend.translate import translate_block, FetchFault, TBF_SINGLE
+from tcg.ir import EXCP_HVC, EXCP_SMC, EXCP_SEMIHOST, EXCP_HALTED, EXCP_PREFETCH_ABORT
+from frontend.translate import translate_block, FetchFault
 
 StopReason = namedtuple("StopReason", "kind exit_code pc icount")
 StopReason.__new__.__defaults__ = (None, 0, 0)
@@ -48,7 +47,13 @@ class TBInfo:
 
 
 class Emulator:
-    def __init__(self, semihosting=False, cp15_table=None):
+    ENGINES = ("interp",)
+
+    def __init__(self, semihosting=False, cp15_table=None, engine="interp"):
+        if engine not in self.ENGINES:
+            raise EmulatorError("engine %r is not available (have: %s)"
+                                % (engine, ", ".join(self.ENGINES)))
+        self.engine = engine
         self.cpu = core.CPU()
         self.cpu.invalidate_hook = self._invalidate_page
         self.cpu.semihosting = semihosting
@@ -120,15 +125,16 @@ class Emulator:
         try:
             block = translate_block(fetch, pc, flags, self.semihosting, self.cp15)
         except FetchFault as fault:
-            self.cpu.take_exception(EXCP_PREFETCH_ABORT, pc, fault.args[0], pc)
-            return
+            self.cpu.raise_prefetch_abort(pc, fault.args[0])
+            return self._serve_exception(EXCP_PREFETCH_ABORT)
         _, phys = self.cpu.fetch_insn(pc)
         page = phys & ~0xFFF
         self.cpu.mark_code_page(page)
         ops, op_pc, op_insn = block.builder.pack()
         tb_id = self._next_tb_id
         self._next_tb_id += 1
-        addr = self.cpu.install_tb(pc, flags, ops, op_pc, op_insn, block.ninsns, block.size, tb_id)
+        addr = self.cpu.install_tb(pc, flags, ops, op_pc, op_insn, block.ninsns, block.size, tb_id,
+                                   phys)
         info = TBInfo(addr, pc, flags, page, block, tb_id)
         self.tbs[tb_id] = info
         self.tbs_by_page.setdefault(page, []).append(info)
@@ -142,6 +148,13 @@ class Emulator:
             self.cpu.invalidate_tb(info.addr)
             self.unlinked.append(info.addr)
             del self.tbs[info.id]
+
+    def reset(self):
+        """Back to the reset state: CPU, system registers, no translated code."""
+        self.cpu.reset()
+        if hasattr(self.cp15, "reset"):
+            self.cp15.reset(self.cpu)
+        self.flush_tbs()
 
     def flush_tbs(self):
         """Drop all translated code (between runs only)."""

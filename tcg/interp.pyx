@@ -518,13 +518,23 @@ cdef int interp_tb(CPUARMState *env, TB *tb, uint32_t *executed) noexcept nogil:
 
 
 cdef inline TB *tb_lookup(CPUARMState *env, uint32_t pc, uint32_t flags) noexcept nogil:
+    """The TB for (pc, flags) whose code is the page pc maps to now."""
+    cdef int mmu = MMU_IDX_USER if (flags & TBF_MODE_MASK) == MODE_USR else MMU_IDX_PRIV
+    cdef TLBEntry *e = &env.tlb[mmu][(pc >> TARGET_PAGE_BITS) & (TLB_SIZE - 1)]
+    cdef uintptr_t host
     cdef uint32_t j = tb_jc_of(pc)
     cdef TB *tb = env.tb_jc[j]
-    if tb != NULL and tb.pc == pc and tb.flags == flags:
+    if e.addr_code == (pc & TARGET_PAGE_MASK):
+        host = e.addend + (pc & TARGET_PAGE_MASK)
+    else:
+        host = code_host_page_slow(env, pc, mmu)
+        if host == 0:
+            return NULL
+    if tb != NULL and tb.pc == pc and tb.flags == flags and tb.host_page == host:
         return tb
     tb = env.tb_hash[tb_hash_of(pc, flags)]
     while tb != NULL:
-        if tb.pc == pc and tb.flags == flags:
+        if tb.pc == pc and tb.flags == flags and tb.host_page == host:
             env.tb_jc[j] = tb
             return tb
         tb = tb.hash_next
@@ -569,7 +579,10 @@ cdef int cpu_exec_nogil(CPUARMState *env) noexcept nogil:
                 env.miss_pc = pc
                 env.miss_flags = flags
                 return C_RUN_TB_MISS
-            if last != NULL and last_exit <= TB_EXIT_SLOT1:
+            # Chain only within a page: the mapping that was verified when
+            # the chain was entered then covers the target too.
+            if last != NULL and last_exit <= TB_EXIT_SLOT1 \
+                    and ((last.pc ^ pc) & TARGET_PAGE_MASK) == 0:
                 last.jmp_dest[last_exit] = tb
         if tb.ninsns > budget:
             # run exactly up to the budget: one instruction per block

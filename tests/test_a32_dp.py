@@ -162,6 +162,7 @@ def run_unicorn(words, c):
     regs = [getattr(UCA, "UC_ARM_REG_R%d" % i) for i in range(13)] + [
         UCA.UC_ARM_REG_SP, UCA.UC_ARM_REG_LR, UCA.UC_ARM_REG_PC]
     uc.mem_write(CODE, b"".join(struct.pack("<I", w) for w in words))
+    uc.ctl_remove_cache(0, 0x20000)  # unicorn keeps stale translations otherwise
     load_state(lambda v: uc.reg_write(UCA.UC_ARM_REG_CPSR, v),
                lambda v: uc.reg_write(UCA.UC_ARM_REG_SPSR, v),
                lambda i, v: uc.reg_write(regs[i], v), c)

@@ -162,6 +162,9 @@ typedef struct TB {
     uint16_t *op_insn;      /* index of that instruction within the block */
     struct TB *hash_next;
     struct TB *jmp_dest[2]; /* direct chaining targets of goto_tb slots */
+    uintptr_t host_page;    /* host address of the guest page holding the code:
+                               verified at lookup, so a TB never runs for a
+                               virtual pc that now maps elsewhere */
     void *native;           /* JIT entry (issue 3) */
     uint64_t exec_count;
     uint64_t insn_count;    /* guest instructions executed in this TB */
