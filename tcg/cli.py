@@ -15,6 +15,7 @@ import os
 import signal
 import sys
 import threading
+
 from tcg.emulator import EmulatorError
 
 EXIT_ERROR = 1
