@@ -103,39 +103,30 @@ _ARITH = {
     "CMP": (None, "subs", False), "CMN": (None, "adds", False),
 }
 _TESTS = ("TST", "TEQ", "CMP", "CMN")
+# The tests have S fixed to 1 in their encodings (no S field); Rd/Rn fields
+# absent from a pattern default to 0 in the lifters.
+S_FIXED = {op: int(op in _TESTS) for op in list(_LOGIC) + list(_ARITH)}
 _UNARY = ("MOV", "MVN")
 
 
-def _is_exception_return(op, S, d):
-    """S form with Rd = PC: SUBS PC, LR and related (B9.3.20): CPSR = SPSR.
-    UNPREDICTABLE in User and System mode, UNDEFINED in Hyp mode."""
-    return S and d == PC and op not in _TESTS
+def _s_effect(ctx, op, S, d):
+    """What the S bit does: None, "flags", "exc_return" or "undef".
+    An S form with Rd = PC (not a test) is SUBS PC, LR and related (B9.3.20):
+    CPSR = SPSR.  It is UNPREDICTABLE in User and System mode and UNDEFINED
+    in Hyp mode: UNDEF in all three."""
+    if not S:
+        return None
+    if d != PC or op in _TESTS:
+        return "flags"
+    return "undef" if ctx.mode in (MODE_USR, MODE_SYS, MODE_HYP) else "exc_return"
 
 
-def _dp_write(ctx, op, S, d, out):
-    """Write the result of a data-processing op held in `out` to Rd = PC."""
-    b = ctx.b
-    if S:
-        spsr = b.temp()
-        b.spsr_read(spsr)
-        b.exc_return(out, spsr)
-    else:
-        ctx.set_reg(PC, out)  # ALUWritePC: interworking in ARMv7 A32
-
-
-def _exc_return_undef(ctx, op, S, d):
-    if _is_exception_return(op, S, d) and ctx.mode in (MODE_USR, MODE_SYS, MODE_HYP):
-        ctx.undef()
-        return True
-    return False
-
-
-def _dp(ctx, op, S, n, d, operand=None, imm=None):
+def _dp(ctx, op, effect, n, d, operand=None, imm=None):
     """Lift data-processing `op` with a shifter operand that is either a
     value index (`operand`) or a constant (`imm`).  Logical S forms expect
     the caller to have already set CF from the shifter."""
     b = ctx.b
-    flags = S and not _is_exception_return(op, S, d)  # CPSR = SPSR anyway
+    flags = effect == "flags"
     out = b.temp() if (op in _TESTS or d == PC) else d
     rn = None if op in _UNARY else ctx.reg(n)
     if op in _LOGIC:
@@ -152,22 +143,30 @@ def _dp(ctx, op, S, n, d, operand=None, imm=None):
             getattr(b, reg_op)(out, rn, operand)
         if flags:
             b.set_nz(out)
+    elif operand is None and (op in ("ADD", "SUB", "CMP", "CMN") or (op == "RSB" and not flags)):
+        _dp_arith_imm(b, op, flags, out, rn, imm)
     else:
         plain, with_flags, reverse = _ARITH[op]
-        if operand is None and op in ("ADD", "SUB", "CMP", "CMN"):
-            _dp_arith_imm(b, op, flags, out, rn, imm)
-        else:
-            if operand is None:
-                operand = _const(ctx, imm)
-            x, y = (operand, rn) if reverse else (rn, operand)
-            getattr(b, with_flags if flags else plain)(out, x, y)
-    if d == PC and op not in _TESTS:
-        _dp_write(ctx, op, S, d, out)
+        if operand is None:
+            operand = _const(ctx, imm)
+        x, y = (operand, rn) if reverse else (rn, operand)
+        getattr(b, with_flags if flags else plain)(out, x, y)
+    if op in _TESTS or d != PC:
+        return
+    if effect == "exc_return":
+        spsr = b.temp()
+        b.spsr_read(spsr)
+        b.exc_return(out, spsr)
+    else:
+        ctx.set_reg(PC, out)  # ALUWritePC: interworking in ARMv7 A32
 
 
 def _dp_arith_imm(b, op, flags, out, rn, imm):
-    """ADD/SUB/CMP/CMN with a constant: the immediate IR forms."""
-    if op in ("ADD", "CMN"):
+    """ADD/SUB/CMP/CMN (and RSB without S) with a constant: the IR's
+    immediate forms."""
+    if op == "RSB":
+        b.rsbi(out, rn, imm)
+    elif op in ("ADD", "CMN"):
         (b.addsi if flags else b.addi)(out, rn, imm)
     elif flags:
         b.subsi(out, rn, imm)
@@ -177,37 +176,39 @@ def _dp_arith_imm(b, op, flags, out, rn, imm):
 
 def dp_imm(op):
     """<op>{S} Rd, Rn, #const (A5.2.3)."""
-    def lift(ctx, S=0, n=0, d=0, r=0, v=0):
-        if _exc_return_undef(ctx, op, S, d):
-            return
+    def lift(ctx, S=S_FIXED[op], n=0, d=0, r=0, v=0):
+        effect = _s_effect(ctx, op, S, d)
+        if effect == "undef":
+            return ctx.undef()
         value, carry = expand_imm(r, v)
-        if S and op in _LOGIC and carry is not None \
-                and not _is_exception_return(op, S, d):
+        if effect == "flags" and op in _LOGIC and carry is not None:
             ctx.b.movi(CF, carry)
-        _dp(ctx, op, S, n, d, imm=value)
+        _dp(ctx, op, effect, n, d, imm=value)
     lift.__name__ = "lift_%s_imm" % op
     return lift
 
 
 def dp_reg(op):
     """<op>{S} Rd, Rn, Rm{, <shift> #imm} (A5.2.1)."""
-    def lift(ctx, S=0, n=0, d=0, i=0, t=0, m=0):
-        if _exc_return_undef(ctx, op, S, d):
-            return
-        carry = bool(S) and op in _LOGIC and not _is_exception_return(op, S, d)
-        _dp(ctx, op, S, n, d, operand=shift_imm(ctx, m, t, i, carry))
+    def lift(ctx, S=S_FIXED[op], n=0, d=0, i=0, t=0, m=0):
+        effect = _s_effect(ctx, op, S, d)
+        if effect == "undef":
+            return ctx.undef()
+        carry = effect == "flags" and op in _LOGIC
+        _dp(ctx, op, effect, n, d, operand=shift_imm(ctx, m, t, i, carry))
     lift.__name__ = "lift_%s_reg" % op
     return lift
 
 
 def dp_rsr(op):
-    """<op>{S} Rd, Rn, Rm, <shift> Rs (A5.2.2).
-    d, n, m or s == 15 is UNPREDICTABLE (A8.8.x "register-shifted register")."""
-    def lift(ctx, S=0, n=0, d=0, s=0, t=0, m=0):
-        if _any_pc(n, d, s, m):  # covers Rd = PC, hence exception return
+    """<op>{S} Rd, Rn, Rm, <shift> Rs (A5.2.2).  Rd, Rn, Rm or Rs = PC is
+    UNPREDICTABLE (this also rules out the exception-return form)."""
+    def lift(ctx, S=S_FIXED[op], n=0, d=0, s=0, t=0, m=0):
+        if _any_pc(n, d, s, m):
             return ctx.undef()
-        carry = bool(S) and op in _LOGIC
-        _dp(ctx, op, S, n, d, operand=shift_reg(ctx, m, t, s, carry))
+        effect = _s_effect(ctx, op, S, d)
+        carry = effect == "flags" and op in _LOGIC
+        _dp(ctx, op, effect, n, d, operand=shift_reg(ctx, m, t, s, carry))
     lift.__name__ = "lift_%s_rsr" % op
     return lift
 
