@@ -112,6 +112,7 @@ cdef extern from "cpu.h" nogil:
         uint32_t size
         uint8_t *host
         uint8_t *code_bitmap
+        uint8_t *code_words
         int readonly
         mmio_read_fn read
         mmio_write_fn write

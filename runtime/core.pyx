@@ -592,8 +592,8 @@ cdef int access_one_page(CPUARMState *env, uint32_t addr, uint32_t size_log2, in
         if access == ACC_WRITE:
             if r.readonly:
                 return 0   # writes to ROM are ignored, as on QEMU's flash-less ROM
-            if r.code_bitmap[off >> TARGET_PAGE_BITS]:
-                invalidate_code_page(env, r, off & TARGET_PAGE_MASK)
+            if r.code_bitmap[off >> TARGET_PAGE_BITS] and range_has_code(r, off, 1u << size_log2):
+                invalidate_code_range(env, r, off, 1u << size_log2)
             store_host(r.host + off, size_log2, val[0])
         else:
             val[0] = load_host(r.host + off, size_log2)
@@ -665,14 +665,23 @@ cdef int mem_store_slow(CPUARMState *env, uint32_t addr, uint32_t aux, int mmu_i
     return 0
 
 
-cdef void invalidate_code_page(CPUARMState *env, MemRegion *r, uint32_t page_off) noexcept nogil:
-    """A store hit a page holding translated code: drop its TBs (Python
-    keeps the page -> TB index) and let later stores go fast."""
-    r.code_bitmap[page_off >> TARGET_PAGE_BITS] = 0
+cdef inline bint range_has_code(MemRegion *r, uint32_t off, uint32_t size) noexcept nogil:
+    cdef uint32_t w = off >> 2
+    cdef uint32_t last = (off + size - 1) >> 2
+    while w <= last:
+        if (r.code_words[w >> 3] >> (w & 7)) & 1:
+            return True
+        w += 1
+    return False
+
+
+cdef void invalidate_code_range(CPUARMState *env, MemRegion *r, uint32_t off,
+                                uint32_t size) noexcept nogil:
+    """A store is about to overwrite translated code: drop the TBs that
+    overlap it (Python keeps the page -> TB index).  The running TB may be
+    one of them; it is only unlinked, and finishes as translated."""
     with gil:
-        cpu = <object>env.machine
-        cpu._invalidate_phys_page(r.base + page_off)
-    tlb_flush(env)
+        (<object>env.machine)._invalidate_phys_range(r.base + off, size)
 
 
 # MMIO devices written in Python: read(offset, size) -> int, write(offset, size, value)
@@ -830,14 +839,17 @@ cdef class CPU:
         self._check_region(base, size)
         buf = mmap.mmap(-1, size)   # anonymous: zeroed, committed only when touched
         bitmap = bytearray((size + TARGET_PAGE_SIZE - 1) >> TARGET_PAGE_BITS)
-        self.ram_buffers.append((base, buf, bitmap))
+        words = mmap.mmap(-1, (size + 31) >> 5)
+        self.ram_buffers.append((base, buf, bitmap, words))
         cdef MemRegion *r = &self.env.regions[self.env.nregions]
         cdef unsigned char[::1] view = buf
         cdef unsigned char[::1] bview = bitmap
+        cdef unsigned char[::1] wview = words
         r.base = base
         r.size = size
         r.host = &view[0]
         r.code_bitmap = &bview[0]
+        r.code_words = &wview[0]
         r.readonly = 1 if readonly else 0
         r.read = NULL
         r.write = NULL
@@ -855,6 +867,7 @@ cdef class CPU:
         r.size = size
         r.host = NULL
         r.code_bitmap = NULL
+        r.code_words = NULL
         r.readonly = 0
         r.read = py_mmio_read
         r.write = py_mmio_write
@@ -877,7 +890,7 @@ cdef class CPU:
                  self.env.regions[i].host != NULL) for i in range(self.env.nregions)]
 
     def _ram_at(self, uint32_t addr, uint32_t n):
-        for base, buf, bitmap in self.ram_buffers:
+        for base, buf, bitmap, words in self.ram_buffers:
             if base <= addr and addr + n <= base + len(buf):
                 return base, buf, bitmap
         raise ValueError("0x%08x+%d is not inside RAM" % (addr, n))
@@ -889,13 +902,17 @@ cdef class CPU:
     def phys_write(self, uint32_t addr, data):
         data = bytes(data)
         base, buf, bitmap = self._ram_at(addr, len(data))
+        cdef MemRegion *r = find_region(self.env, addr)
+        if data and r.code_bitmap != NULL:
+            # invalidate before writing, page by page, where code was translated
+            off = addr - base
+            end = off + len(data)
+            while off < end:
+                chunk = min(end, (off | (TARGET_PAGE_SIZE - 1)) + 1) - off
+                if bitmap[off >> TARGET_PAGE_BITS] and range_has_code(r, off, chunk):
+                    self._invalidate_phys_range(base + off, chunk)
+                off += chunk
         buf[addr - base:addr - base + len(data)] = data
-        first = (addr - base) >> TARGET_PAGE_BITS
-        last = (addr - base + max(len(data), 1) - 1) >> TARGET_PAGE_BITS
-        for p in range(first, last + 1):
-            if bitmap[p]:
-                bitmap[p] = 0
-                self._invalidate_phys_page(base + (p << TARGET_PAGE_BITS))
 
     def translate_address(self, uint32_t va, int access=0, bint user=False):
         """(pa, None) or (None, fault status) for a debugger-style lookup."""
@@ -937,16 +954,33 @@ cdef class CPU:
         memcpy(&word, r.host + (pa - r.base), 4)
         return word, pa
 
-    def mark_code_page(self, uint32_t pa):
+    def mark_code(self, uint32_t pa, uint32_t size):
+        """Record that [pa, pa+size) (within one page) holds translated code."""
         cdef MemRegion *r = find_region(self.env, pa)
-        if r != NULL and r.host != NULL:
-            if not r.code_bitmap[(pa - r.base) >> TARGET_PAGE_BITS]:
-                r.code_bitmap[(pa - r.base) >> TARGET_PAGE_BITS] = 1
-                tlb_flush(self.env)
+        cdef uint32_t off, w
+        if r == NULL or r.host == NULL:
+            return
+        off = pa - r.base
+        for w in range(off >> 2, (off + size + 3) >> 2):
+            r.code_words[w >> 3] |= 1 << (w & 7)
+        if not r.code_bitmap[off >> TARGET_PAGE_BITS]:
+            r.code_bitmap[off >> TARGET_PAGE_BITS] = 1
+            tlb_flush(self.env)   # write entries of this page must go slow now
 
-    def _invalidate_phys_page(self, uint32_t page):
+    def clear_code_page(self, uint32_t pa):
+        """Forget the code marks of pa's page (before re-marking what stays)."""
+        cdef MemRegion *r = find_region(self.env, pa)
+        cdef uint32_t off
+        if r == NULL or r.host == NULL:
+            return
+        off = (pa - r.base) & TARGET_PAGE_MASK
+        r.code_bitmap[off >> TARGET_PAGE_BITS] = 0
+        memset(r.code_words + (off >> 5), 0, TARGET_PAGE_SIZE >> 5)
+        tlb_flush(self.env)
+
+    def _invalidate_phys_range(self, uint32_t pa, uint32_t size):
         if self.invalidate_hook is not None:
-            self.invalidate_hook(page & TARGET_PAGE_MASK)
+            self.invalidate_hook(pa, size)
 
     # -- registers
     def reg_read(self, name):

@@ -35,15 +35,19 @@ class TBInfo:
     """Python-side record of a translated block (for invalidation,
     -d in_asm/op, profiling)."""
 
-    __slots__ = ("addr", "pc", "flags", "phys_page", "block", "id")
+    __slots__ = ("addr", "pc", "flags", "phys", "block", "id")
 
-    def __init__(self, addr, pc, flags, phys_page, block, tb_id):
+    def __init__(self, addr, pc, flags, phys, block, tb_id):
         self.addr = addr
         self.pc = pc
         self.flags = flags
-        self.phys_page = phys_page
+        self.phys = phys            # physical address of the first instruction
         self.block = block
         self.id = tb_id
+
+    @property
+    def phys_page(self):
+        return self.phys & ~0xFFF
 
 
 class Emulator:
@@ -55,7 +59,7 @@ class Emulator:
                                 % (engine, ", ".join(self.ENGINES)))
         self.engine = engine
         self.cpu = core.CPU()
-        self.cpu.invalidate_hook = self._invalidate_page
+        self.cpu.invalidate_hook = self._invalidate_range
         self.cpu.semihosting = semihosting
         self.semihosting = semihosting
         from runtime import cp15
@@ -129,13 +133,13 @@ class Emulator:
             return self._serve_exception(EXCP_PREFETCH_ABORT)
         _, phys = self.cpu.fetch_insn(pc)
         page = phys & ~0xFFF
-        self.cpu.mark_code_page(page)
+        self.cpu.mark_code(phys, block.size)
         ops, op_pc, op_insn = block.builder.pack()
         tb_id = self._next_tb_id
         self._next_tb_id += 1
         addr = self.cpu.install_tb(pc, flags, ops, op_pc, op_insn, block.ninsns, block.size, tb_id,
                                    phys)
-        info = TBInfo(addr, pc, flags, page, block, tb_id)
+        info = TBInfo(addr, pc, flags, phys, block, tb_id)
         self.tbs[tb_id] = info
         self.tbs_by_page.setdefault(page, []).append(info)
         key = (pc, flags)
@@ -143,11 +147,22 @@ class Emulator:
         if self.on_translate is not None:
             self.on_translate(info)
 
-    def _invalidate_page(self, page):
-        for info in self.tbs_by_page.pop(page, ()):
+    def _invalidate_range(self, pa, size):
+        """Guest or host store to [pa, pa+size), inside one page: unlink the
+        TBs whose code it overlaps, then re-mark the code that stays."""
+        page = pa & ~0xFFF
+        keep, drop = [], []
+        for info in self.tbs_by_page.get(page, ()):
+            overlaps = info.phys < pa + size and pa < info.phys + info.block.size
+            (drop if overlaps else keep).append(info)
+        for info in drop:
             self.cpu.invalidate_tb(info.addr)
             self.unlinked.append(info.addr)
             del self.tbs[info.id]
+        self.tbs_by_page[page] = keep
+        self.cpu.clear_code_page(page)
+        for info in keep:
+            self.cpu.mark_code(info.phys, info.block.size)
 
     def reset(self):
         """Back to the reset state: CPU, system registers, no translated code."""

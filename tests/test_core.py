@@ -236,3 +236,23 @@ def test_mmu_domain_no_access():
     emu.reg_write("r1", 0x80203000)
     emu.run(count=1)
     assert emu.reg_read("dfsr") & 0x4FF == 0x01B       # page domain fault, domain 1
+
+
+def test_data_stores_next_to_code_keep_translations():
+    # A loop storing to data in its own page must not re-translate itself;
+    # a store over its code must.
+    emu = make(code_at=0x1000, code="loop: str r0, [r1]\nadd r0, r0, #1\ncmp r0, #100\nbne loop\nb .")
+    emu.reg_write("r1", 0x1800)                      # same 4 KiB page as the code
+    emu.run(count=4 * 100)
+    assert emu.reg_read("r0") == 100
+    assert emu.translations[(0x1000, emu.cpu.tb_flags())] == 1
+    assert emu.mem_read(0x1800, 4) == struct.pack("<I", 99)
+    # a patcher in the same page stores over "add r0, r0, #1", then jumps back
+    emu.mem_write(0x1100, assemble(".org 0\nstr r2, [r3]\nldr pc, =0x1000\n.ltorg"))
+    emu.reg_write("r2", struct.unpack("<I", assemble("add r0, r0, #2"))[0])
+    emu.reg_write("r3", 0x1004)
+    emu.reg_write("r0", 0)
+    emu.reg_write("pc", 0x1100)
+    emu.run(count=4)                                 # str, ldr pc, str, add
+    assert emu.translations[(0x1000, emu.cpu.tb_flags())] == 2
+    assert emu.reg_read("r0") == 2

@@ -122,6 +122,8 @@ typedef struct MemRegion {
     uint32_t size;          /* bytes; base + size - 1 must not wrap */
     uint8_t *host;          /* RAM/ROM buffer, or NULL for MMIO */
     uint8_t *code_bitmap;   /* RAM: one byte per page, nonzero = has TBs */
+    uint8_t *code_words;    /* RAM: one bit per 4-byte word holding translated code,
+                               so data stores into a code page stay in C */
     int readonly;
     mmio_read_fn read;      /* MMIO: return 0 ok, nonzero = bus error */
     mmio_write_fn write;
