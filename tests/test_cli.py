@@ -133,6 +133,25 @@ def test_max_insns_stops_infinite_loop(tmp_path):
 
 
 @needs_emu
+@pytest.mark.parametrize("body", [
+    "ldr pc, =0x00100000\n.ltorg",        # jump into unmapped memory
+    ".word 0xffffffff\n.word 0xe7f000f0",  # garbage words, then UDF
+    "ldr r0, =0x0a000000\nldr r1, [r0]\n.ltorg",  # load from unmapped memory
+])
+def test_bad_guest_is_a_guest_exception_not_a_crash(tmp_path, body):
+    # Vectors are at 0 (VBAR = 0), where virt has nothing mapped: every
+    # exception then prefetch-aborts again.  The guest spins in guest
+    # exceptions until --max-insns; the host never crashes or hangs.
+    elf = build_guest(tmp_path, body)
+    r = armtcg("run", "-M", "virt", "-kernel", elf, "--max-insns", "5000", "-d", "int",
+               "-D", str(tmp_path / "int.log"))
+    err = r.stderr.decode()
+    assert r.returncode == 124 and "Traceback" not in err, err
+    log = (tmp_path / "int.log").read_text()
+    assert "prefetch" in log.lower() or "abort" in log.lower(), log[:2000]
+
+
+@needs_emu
 @pytest.mark.parametrize("code", [0, 3, 42, 255])
 def test_exit_status_from_sys_exit_extended(tmp_path, code):
     elf = build_guest(tmp_path, "exit_code %d" % code)

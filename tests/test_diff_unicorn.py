@@ -47,3 +47,30 @@ def test_diff_unicorn(cls, diff_params):
         bad, len(cases), cls, seed, "\n\n".join(reports))
     if not have_armtcg:
         pytest.skip("tcg.emulator not importable: generator checked on unicorn only")
+
+
+def test_diff_detects_a_divergence():
+    """The comparison can fail: armtcg runs `adds r0, r1, r3` where unicorn
+    runs `adds r0, r1, r2`; r0 (and the flags) must be reported."""
+    if not harness.armtcg_available():
+        pytest.skip("tcg.emulator not importable")
+    regs = [0, 0x7FFFFFFF, 1, 2] + [0] * 11
+    ref_case = gen.Case("self", 0, ["adds r0, r1, r2"], regs, 0, 1)
+    got_case = gen.Case("self", 0, ["adds r0, r1, r3"], regs, 0, 1)
+    ref = harness.UnicornRunner(harness.assemble([ref_case])).run(0, ref_case)
+    got = harness.ArmtcgRunner(harness.assemble([got_case])).run(0, got_case)
+    assert ref.regs[0] == 0x80000000 and got.regs[0] == 0x80000001
+    assert ref.diff(got) == ["r0"]
+    assert "r0   unicorn=80000000 armtcg=80000001" in harness.report(0, ref_case, 0, ref, got)
+
+
+def test_unicorn_erratum_smlad_q():
+    """unicorn sets Q for SMLAD when product1 + product2 = 2^31 although the
+    accumulator brings the sum back into range; the reference (ARM ARM
+    A8.8.166: Q iff the full-precision result does not fit) replaces it."""
+    regs = [0, 0x80008000, 0x80008000, 0xFFFFFFFF] + [0] * 11
+    case = gen.Case("self", 0, ["smlad r0, r1, r2, r3"], regs, 0, 1)
+    before = harness.ERRATA_STATS["smlad"][:]
+    st = harness.UnicornRunner(harness.assemble([case])).run(0, case)
+    assert st.regs[0] == 0x7FFFFFFF and not st.cpsr & 1 << 27
+    assert harness.ERRATA_STATS["smlad"][1] == before[1] + 1

@@ -25,3 +25,17 @@ def test_guest_on_armtcg(name):
         f"{name}: output differs (exit status {status}):\n" + guestlib.output_diff(got, want)
         + f"\nstderr tail:\n{stderr_tail}")
     assert status == 0, f"{name}: exit status {status}\nstderr tail:\n{stderr_tail}"
+
+
+@pytest.mark.qemu
+@pytest.mark.skipif(not guestlib.have_qemu(), reason="qemu-system-arm not installed")
+@pytest.mark.parametrize("name", guestlib.GUESTS)
+def test_guest_uart_output_identical_to_qemu(name):
+    """The same ELF under qemu-system-arm -M virt -cpu cortex-a15 and under
+    armtcg: byte-identical UART output and the same exit status."""
+    elf = guestlib.build_guest(name)
+    theirs, qemu_status = guestlib.run_qemu(elf)
+    ours, status, err = guestlib.run_armtcg(elf, ARMTCG_TIMEOUT)
+    assert qemu_status == 0
+    assert ours == theirs, guestlib.output_diff(ours, theirs)
+    assert status == qemu_status, err.decode(errors="replace")[-2000:]

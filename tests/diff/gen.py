@@ -418,8 +418,8 @@ def pick_offset(g, base, size, limit, align):
 
 
 def index_for(g, s, c_flag):
-    """(value, shift text) with Shift(value) == s (a signed offset whose sign
-    the U bit supplies separately is not used: s >= 0 here)."""
+    """(index register value, shift text) with Shift(value, C) == s, for an
+    offset magnitude s >= 0 (the U bit supplies the sign)."""
     rng = g.rng
     k = rng.randint(0, 5)
     if k == 1 and s:                     # LSL: bits shifted out are free

@@ -17,6 +17,9 @@ no per-instruction stepping, and a case that does not reach the end shows
 up as a pc divergence.
 
 Compared: r0-r15, CPSR bits NZCVQ and GE, the whole data window.
+Where unicorn is known to be wrong (ERRATA below, each citing the ARM ARM
+rule), a reference written from the pseudocode executes that instruction
+in unicorn's place, so neither emulator is trusted for it.
 Run as a script to replay one case:
     python -m tests.diff.harness CLASS INDEX [SEED]
 """
