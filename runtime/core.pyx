@@ -409,14 +409,30 @@ cdef inline bint ap_allows(uint32_t ap, bint user, int access) noexcept nogil:
     return access != ACC_WRITE      # 6, 7: read-only at both levels
 
 
+DEF PROT_DEVICE = 8      # prot bit: Device or Strongly-ordered memory
+
+
+cdef inline bint is_device_memory(CPUARMState *env, uint32_t tex, uint32_t c,
+                                  uint32_t b) noexcept nogil:
+    """Memory type of a short descriptor (ARM ARM B3.8.2, B3.8.3 with
+    SCTLR.TRE): True for Device and Strongly-ordered."""
+    cdef uint32_t n
+    if env.sctlr & (1u << 28):                   # TEX remap: PRRR.TRn
+        n = ((tex & 1) << 2) | (c << 1) | b
+        return ((env.prrr >> (2 * n)) & 3) < 2
+    if tex & 4:
+        return False                             # cacheable Normal
+    return c == 0 and (tex == 0 or (tex == 2 and b == 0))
+
+
 cdef int mmu_translate(CPUARMState *env, uint32_t va, int access, bint user,
                        uint32_t *pa, uint32_t *prot) noexcept nogil:
     """Short-descriptor translation table walk.  On success sets *pa and
-    *prot (bit ACC_READ/WRITE/EXEC allowed for this privilege) and returns
-    0; otherwise returns the fault status (with the domain in bits 11:8)."""
+    *prot (bit ACC_READ/WRITE/EXEC allowed for this privilege, plus
+    PROT_DEVICE) and returns 0; otherwise returns the fault status (with
+    the domain in bits 11:8)."""
     cdef uint32_t n = env.ttbcr & 7
-    cdef uint32_t ttb, l1addr, desc, l2, dom, dacr_bits, ap, xn, fs_perm
-    cdef bint is_write = access == ACC_WRITE
+    cdef uint32_t ttb, l1addr, desc, l2, dom, dacr_bits, ap, xn, fs_perm, tex
     cdef int a
     if n != 0 and (va >> (32 - n)) != 0:
         ttb = env.ttbr1_lo & 0xffffc000u
@@ -439,6 +455,7 @@ cdef int mmu_translate(CPUARMState *env, uint32_t va, int access, bint user,
             pa[0] = (desc & 0xfff00000u) | (va & 0x000fffffu)
         ap = ((desc >> 13) & 4) | ((desc >> 10) & 3)
         xn = (desc >> 4) & 1
+        tex = (desc >> 12) & 7
         fs_perm = FS_PERMISSION_SECTION
         dacr_bits = (env.dacr >> (2 * dom)) & 3
         if dacr_bits == 0 or dacr_bits == 2:
@@ -457,16 +474,23 @@ cdef int mmu_translate(CPUARMState *env, uint32_t va, int access, bint user,
         if (desc & 3) == 1:                   # large page
             pa[0] = (desc & 0xffff0000u) | (va & 0xffffu)
             xn = (desc >> 15) & 1
+            tex = (desc >> 12) & 7
         else:                                  # small page
             pa[0] = (desc & 0xfffff000u) | (va & 0xfffu)
             xn = desc & 1
+            tex = (desc >> 6) & 7
         ap = ((desc >> 7) & 4) | ((desc >> 4) & 3)
         fs_perm = FS_PERMISSION_PAGE
-    prot[0] = 0
-    for a in range(3):
-        if dacr_bits == 3 or ap_allows(ap, user, a if a != ACC_EXEC else ACC_READ):
-            if a != ACC_EXEC or not xn:
-                prot[0] |= 1u << a
+    if dacr_bits == 3:
+        prot[0] = 7        # Manager domain: no permission checks, XN included
+    else:
+        prot[0] = 0
+        for a in range(3):
+            if ap_allows(ap, user, a if a != ACC_EXEC else ACC_READ):
+                if a != ACC_EXEC or not xn:
+                    prot[0] |= 1u << a
+    if is_device_memory(env, tex, (desc >> 3) & 1, (desc >> 2) & 1):
+        prot[0] |= PROT_DEVICE
     if not (prot[0] >> access) & 1:
         return fs_perm | (dom << 8)
     return 0
@@ -476,7 +500,7 @@ cdef int get_phys_addr(CPUARMState *env, uint32_t va, int access, int mmu_idx,
                        uint32_t *pa, uint32_t *prot) noexcept nogil:
     if not (env.sctlr & 1):
         pa[0] = va
-        prot[0] = 7
+        prot[0] = 7 | PROT_DEVICE     # data accesses are Strongly-ordered (B3.2.1)
         return 0
     return mmu_translate(env, va, access, mmu_idx == MMU_IDX_USER, pa, prot)
 
@@ -490,13 +514,17 @@ cdef void tlb_set_entry(CPUARMState *env, uint32_t va, int mmu_idx, MemRegion *r
     if r.host == NULL or page_pa - r.base > r.size - TARGET_PAGE_SIZE:
         return            # MMIO, or a region smaller than a page: slow path always
     e = &env.tlb[mmu_idx][(va >> TARGET_PAGE_BITS) & (TLB_SIZE - 1)]
-    e.addr_read = vpage if prot & 1 else TLB_INVALID
+    # Device/Strongly-ordered pages keep their fast path only while the
+    # block checks alignment on every access (TBF_ALIGN: MMU off or SCTLR.A);
+    # otherwise an unaligned access must reach the slow path, which faults.
+    slow = TLB_SLOW if (prot & PROT_DEVICE) and (env.sctlr & 3) == 1 else 0
+    e.addr_read = (vpage | slow) if prot & 1 else TLB_INVALID
     e.addr_code = vpage if prot & 4 else TLB_INVALID
     if (prot & 2) and not r.readonly:
         if r.code_bitmap[(page_pa - r.base) >> TARGET_PAGE_BITS]:
             e.addr_write = vpage | TLB_SLOW
         else:
-            e.addr_write = vpage
+            e.addr_write = vpage | slow
     else:
         e.addr_write = TLB_INVALID
     e.addend = <uintptr_t>(r.host + (page_pa - r.base)) - vpage
@@ -617,12 +645,24 @@ cdef inline bint misaligned(uint32_t addr, uint32_t aux, bint align_all) noexcep
     return (addr & ((1u << size_log2) - 1)) != 0 and ((aux & MO_ALIGN) or align_all)
 
 
+cdef inline bint device_misaligned(CPUARMState *env, uint32_t addr, uint32_t size,
+                                   int access, int mmu_idx) noexcept nogil:
+    """Unaligned accesses to Device or Strongly-ordered memory always
+    fault (ARM ARM A3.2.1), whatever SCTLR.A says."""
+    cdef uint32_t pa, prot
+    if (addr & (size - 1)) == 0:
+        return False
+    if get_phys_addr(env, addr, access, mmu_idx, &pa, &prot):
+        return False        # the access itself reports the translation fault
+    return (prot & PROT_DEVICE) != 0
+
+
 cdef int mem_load_slow(CPUARMState *env, uint32_t addr, uint32_t aux, int mmu_idx,
                        bint align_all, uint32_t *val) noexcept nogil:
     cdef uint32_t size_log2 = aux & MO_SIZE_MASK
     cdef uint32_t size = 1u << size_log2
     cdef uint32_t i, b, out = 0
-    if misaligned(addr, aux, align_all):
+    if misaligned(addr, aux, align_all) or device_misaligned(env, addr, size, ACC_READ, mmu_idx):
         return raise_abort(env, addr, ACC_READ, fsr_of(FS_ALIGNMENT, 0, False))
     if (addr & ~TARGET_PAGE_MASK) <= TARGET_PAGE_SIZE - size:
         if access_one_page(env, addr, size_log2, ACC_READ, mmu_idx, &out):
@@ -642,7 +682,7 @@ cdef int mem_store_slow(CPUARMState *env, uint32_t addr, uint32_t aux, int mmu_i
     cdef uint32_t size_log2 = aux & MO_SIZE_MASK
     cdef uint32_t size = 1u << size_log2
     cdef uint32_t i, b, pa, prot
-    if misaligned(addr, aux, align_all):
+    if misaligned(addr, aux, align_all) or device_misaligned(env, addr, size, ACC_WRITE, mmu_idx):
         return raise_abort(env, addr, ACC_WRITE, fsr_of(FS_ALIGNMENT, 0, True))
     if aux & MO_BE:
         if size_log2 == 2:
@@ -1016,7 +1056,7 @@ cdef class CPU:
             e.spsr = value
         elif name in _ENV_FIELDS and name not in ("tlb", "tb_jc", "v", "sizeof"):
             self.env_write32(_ENV_FIELDS[name], value)
-            if name in ("sctlr", "ttbr0_lo", "ttbr1_lo", "ttbcr", "dacr"):
+            if name in ("sctlr", "ttbr0_lo", "ttbr1_lo", "ttbcr", "dacr", "prrr"):
                 tlb_flush(e)
         else:
             raise KeyError("unknown register %r" % name)

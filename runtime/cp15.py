@@ -217,7 +217,9 @@ CORTEX_A15 = [
 
     # -- c10: memory attributes (PRRR/NMRR are MAIR0/MAIR1 under LPAE)
     # reset values: A15 TRM 4.3.57/4.3.58
-    R("PRRR",      "p15, 0, c10, c2, 0", PL1_RW, field="prrr", reset=0x00098AA4),
+    # PRRR decides Device vs Normal under TEX remap, which the soft TLB caches
+    R("PRRR",      "p15, 0, c10, c2, 0", PL1_RW, END_TB, field="prrr", reset=0x00098AA4,
+      writefn="field_write_flush"),
     R("NMRR",      "p15, 0, c10, c2, 1", PL1_RW, field="nmrr", reset=0x44E048E0),
     R("AMAIR0",    "p15, 0, c10, c3, 0", PL1_RW, field="amair0"),
     R("AMAIR1",    "p15, 0, c10, c3, 1", PL1_RW, field="amair1"),

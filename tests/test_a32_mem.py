@@ -23,6 +23,7 @@ from frontend.a32_mem import ENCODINGS_MEM
 from frontend.translate import translate_block
 from tcg.ir_ops import OPS, OP_INDEX
 from tcg.ir import EXCP_UDEF, NUM_GLOBALS
+from mmu_util import flat_normal_memory, L1_SIZE
 
 MEM_DECODER = Decoder(ENCODINGS_MEM)
 AS = shutil.which("arm-none-eabi-as")
@@ -327,6 +328,7 @@ needs_emu = pytest.mark.skipif(Emulator is None, reason="tcg.emulator does not i
 
 CODE = 0x10000
 DATA = 0x20000
+PAGE_TABLE = 0x80000
 RAM_SIZE = 0x10000
 VECTORS = 0x0
 REG_NAMES = ["r%d" % i for i in range(13)] + ["sp", "lr", "pc"]
@@ -342,6 +344,10 @@ def run_ours(words, regs, cpsr, data, count, spsr=None, extra=None):
     emu.map_ram(VECTORS, 0x1000)
     emu.map_ram(CODE, RAM_SIZE)
     emu.map_ram(DATA, RAM_SIZE)
+    # Normal memory, as unicorn assumes (with the MMU off, data memory is
+    # Strongly-ordered and unaligned accesses would fault)
+    emu.map_ram(PAGE_TABLE, L1_SIZE)
+    flat_normal_memory(emu, PAGE_TABLE)
     # vectors: b . everywhere, so a taken exception stays put
     emu.mem_write(VECTORS, struct.pack("<I", 0xEAFFFFFE) * 8)
     emu.mem_write(CODE, struct.pack("<%dI" % len(words), *words))

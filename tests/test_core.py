@@ -9,6 +9,7 @@ import pytest
 
 from tcg.emulator import Emulator
 from tests.asm import assemble, have_toolchain
+from tests.mmu_util import flat_normal_memory
 
 pytestmark = pytest.mark.skipif(not have_toolchain(), reason="arm-none-eabi-as missing")
 
@@ -81,10 +82,26 @@ def test_store_abort_sets_wnr():
     assert mode(emu) == MODE_ABT and emu.reg_read("dfsr") & 0x800
 
 
-def test_alignment_rules():
-    # LDR allows unaligned addresses when SCTLR.A == 0 (little-endian bytes);
+def normal_memory(emu):
+    """Flat 1:1 MMU map of Normal memory (table at 0x80000)."""
+    flat_normal_memory(emu, 0x80000)
+
+
+def test_unaligned_access_faults_with_mmu_off():
+    # MMU off: data memory is Strongly-ordered, and an unaligned access to
+    # it is an alignment fault whatever SCTLR.A says (ARM ARM A3.2.1, B3.2.1).
+    emu = make(code="mov r0, #9\nldr r0, [r2]")
+    emu.reg_write("r2", 0x2001)
+    emu.run(count=2)
+    assert mode(emu) == MODE_ABT and emu.reg_read("dfsr") & 0x40F == 0x001
+    assert emu.reg_read("dfar") == 0x2001 and emu.reg_read("r0") == 9
+
+
+def test_alignment_rules_for_normal_memory():
+    # Normal memory, SCTLR.A == 0: LDR may be unaligned (little-endian bytes);
     # LDRD needs word alignment regardless: alignment fault, FS = 0b00001.
     emu = make(code="ldr r0, [r2]\nldrd r4, r5, [r2]")
+    normal_memory(emu)
     emu.mem_write(0x2000, bytes(range(16)))
     emu.reg_write("r2", 0x2001)
     emu.run(count=2)
@@ -95,6 +112,7 @@ def test_alignment_rules():
 
 def test_sctlr_a_makes_every_unaligned_access_fault():
     emu = make(code="ldr r0, [r2]")
+    normal_memory(emu)
     emu.reg_write("sctlr", emu.reg_read("sctlr") | 2)
     emu.reg_write("r2", 0x2002)
     emu.run(count=1)
@@ -103,6 +121,7 @@ def test_sctlr_a_makes_every_unaligned_access_fault():
 
 def test_unaligned_access_across_a_page_boundary():
     emu = make(code="ldr r0, [r2]\nstr r1, [r3]")
+    normal_memory(emu)
     emu.mem_write(0x2FFE, b"\x11\x22\x33\x44")
     emu.reg_write("r2", 0x2FFE)
     emu.reg_write("r3", 0x3FFD)
@@ -256,3 +275,30 @@ def test_data_stores_next_to_code_keep_translations():
     emu.run(count=4)                                 # str, ldr pc, str, add
     assert emu.translations[(0x1000, emu.cpu.tb_flags())] == 2
     assert emu.reg_read("r0") == 2
+
+
+def test_mmu_device_memory_faults_unaligned_normal_memory_does_not():
+    # Section 0x800 is TEX=000 C=0 B=0: Strongly-ordered; section 0x803 is
+    # TEX=001 C=1 B=1: Normal.  Unaligned LDR with SCTLR.A == 0 (A3.2.1).
+    emu = mmu_machine("ldr r0, [r1]\nldr r2, [r3]")
+    normal = section(0, 3) | (1 << 12) | (1 << 3) | (1 << 2)
+    emu.mem_write(L1 + 4 * 0x803, struct.pack("<I", normal))
+    emu.mem_write(0x10, bytes(range(8)))
+    emu.reg_write("r1", 0x80300011)
+    emu.reg_write("r3", 0x80000011)
+    emu.run(count=2)
+    assert emu.reg_read("r0") == 0x04030201
+    assert mode(emu) == MODE_ABT and emu.reg_read("dfsr") & 0x40F == 0x001
+    assert emu.reg_read("dfar") == 0x80000011
+
+
+def test_mmu_tex_remap_uses_prrr():
+    # SCTLR.TRE: TEX[0]:C:B = 0 selects PRRR.TR0; TR0 = 0b10 makes it Normal,
+    # so the unaligned access to the (otherwise Strongly-ordered) section works.
+    emu = mmu_machine("ldr r0, [r1]")
+    emu.reg_write("prrr", 0b10)
+    emu.reg_write("sctlr", emu.reg_read("sctlr") | (1 << 28))
+    emu.mem_write(0x10, bytes(range(8)))
+    emu.reg_write("r1", 0x80000011)
+    emu.run(count=1)
+    assert emu.reg_read("r0") == 0x04030201 and mode(emu) == MODE_SVC

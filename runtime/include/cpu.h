@@ -249,7 +249,7 @@ static inline uint32_t bank_of_mode(uint32_t mode)
 #define TBF_MODE_MASK 0x1fu
 #define TBF_THUMB     (1u << 5)
 #define TBF_BE_DATA   (1u << 6)
-#define TBF_ALIGN     (1u << 7)   /* SCTLR.A: all accesses checked */
+#define TBF_ALIGN     (1u << 7)   /* every access alignment-checked */
 #define TBF_SINGLE    (1u << 8)   /* one instruction per block */
 
 static inline uint32_t tb_flags_of(const CPUARMState *env)
@@ -257,7 +257,9 @@ static inline uint32_t tb_flags_of(const CPUARMState *env)
     uint32_t f = env->uncached_cpsr & CPSR_M;
     if (env->uncached_cpsr & CPSR_T) f |= TBF_THUMB;
     if (env->uncached_cpsr & CPSR_E) f |= TBF_BE_DATA;
-    if (env->sctlr & 2u) f |= TBF_ALIGN;
+    /* SCTLR.A checks every access; with the MMU off all data memory is
+     * Strongly-ordered, where unaligned accesses fault too. */
+    if ((env->sctlr & 2u) || !(env->sctlr & 1u)) f |= TBF_ALIGN;
     return f;
 }
 
