@@ -121,10 +121,16 @@ class Block:
         self.insns = insns  # [(pc, word)] for disassembly
 
 
+_A32 = None
+
+
 def _decoder():
     # imported late: the A32 tables import this module for A32Context
-    from frontend.a32 import DECODER
-    return DECODER
+    global _A32
+    if _A32 is None:
+        from frontend.a32 import DECODER
+        _A32 = DECODER
+    return _A32
 
 
 def lift_a32(ctx, insn):

@@ -120,10 +120,14 @@ class Emulator:
 
     # -- translation
     def _translate(self, pc, flags):
+        first_phys = []
+
         def fetch(addr):
-            word, pa = self.cpu.fetch_insn(addr)
+            word, pa = self.cpu.fetch_insn(addr)   # pa is the fault status on failure
             if word is None:
                 raise FetchFault(pa)
+            if not first_phys:
+                first_phys.append(pa)
             return word
 
         try:
@@ -131,7 +135,7 @@ class Emulator:
         except FetchFault as fault:
             self.cpu.raise_prefetch_abort(pc, fault.args[0])
             return self._serve_exception(EXCP_PREFETCH_ABORT)
-        _, phys = self.cpu.fetch_insn(pc)
+        phys = first_phys[0]
         page = phys & ~0xFFF
         self.cpu.mark_code(phys, block.size)
         ops, op_pc, op_insn = block.builder.pack()

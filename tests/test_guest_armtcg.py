@@ -8,6 +8,8 @@ import pytest
 
 import guestlib
 
+pytestmark = pytest.mark.slow   # whole guest programs through the CLI
+
 # the interpreter is much slower than QEMU; ARMTCG_GUEST_TIMEOUT overrides
 ARMTCG_TIMEOUT = float(os.environ.get("ARMTCG_GUEST_TIMEOUT", "600"))
 

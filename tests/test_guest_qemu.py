@@ -6,8 +6,8 @@ import pytest
 
 import guestlib
 
-pytestmark = pytest.mark.skipif(
-    not guestlib.have_qemu(), reason=f"{guestlib.QEMU} is not installed (apt install qemu-system-arm)")
+pytestmark = [pytest.mark.slow, pytest.mark.qemu, pytest.mark.skipif(
+    not guestlib.have_qemu(), reason=f"{guestlib.QEMU} is not installed (apt install qemu-system-arm)")]
 
 QEMU_TIMEOUT = 60
 
