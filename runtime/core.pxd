@@ -64,7 +64,6 @@ cdef extern from "cpu.h" nogil:
         EXCP_SMC
         EXCP_HALTED
         EXCP_SEMIHOST
-        EXCP_EXIT_REQUEST
         EXIT_REQ_IRQ
         EXIT_REQ_STOP
         EXIT_REQ_FLUSH
@@ -172,9 +171,7 @@ cdef extern from "cpu.h" nogil:
         uint32_t irq_lines
         uint32_t halted
         uint32_t semihosting
-        uint32_t tb_flush_pending
         uint32_t miss_pc, miss_flags
-        uint32_t halt_reason
         uint32_t debug_flags
         uint64_t icount
         uint64_t icount_limit
@@ -227,7 +224,6 @@ cdef class CPU:
     cdef CPUARMState *env
     cdef object ram_buffers
     cdef object mmio_devices
-    cdef list tbs_by_page
     cdef object __weakref__
     cdef public object pending_error
     cdef public object invalidate_hook

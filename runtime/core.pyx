@@ -839,7 +839,6 @@ cdef class CPU:
         self.env.machine = <void *>self
         self.ram_buffers = []
         self.mmio_devices = []
-        self.tbs_by_page = []
         self.pending_error = None
         self.invalidate_hook = None
         _live_cpus.add(self)

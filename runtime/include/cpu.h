@@ -68,8 +68,7 @@ enum {
     EXCP_HVC = 11, EXCP_SMC = 13,
     /* not architectural: reasons to leave the exec loop */
     EXCP_HALTED = 0x100,     /* WFI with nothing pending */
-    EXCP_SEMIHOST = 0x101,   /* semihosting call; Python serves it */
-    EXCP_EXIT_REQUEST = 0x102
+    EXCP_SEMIHOST = 0x101    /* semihosting call; Python serves it */
 };
 
 /* exit_request bits (checked at every TB entry) */
@@ -212,9 +211,7 @@ typedef struct CPUARMState {
     uint32_t irq_lines;             /* IRQ_LINE_* asserted by the GIC */
     uint32_t halted;
     uint32_t semihosting;           /* nonzero: SVC 0x123456 traps */
-    uint32_t tb_flush_pending;
     uint32_t miss_pc, miss_flags;   /* the TB the exec loop could not find */
-    uint32_t halt_reason;
     uint32_t debug_flags;           /* DEBUG_*: make the exec loop return to Python */
     uint64_t icount;                /* guest instructions executed */
     uint64_t icount_limit;          /* stop when icount reaches this */
