@@ -530,39 +530,44 @@ cdef void tlb_set_entry(CPUARMState *env, uint32_t va, int mmu_idx, MemRegion *r
     e.addend = <uintptr_t>(r.host + (page_pa - r.base)) - vpage
 
 
-cdef int tlb_fill(CPUARMState *env, uint32_t va, int access, int mmu_idx,
-                  MemRegion **region_out, uint32_t *pa_out) noexcept nogil:
-    """Translate va for access; install a TLB entry for RAM pages.
-    Returns 0, or 1 after raising the guest abort."""
+cdef uint32_t tlb_translate(CPUARMState *env, uint32_t va, int access, int mmu_idx,
+                           MemRegion **region_out, uint32_t *pa_out) noexcept nogil:
+    """Translate va for access and cache the page in the TLB when it is RAM.
+    Returns 0, or the FSR of the fault (nothing is raised)."""
     cdef uint32_t pa, prot, fs
     cdef MemRegion *r
     fs = get_phys_addr(env, va, access, mmu_idx, &pa, &prot)
     if fs:
-        return raise_abort(env, va, access, fsr_of(fs & 0x1f, fs >> 8, access == ACC_WRITE))
+        return fsr_of(fs & 0x1f, fs >> 8, access == ACC_WRITE)
     r = find_region(env, pa)
     if r == NULL:
-        return raise_abort(env, va, access, fsr_of(FS_EXTERNAL, 0, access == ACC_WRITE))
+        return fsr_of(FS_EXTERNAL, 0, access == ACC_WRITE)
     region_out[0] = r
     pa_out[0] = pa
     tlb_set_entry(env, va, mmu_idx, r, pa, prot)
     return 0
 
 
+cdef int tlb_fill(CPUARMState *env, uint32_t va, int access, int mmu_idx,
+                  MemRegion **region_out, uint32_t *pa_out) noexcept nogil:
+    """tlb_translate, raising the guest abort on a fault (returns 1 then)."""
+    cdef uint32_t fsr = tlb_translate(env, va, access, mmu_idx, region_out, pa_out)
+    if fsr:
+        return raise_abort(env, va, access, fsr)
+    return 0
+
+
 cdef uintptr_t code_host_page_slow(CPUARMState *env, uint32_t pc, int mmu_idx) noexcept nogil:
     """Host address of the RAM page pc executes from, filling the TLB; 0
     when pc cannot be fetched (the translator then raises the abort)."""
-    cdef uint32_t pa, prot
+    cdef uint32_t pa
     cdef MemRegion *r
     cdef TLBEntry *e
-    if get_phys_addr(env, pc, ACC_EXEC, mmu_idx, &pa, &prot):
+    if tlb_translate(env, pc, ACC_EXEC, mmu_idx, &r, &pa) or r.host == NULL:
         return 0
-    r = find_region(env, pa)
-    if r == NULL or r.host == NULL:
-        return 0
-    tlb_set_entry(env, pc, mmu_idx, r, pa, prot)
     e = &env.tlb[mmu_idx][(pc >> TARGET_PAGE_BITS) & (TLB_SIZE - 1)]
     if e.addr_code != (pc & TARGET_PAGE_MASK):
-        return 0
+        return 0           # a region smaller than a page is never cached
     return e.addend + (pc & TARGET_PAGE_MASK)
 
 
@@ -663,7 +668,7 @@ cdef int mem_load_slow(CPUARMState *env, uint32_t addr, uint32_t aux, int mmu_id
     cdef uint32_t size = 1u << size_log2
     cdef uint32_t i, b, out = 0
     if misaligned(addr, aux, align_all) or device_misaligned(env, addr, size, ACC_READ, mmu_idx):
-        return raise_abort(env, addr, ACC_READ, fsr_of(FS_ALIGNMENT, 0, False))
+        return raise_alignment_fault(env, addr, False)
     if (addr & ~TARGET_PAGE_MASK) <= TARGET_PAGE_SIZE - size:
         if access_one_page(env, addr, size_log2, ACC_READ, mmu_idx, &out):
             return 1
@@ -683,7 +688,7 @@ cdef int mem_store_slow(CPUARMState *env, uint32_t addr, uint32_t aux, int mmu_i
     cdef uint32_t size = 1u << size_log2
     cdef uint32_t i, b, pa, prot
     if misaligned(addr, aux, align_all) or device_misaligned(env, addr, size, ACC_WRITE, mmu_idx):
-        return raise_abort(env, addr, ACC_WRITE, fsr_of(FS_ALIGNMENT, 0, True))
+        return raise_alignment_fault(env, addr, True)
     if aux & MO_BE:
         if size_log2 == 2:
             val = __builtin_bswap32(val)
@@ -979,16 +984,15 @@ cdef class CPU:
 
     def fetch_insn(self, uint32_t va):
         """(word, pa) of the A32 instruction at va, or (None, ifsr) on a
-        prefetch abort.  Used by the translator; marks the page as code."""
+        prefetch abort.  Used by the translator."""
         cdef CPUARMState *e = self.env
-        cdef uint32_t pa, prot, word
-        cdef int mmu = MMU_IDX_USER if (e.uncached_cpsr & CPSR_M) == MODE_USR else MMU_IDX_PRIV
-        cdef int fs = get_phys_addr(e, va, ACC_EXEC, mmu, &pa, &prot)
+        cdef uint32_t pa, word
         cdef MemRegion *r
-        if fs:
-            return None, fsr_of(fs & 0x1f, fs >> 8, False)
-        r = find_region(e, pa)
-        if r == NULL or r.host == NULL or pa - r.base > r.size - 4:
+        cdef int mmu = MMU_IDX_USER if (e.uncached_cpsr & CPSR_M) == MODE_USR else MMU_IDX_PRIV
+        cdef uint32_t fsr = tlb_translate(e, va, ACC_EXEC, mmu, &r, &pa)
+        if fsr:
+            return None, fsr
+        if r.host == NULL or pa - r.base > r.size - 4:
             return None, fsr_of(FS_EXTERNAL, 0, False)
         memcpy(&word, r.host + (pa - r.base), 4)
         return word, pa

@@ -64,8 +64,7 @@ class Emulator:
         self.semihosting = semihosting
         from runtime import cp15
         self.cp15 = cp15_table or cp15
-        if hasattr(self.cp15, "reset"):
-            self.cp15.reset(self.cpu)
+        self.cp15.reset(self.cpu)
         self.tbs = {}              # id -> TBInfo (live)
         self.tbs_by_page = {}      # physical page -> [TBInfo]
         self.unlinked = []         # invalidated TB addresses, freed at the next flush
@@ -136,7 +135,6 @@ class Emulator:
             self.cpu.raise_prefetch_abort(pc, fault.args[0])
             return self._serve_exception(EXCP_PREFETCH_ABORT)
         phys = first_phys[0]
-        page = phys & ~0xFFF
         self.cpu.mark_code(phys, block.size)
         ops, op_pc, op_insn = block.builder.pack()
         tb_id = self._next_tb_id
@@ -145,7 +143,7 @@ class Emulator:
                                    phys)
         info = TBInfo(addr, pc, flags, phys, block, tb_id)
         self.tbs[tb_id] = info
-        self.tbs_by_page.setdefault(page, []).append(info)
+        self.tbs_by_page.setdefault(info.phys_page, []).append(info)
         key = (pc, flags)
         self.translations[key] = self.translations.get(key, 0) + 1
         if self.on_translate is not None:
@@ -171,8 +169,7 @@ class Emulator:
     def reset(self):
         """Back to the reset state: CPU, system registers, no translated code."""
         self.cpu.reset()
-        if hasattr(self.cp15, "reset"):
-            self.cp15.reset(self.cpu)
+        self.cp15.reset(self.cpu)
         self.flush_tbs()
 
     def flush_tbs(self):
