@@ -3,6 +3,7 @@
     armtcg run -M virt -m 128M -kernel guest.elf [-semihosting] [-nographic]
                [-d in_asm,op,exec,int,cpu] [-D logfile] [--max-insns N]
                [--engine interp]
+    armtcg profile [--top N] [--by block|function] [--json | --csv] guest.elf
 
 Options use QEMU's spelling (single dash) where QEMU has the option; the
 double-dash forms are accepted too.  Errors the user can fix (missing or
@@ -99,6 +100,16 @@ def build_parser():
                      help="stop after N guest instructions with exit status %d" % EXIT_MAX_INSNS)
     run.add_argument("--engine", default="interp", choices=("interp", "jit", "auto"),
                      help="execution engine (default interp)")
+    from tcg import profile
+    prof = sub.add_parser(
+        "profile", allow_abbrev=False, help="run an image and report its hot blocks",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Run an image and report, per translation block (or per function), "
+                    "executions,\nexecuted instructions, tier and shares of time and "
+                    "instructions; totals below.",
+        epilog="The report goes to stdout (or -o FILE), the guest's output to stderr\n"
+               "(--serial-out).  Exit status as for `armtcg run`.")
+    profile.add_arguments(prof, _flag)
     return parser
 
 
@@ -368,6 +379,9 @@ def main(argv=None):
         parser.print_help(sys.stderr)
         return EXIT_ERROR
     try:
+        if args.command == "profile":
+            from tcg.profile import cmd_profile
+            return cmd_profile(args, sys.modules[__name__])
         return cmd_run(args)
     except UsageError as e:
         return _error(str(e))

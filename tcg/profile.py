@@ -1,0 +1,723 @@
+"""`armtcg profile`: where a guest spends its instructions and its time.
+
+    armtcg profile [-M virt] [-m 128M] [--engine interp|jit|auto] [--top N]
+                   [--by block|function] [--json | --csv] [--sort time|insns|execs]
+                   [--max-insns N] [--sample-us US] [-o FILE] guest.elf
+
+Per translation block (keyed by (pc, flags), as the TB cache is): the guest
+pc, its ELF symbol+offset, guest instructions in the block, executions,
+instructions executed, times translated, tier (interpreted / compiled) and
+two shares: of run time (statistical, see below) and of executed
+instructions (exact).  Below, totals: translation, LLVM compile and
+execution time, guest instructions and effective MIPS (instructions / wall
+time of the run).  `--by function` adds the blocks up per ELF symbol.
+
+Counters.  Every TB counts its executions and the instructions they
+completed (the exec loop does that whether or not we profile); the
+profiler reads them after the run from the live TBs and from the TBs that
+invalidation (self-modifying code) or a flush dropped on the way, so their
+counts are not lost.  Nothing is added to the guest's path: the guest
+computes the same thing, to the instruction, with or without the profiler.
+
+Time.  Compiled code does not time itself, so time is sampled: a thread
+wakes every --sample-us microseconds and reads the guest pc, which the
+exec loop leaves at the start of the block it is running (it runs with the
+GIL released, so the sampler gets to run).  A block's time share is its
+sampled time over all sampled time; time sampled while a block was being
+translated counts as translation (see PcSampler).  The time of blocks that
+share a pc (other flags) is split in proportion to their instructions.
+
+The emulator interface used (tolerantly: what an engine lacks is measured
+here or left out): Emulator.tbs, .translations, .retired, .stats,
+.on_translate, ._translate, .flush_tbs; CPU.tb_counters, .tb_is_native.
+"""
+
+import csv
+import io
+import json
+import os
+import sys
+import threading
+import time
+from collections import Counter
+
+SORT_KEYS = ("time", "insns", "execs")
+GROUPINGS = ("block", "function")
+DEFAULT_TOP = 20
+DEFAULT_SAMPLE_US = 1000
+NO_SYMBOL = "?"
+
+BLOCK_COLUMNS = ("pc", "flags", "location", "symbol", "offset", "function", "ninsns", "size",
+                 "execs", "insns", "translations", "tier", "time_s", "time_share",
+                 "insn_share")
+FUNCTION_COLUMNS = ("function", "addr", "blocks", "ninsns", "execs", "insns", "translations",
+                    "tier", "time_s", "time_share", "insn_share")
+
+
+# ---- sampling -------------------------------------------------------------------
+
+class RunState:
+    """What the run thread is doing, as far as the sampler needs to know:
+    `phase` names host work in progress ("translate") or is None while
+    guest code runs; `phase_end` / `last_phase` say when the last such
+    work ended and what it was."""
+
+    __slots__ = ("phase", "phase_end", "last_phase")
+
+    def __init__(self):
+        self.phase = None
+        self.phase_end = 0.0
+        self.last_phase = None
+
+    def enter(self, name):
+        self.phase = name
+
+    def leave(self):
+        self.last_phase = self.phase
+        self.phase_end = time.perf_counter()
+        self.phase = None
+
+
+class PcSampler:
+    """A thread that reads, every `interval_s`, the guest pc of the block
+    being run, and charges the time since its previous sample to that pc.
+    It only reads CPU state.
+
+    The sampler needs the GIL to run, so while the run thread does host
+    work in Python (translation) a sample is late, and the pc it would
+    read once the GIL comes back is the block entered right after that
+    work, not what took the time.  So a sample whose due time falls in or
+    before host work that has just ended (state.phase_end >= due) is
+    charged to that work; samples are weighted by the time since the
+    previous one, so a long hold of the GIL is not under-counted."""
+
+    def __init__(self, cpu, interval_s, state):
+        self.cpu = cpu
+        self.interval_s = interval_s
+        self.state = state
+        self.pcs = Counter()           # pc -> seconds
+        self.phases = Counter()        # phase name -> seconds
+        self.count = 0
+        self.total_s = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="armtcg-profile-sampler",
+                                        daemon=True)
+
+    def _loop(self):
+        read = self.cpu.reg_read
+        wait = self._stop.wait
+        clock = time.perf_counter
+        interval = self.interval_s
+        state = self.state
+        pcs, phases = self.pcs, self.phases
+        prev = clock()
+        while not wait(interval):
+            now = clock()
+            due = prev + interval
+            weight = now - prev
+            prev = now
+            phase = state.phase
+            if phase is None and state.phase_end >= due:
+                phase = state.last_phase
+            if phase is not None:
+                phases[phase] += weight
+            else:
+                pcs[read(15)] += weight
+            self.count += 1
+            self.total_s += weight
+
+    def start(self):
+        self._thread.start()
+
+    def stop(self):
+        self._stop.set()
+        self._thread.join()
+
+
+# ---- collecting ---------------------------------------------------------------------
+
+def _tier_of(native):
+    return "compiled" if native else "interpreted"
+
+
+class Profiler:
+    """Attach to an Emulator before it runs, run the guest through
+    `run(fn)`, then `collect()` the per-block records and totals."""
+
+    def __init__(self, emu, sample_us=DEFAULT_SAMPLE_US):
+        self.emu = emu
+        self.cpu = emu.cpu
+        self.sample_us = sample_us
+        self.state = RunState()
+        self.sampler = None
+        self.wall_s = 0.0
+        self.translate_s = 0.0         # measured here; used when the engine has no stats
+        self.translate_calls = 0
+        self.icount_start = emu.icount
+        # Without Emulator.retired we keep the counts of dropped TBs ourselves:
+        # every TBInfo ever installed, by id; finished records by id.
+        self.track_retired = not hasattr(emu, "retired")
+        self.seen = {}
+        self.finished = {}             # id -> (TBInfo, execs, insns, native)
+        self._attached = False
+
+    # -- hooks
+    def attach(self):
+        if self._attached:
+            return
+        self._attached = True
+        emu = self.emu
+        translate = emu._translate
+
+        state = self.state
+
+        def timed_translate(*args, **kw):
+            state.enter("translate")
+            t0 = time.perf_counter()
+            try:
+                return translate(*args, **kw)
+            finally:
+                self.translate_s += time.perf_counter() - t0
+                self.translate_calls += 1
+                state.leave()
+
+        emu._translate = timed_translate
+        if self.track_retired:
+            previous = getattr(emu, "on_translate", None)
+
+            def on_translate(info):
+                self.seen[info.id] = info
+                if previous is not None:
+                    previous(info)
+
+            emu.on_translate = on_translate
+            flush = emu.flush_tbs
+
+            def flush_tbs(*args, **kw):
+                self._finish_dropped(all_of_them=True)
+                return flush(*args, **kw)
+
+            emu.flush_tbs = flush_tbs
+
+    def _is_native(self, addr):
+        fn = getattr(self.cpu, "tb_is_native", None)
+        return bool(fn(addr)) if fn is not None else False
+
+    def _finish_dropped(self, all_of_them):
+        """Read and keep the counters of the TBs we saw that are still
+        allocated: all of them (before a flush frees them) or only the
+        unlinked ones (at the end)."""
+        emu = self.emu
+        live = {info.id for info in emu.tbs.values()}
+        unlinked = set(getattr(emu, "unlinked", ()))
+        for tb_id, info in list(self.seen.items()):
+            if tb_id in self.finished:
+                continue
+            if tb_id in live:
+                if not all_of_them:
+                    continue
+            elif info.addr not in unlinked:
+                continue        # freed behind our back: its counts are lost
+            execs, insns = self.cpu.tb_counters(info.addr)
+            self.finished[tb_id] = (info, execs, insns, self._is_native(info.addr))
+            del self.seen[tb_id]
+
+    # -- running
+    def run(self, fn):
+        """Call fn() (which runs the guest) with the sampler going; the
+        sampler is stopped and joined whatever happens."""
+        self.attach()
+        self.icount_start = self.emu.icount
+        if self.sample_us and self.sample_us > 0:
+            self.sampler = PcSampler(self.cpu, self.sample_us / 1e6, self.state)
+            self.sampler.start()
+        t0 = time.perf_counter()
+        try:
+            return fn()
+        finally:
+            self.wall_s += time.perf_counter() - t0
+            if self.sampler is not None:
+                self.sampler.stop()
+
+    # -- results
+    def tb_records(self):
+        """[(TBInfo, execs, insns, native)] for every TB of the run, live or dropped."""
+        emu = self.emu
+        records = []
+        for info in list(emu.tbs.values()):
+            execs, insns = self.cpu.tb_counters(info.addr)
+            records.append((info, execs, insns, self._is_native(info.addr)))
+        if self.track_retired:
+            self._finish_dropped(all_of_them=False)
+            live = {info.id for info in emu.tbs.values()}
+            records.extend(r for tb_id, r in self.finished.items() if tb_id not in live)
+        else:
+            for entry in emu.retired:
+                info, execs, insns = entry[0], entry[1], entry[2]
+                native = bool(entry[3]) if len(entry) > 3 else False
+                records.append((info, execs, insns, native))
+        return records
+
+    def collect(self, symbols=None, stop=None):
+        return Profile.build(self, symbols, stop)
+
+
+class Profile:
+    """The result: `blocks` (one dict per (pc, flags)), `totals`, and the
+    stop reason of the run.  Rows are dicts with BLOCK_COLUMNS /
+    FUNCTION_COLUMNS keys."""
+
+    def __init__(self, blocks, totals, stop):
+        self.blocks = blocks
+        self.totals = totals
+        self.stop = stop
+
+    @classmethod
+    def build(cls, profiler, symbols=None, stop=None):
+        emu = profiler.emu
+        translations = dict(getattr(emu, "translations", {}) or {})
+        by_key = {}
+        for info, execs, insns, native in profiler.tb_records():
+            key = (info.pc, info.flags)
+            row = by_key.get(key)
+            block = info.block
+            if row is None:
+                row = by_key[key] = {
+                    "pc": info.pc, "flags": info.flags, "ninsns": 0, "size": 0, "execs": 0,
+                    "insns": 0, "_tiers": set()}
+            row["ninsns"] = max(row["ninsns"], getattr(block, "ninsns", 0))
+            row["size"] = max(row["size"], getattr(block, "size", 0))
+            row["execs"] += execs
+            row["insns"] += insns
+            row["_tiers"].add(_tier_of(native))
+        for (pc, flags), row in by_key.items():
+            tiers = row.pop("_tiers")
+            row["tier"] = tiers.pop() if len(tiers) == 1 else "mixed"
+            row["translations"] = translations.get((pc, flags), 1)
+            hit = symbols.lookup(pc) if symbols is not None and len(symbols) else None
+            if hit is None:
+                row["symbol"], row["offset"], row["function"] = None, None, NO_SYMBOL
+                row["location"] = ""
+            else:
+                name, off = hit
+                row["symbol"], row["offset"], row["function"] = name, off, name
+                row["location"] = "%s+0x%x" % (name, off) if off else name
+        blocks = list(by_key.values())
+
+        # sampled time: by pc, split over the blocks at that pc by executed instructions
+        sampler = profiler.sampler
+        sampled_s = sampler.total_s if sampler is not None else 0.0
+        elsewhere_s = 0.0
+        at_pc = {}
+        for row in blocks:
+            at_pc.setdefault(row["pc"], []).append(row)
+            row["time_s"] = 0.0
+        if sampler is not None:
+            for pc, t in sampler.pcs.items():
+                rows = at_pc.get(pc)
+                if not rows:
+                    elsewhere_s += t
+                    continue
+                weight = sum(r["insns"] for r in rows)
+                for r in rows:
+                    r["time_s"] += t * (r["insns"] / weight if weight else 1.0 / len(rows))
+        total_insns = sum(r["insns"] for r in blocks)
+        for row in blocks:
+            row["time_share"] = row["time_s"] / sampled_s if sampled_s > 0 else None
+            row["insn_share"] = row["insns"] / total_insns if total_insns else 0.0
+
+        totals = cls._totals(profiler, blocks, total_insns, sampled_s, elsewhere_s)
+        return cls(blocks, totals, stop)
+
+    @staticmethod
+    def _totals(profiler, blocks, total_insns, sampled_s, elsewhere_s):
+        emu = profiler.emu
+        stats = dict(getattr(emu, "stats", None) or {})
+        estimated = []
+        guest_insns = emu.icount - profiler.icount_start
+        wall = profiler.wall_s
+        if "translate_s" in stats:
+            translate_s = float(stats["translate_s"])
+        else:
+            translate_s = profiler.translate_s
+            estimated.append("translate_s")
+        compile_s = float(stats.get("compile_s", 0.0))
+        if "exec_s" in stats:
+            exec_s = float(stats["exec_s"])
+        else:
+            exec_s = max(0.0, wall - translate_s - compile_s)
+            estimated.append("exec_s")
+        if "translated_blocks" in stats:
+            translated = int(stats["translated_blocks"])
+        else:
+            translated = sum((getattr(emu, "translations", None) or {}).values())
+            estimated.append("translated_blocks")
+        compiled = int(stats["compiled_blocks"]) if "compiled_blocks" in stats else \
+            sum(1 for b in blocks if b["tier"] != "interpreted")
+        sampler = profiler.sampler
+        phases = dict(sampler.phases) if sampler is not None else {}
+        return {
+            "guest_insns": guest_insns,
+            "block_insns": total_insns,
+            "unattributed_insns": guest_insns - total_insns,
+            "blocks": len(blocks),
+            "functions": len({b["function"] for b in blocks}),
+            "wall_s": wall,
+            "translate_s": translate_s,
+            "compile_s": compile_s,
+            "exec_s": exec_s,
+            "mips": guest_insns / wall / 1e6 if wall > 0 else None,
+            "translated_blocks": translated,
+            "compiled_blocks": compiled,
+            "compile_batches": int(stats.get("compile_batches", 0)),
+            "engine": getattr(emu, "engine", None),
+            "sample_us": profiler.sample_us if sampler is not None else 0,
+            "samples": sampler.count if sampler is not None else 0,
+            "sampled_s": sampled_s,
+            "sampled_translate_s": phases.get("translate", 0.0),
+            "sampled_elsewhere_s": elsewhere_s,
+            "estimated": estimated,
+        }
+
+    # -- views
+    def by_function(self):
+        funcs = {}
+        for b in self.blocks:
+            name = b["function"]
+            f = funcs.get(name)
+            if f is None:
+                f = funcs[name] = {"function": name, "addr": None, "blocks": 0, "ninsns": 0,
+                                   "execs": 0, "insns": 0, "translations": 0, "time_s": 0.0,
+                                   "_tiers": set(), "time_share": None, "insn_share": 0.0}
+            if b["symbol"] is not None:
+                f["addr"] = b["pc"] - b["offset"]
+            f["blocks"] += 1
+            f["ninsns"] += b["ninsns"]
+            f["execs"] += b["execs"]
+            f["insns"] += b["insns"]
+            f["translations"] += b["translations"]
+            f["time_s"] += b["time_s"]
+            f["_tiers"].add(b["tier"])
+            if b["time_share"] is not None:
+                f["time_share"] = (f["time_share"] or 0.0) + b["time_share"]
+            f["insn_share"] += b["insn_share"]
+        for f in funcs.values():
+            tiers = f.pop("_tiers")
+            f["tier"] = tiers.pop() if len(tiers) == 1 else "mixed"
+        return list(funcs.values())
+
+    def rows(self, by="block", sort="time", top=DEFAULT_TOP):
+        rows = self.by_function() if by == "function" else [dict(b) for b in self.blocks]
+        primary = {"time": "time_s", "insns": "insns", "execs": "execs"}[sort]
+        rows.sort(key=lambda r: (-r[primary], -r["insns"], -r["execs"],
+                                 r.get("pc", r.get("addr")) or 0, r.get("flags", 0),
+                                 r.get("function", "")))
+        if top:
+            rows = rows[:top]
+        columns = FUNCTION_COLUMNS if by == "function" else BLOCK_COLUMNS
+        return [{c: r[c] for c in columns} for r in rows]
+
+    def to_dict(self, by="block", sort="time", top=DEFAULT_TOP):
+        stop = self.stop
+        return {
+            "by": by, "sort": sort, "top": top,
+            "stop": None if stop is None else {
+                "kind": stop.kind, "exit_code": stop.exit_code, "pc": stop.pc,
+                "icount": stop.icount},
+            "totals": self.totals,
+            "rows": self.rows(by, sort, top),
+        }
+
+
+# ---- output ---------------------------------------------------------------------------
+
+def _round(value, places=6):
+    return round(value, places) if isinstance(value, float) else value
+
+
+def write_json(profile, out, by, sort, top):
+    data = profile.to_dict(by, sort, top)
+    for row in data["rows"]:
+        for k, v in row.items():
+            row[k] = _round(v)
+    json.dump(data, out, indent=1)
+    out.write("\n")
+
+
+def write_csv(profile, out, by, sort, top):
+    columns = FUNCTION_COLUMNS if by == "function" else BLOCK_COLUMNS
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(columns)
+    for row in profile.rows(by, sort, top):
+        w.writerow(["" if row[c] is None else _round(row[c]) for c in columns])
+
+
+def _pct(share):
+    return "-" if share is None else "%.1f%%" % (100.0 * share)
+
+
+def _table_cells(row, by):
+    if by == "function":
+        addr = "" if row["addr"] is None else "0x%08x" % row["addr"]
+        return [row["function"], addr, str(row["blocks"]), str(row["ninsns"]),
+                str(row["execs"]), str(row["insns"]), str(row["translations"]), row["tier"],
+                _pct(row["time_share"]), _pct(row["insn_share"])]
+    flags = "" if not row["flags"] else "%x" % row["flags"]
+    return ["0x%08x" % row["pc"], flags, row["location"] or NO_SYMBOL, str(row["ninsns"]),
+            str(row["execs"]), str(row["insns"]), str(row["translations"]), row["tier"],
+            _pct(row["time_share"]), _pct(row["insn_share"])]
+
+
+BLOCK_HEADERS = ("pc", "flags", "symbol+offset", "insns/blk", "execs", "insns exec",
+                 "transl", "tier", "time", "insn share")
+FUNCTION_HEADERS = ("function", "addr", "blocks", "insns", "execs", "insns exec", "transl",
+                    "tier", "time", "insn share")
+LEFT_COLUMNS = {"pc", "flags", "symbol+offset", "tier", "function", "addr"}
+
+
+def _seconds(s):
+    if s is None:
+        return "-"
+    return "%.3f s" % s if s >= 0.1 else "%.2f ms" % (s * 1e3)
+
+
+def totals_lines(totals):
+    t = totals
+    est = set(t["estimated"])
+
+    def mark(key):
+        return " (measured around the engine)" if key in est else ""
+    lines = [
+        ("translation", "%s for %d blocks%s" % (_seconds(t["translate_s"]),
+                                                t["translated_blocks"], mark("translate_s"))),
+        ("LLVM compile", "%s for %d blocks in %d batches" % (
+            _seconds(t["compile_s"]), t["compiled_blocks"], t["compile_batches"])),
+        ("execution", "%s%s" % (_seconds(t["exec_s"]),
+                                " (wall - translation - compile)" if "exec_s" in est else "")),
+        ("wall time", _seconds(t["wall_s"])),
+        ("guest insns", "%d in %d blocks, %d functions%s" % (
+            t["guest_insns"], t["blocks"], t["functions"],
+            "" if not t["unattributed_insns"] else
+            " (%d outside any block)" % t["unattributed_insns"])),
+        ("guest MIPS", "-" if t["mips"] is None else "%.2f (effective: insns / wall time)"
+         % t["mips"]),
+        ("sampling", "off" if not t["sample_us"] else
+         "%d samples every %d us over %s (translating %s, outside blocks %s)" % (
+             t["samples"], t["sample_us"], _seconds(t["sampled_s"]),
+             _pct(t["sampled_translate_s"] / t["sampled_s"] if t["sampled_s"] else None),
+             _pct(t["sampled_elsewhere_s"] / t["sampled_s"] if t["sampled_s"] else None))),
+        ("engine", str(t["engine"])),
+    ]
+    return lines
+
+
+def write_table(profile, out, by, sort, top, use_rich=True):
+    rows = profile.rows(by, sort, top)
+    headers = FUNCTION_HEADERS if by == "function" else BLOCK_HEADERS
+    cells = [_table_cells(r, by) for r in rows]
+    n_all = len(profile.by_function()) if by == "function" else len(profile.blocks)
+    title = "armtcg profile: %s of %d %s, by %s" % (
+        "top %d" % len(rows) if top and len(rows) < n_all else "all %d" % len(rows), n_all,
+        "functions" if by == "function" else "blocks", "time" if sort == "time" else sort)
+    console = None
+    if use_rich:
+        try:
+            from rich.console import Console
+            from rich.table import Table
+        except ImportError:
+            console = None
+        else:
+            console = Console(file=out, highlight=False, soft_wrap=False,
+                              width=None if out.isatty() else 160)
+    if console is not None:
+        table = Table(title=title, title_justify="left")
+        for h in headers:
+            table.add_column(h, justify="left" if h in LEFT_COLUMNS else "right",
+                             no_wrap=True)
+        for c in cells:
+            table.add_row(*c)
+        console.print(table)
+        totals = Table(show_header=False, box=None, padding=(0, 2))
+        totals.add_column(justify="left", style="bold")
+        totals.add_column(justify="left")
+        for k, v in totals_lines(profile.totals):
+            totals.add_row(k, v)
+        console.print(totals)
+        return
+    widths = [max([len(h)] + [len(c[i]) for c in cells]) for i, h in enumerate(headers)]
+
+    def line(values):
+        return "  ".join(v.ljust(w) if h in LEFT_COLUMNS else v.rjust(w)
+                         for v, w, h in zip(values, widths, headers)).rstrip()
+    out.write(title + "\n")
+    out.write(line(headers) + "\n")
+    out.write("  ".join("-" * w for w in widths) + "\n")
+    for c in cells:
+        out.write(line(c) + "\n")
+    out.write("\n")
+    for k, v in totals_lines(profile.totals):
+        out.write("%-14s%s\n" % (k, v))
+
+
+def write_report(profile, out, fmt="table", by="block", sort="time", top=DEFAULT_TOP):
+    if fmt == "json":
+        write_json(profile, out, by, sort, top)
+    elif fmt == "csv":
+        write_csv(profile, out, by, sort, top)
+    else:
+        write_table(profile, out, by, sort, top)
+
+
+# ---- the command ---------------------------------------------------------------------------
+
+def add_arguments(parser, flag):
+    """The `profile` subcommand's options; flag() is cli._flag (QEMU
+    single-dash spellings plus the double-dash forms)."""
+    flag(parser, "-M", "-machine", dest="machine", default="virt", metavar="MACHINE",
+         help="board (only 'virt')")
+    flag(parser, "-m", dest="memory", default=None, metavar="SIZE",
+         help="RAM size: 128M, 1G, or a number of MiB (default 128M)")
+    flag(parser, "-kernel", dest="kernel", metavar="IMAGE", help="the image (or give it last)")
+    parser.add_argument("image", nargs="?", metavar="guest.elf",
+                        help="image: ELF or raw kernel, as for `armtcg run`")
+    flag(parser, "-semihosting", dest="semihosting", action="store_true",
+         help="serve ARM semihosting calls (its console output goes with the UART's)")
+    parser.add_argument("--engine", default="interp", choices=("interp", "jit", "auto"),
+                        help="execution engine (default interp)")
+    parser.add_argument("--jit-threshold", dest="jit_threshold", type=int, metavar="N",
+                        help="executions before a block is compiled (engines jit/auto)")
+    parser.add_argument("--max-insns", dest="max_insns", type=int, metavar="N",
+                        help="stop the guest after N instructions (the profile is still "
+                             "written)")
+    parser.add_argument("--top", type=int, default=DEFAULT_TOP, metavar="N",
+                        help="rows to show (default %d; 0 = all)" % DEFAULT_TOP)
+    parser.add_argument("--by", choices=GROUPINGS, default="block",
+                        help="one row per translation block (default) or per ELF symbol")
+    parser.add_argument("--sort", choices=SORT_KEYS, default="time",
+                        help="order rows by sampled time (default; ties by instructions), "
+                             "executed instructions or executions")
+    fmt = parser.add_mutually_exclusive_group()
+    fmt.add_argument("--json", dest="format", action="store_const", const="json",
+                     help="machine-readable report: totals and rows")
+    fmt.add_argument("--csv", dest="format", action="store_const", const="csv",
+                     help="rows only, with a header line")
+    parser.set_defaults(format="table")
+    parser.add_argument("--sample-us", dest="sample_us", type=int, default=DEFAULT_SAMPLE_US,
+                        metavar="US", help="pc sampling period in microseconds (default %d; "
+                        "0 = no sampling, no time shares)" % DEFAULT_SAMPLE_US)
+    flag(parser, "-o", dest="output", metavar="FILE", help="write the report to FILE, not stdout")
+    parser.add_argument("--serial-out", dest="serial_out", default="stderr", metavar="FILE",
+                        help="the guest's UART (and semihosting) output: stderr (default), "
+                             "null, or a file")
+
+
+def _open_sink(spec, usage_error):
+    if spec in ("stderr", "-"):
+        return sys.stderr.buffer, False
+    if spec == "null":
+        return open(os.devnull, "wb"), True
+    try:
+        return open(spec, "wb"), True
+    except OSError as e:
+        raise usage_error("cannot open serial output '%s': %s" % (spec, e.strerror)) from None
+
+
+def _new_emulator(args, usage_error):
+    from tcg.emulator import Emulator, EmulatorError
+    kw = {"semihosting": args.semihosting}
+    if args.engine != "interp":
+        kw["engine"] = args.engine
+    if args.jit_threshold is not None:
+        kw["jit_threshold"] = args.jit_threshold
+    try:
+        return Emulator(**kw)
+    except EmulatorError as e:
+        raise usage_error(str(e)) from None
+    except TypeError:
+        raise usage_error("this emulator has no --jit-threshold") from None
+
+
+def cmd_profile(args, cli=None):
+    """`armtcg profile`; cli is the calling tcg.cli module (it may be
+    __main__, whose UsageError is the one main() catches)."""
+    if cli is None:
+        from tcg import cli
+    from runtime.board import build_virt, parse_ram_size
+    from runtime.loader import LoaderError
+
+    UsageError = cli.UsageError
+    machine = args.machine.split(",")[0]
+    if machine not in cli.MACHINES:
+        raise UsageError("unknown machine '%s' (supported: %s)"
+                         % (args.machine, ", ".join(cli.MACHINES)))
+    memory = args.memory or cli.DEFAULT_RAM
+    try:
+        ram_size = parse_ram_size(memory)
+    except ValueError as e:
+        raise UsageError("-m %s: %s" % (memory, e)) from None
+    if args.kernel and args.image and args.kernel != args.image:
+        raise UsageError("two images given ('%s' and '%s')" % (args.kernel, args.image))
+    path = args.kernel or args.image
+    if not path:
+        raise UsageError("no image given (armtcg profile guest.elf)")
+    if args.max_insns is not None and args.max_insns <= 0:
+        raise UsageError("--max-insns must be a positive number")
+    if args.top < 0:
+        raise UsageError("--top must be 0 (all) or a positive number")
+    if args.sample_us < 0:
+        raise UsageError("--sample-us must be 0 (off) or a positive number")
+    cli.check_image(path, ram_size)
+
+    report_out, close_report = sys.stdout, False
+    if args.output:
+        try:
+            report_out, close_report = open(args.output, "w"), True
+        except OSError as e:
+            raise UsageError("cannot open output file '%s': %s" % (args.output, e.strerror))
+    sink, close_sink = _open_sink(args.serial_out, UsageError)
+    try:
+        emu = _new_emulator(args, UsageError)
+        build_virt(ram_size, semihosting=args.semihosting, uart_out=sink,
+                   semihost_out=sink, semihost_err=sink, emu=emu)
+        try:
+            image = emu.board.load(path)
+        except LoaderError as e:
+            raise UsageError(str(e)) from None
+        profiler = Profiler(emu, sample_us=args.sample_us)
+        profiler.attach()
+        box = {}
+
+        def body():
+            box["run"] = cli.run_guest(emu.board, args.max_insns)
+
+        profiler.run(body)
+        reason, interrupted = box["run"]
+        sink.flush()
+        profile = profiler.collect(image.symbols, reason)
+        write_report(profile, report_out, args.format, args.by, args.sort, args.top)
+        report_out.flush()
+        return cli.report_stop(emu, reason, interrupted, args.max_insns)
+    finally:
+        if close_sink:
+            sink.close()
+        if close_report:
+            report_out.close()
+
+
+def profile_image(path, engine="interp", ram_size=128 << 20, max_insns=None,
+                  sample_us=DEFAULT_SAMPLE_US, semihosting=False, uart_out=None, **emu_kw):
+    """Library use: run an image on the virt board under the profiler;
+    returns (Profile, emu).  uart_out: binary stream (default: discarded)."""
+    from runtime.board import build_virt
+    from tcg.emulator import Emulator
+
+    if engine != "interp":
+        emu_kw["engine"] = engine
+    emu = Emulator(semihosting=semihosting, **emu_kw)
+    sink = uart_out if uart_out is not None else io.BytesIO()
+    build_virt(ram_size, semihosting=semihosting, uart_out=sink, semihost_out=sink,
+               semihost_err=sink, emu=emu)
+    image = emu.board.load(path)
+    profiler = Profiler(emu, sample_us=sample_us)
+    reason = profiler.run(lambda: emu.board.run(max_insns))
+    return profiler.collect(image.symbols, reason), emu
