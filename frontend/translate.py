@@ -12,6 +12,11 @@ from tcg.ir import IRBuilder, PC, EXCP_UDEF
 
 MAX_INSNS = 64
 PAGE_SIZE = 4096
+# goto_tb chaining slots: a block's one constant branch target, and the
+# instruction after its end.  Native code chains through a slot without
+# re-checking the target, so each slot must always name one target.
+BRANCH_SLOT = 0
+FALLTHROUGH_SLOT = 1
 
 # tb flags (TBF_* in cpu.h)
 TBF_MODE_MASK = 0x1F
@@ -92,7 +97,7 @@ class A32Context:
     # -- block ends
     def branch(self, target):
         """BranchWritePC to a constant target, chaining slot 0."""
-        self.b.goto_tb(target & 0xFFFFFFFF, 0)
+        self.b.goto_tb(target & 0xFFFFFFFF, BRANCH_SLOT)
 
     def exit_to_next(self):
         """End the block after an instruction that changed CPSR or state
@@ -148,8 +153,8 @@ def lift_a32(ctx, insn):
         pat.lift(ctx, **fields)
         ended = b.last_is_terminal()
         b.place(skip)
-        if ended:
-            ctx.branch(ctx.next_pc)  # condition failed: fall through
+        if ended:  # condition failed: fall through
+            b.goto_tb(ctx.next_pc & 0xFFFFFFFF, FALLTHROUGH_SLOT)
     else:
         pat.lift(ctx, **fields)
 
@@ -171,7 +176,7 @@ def translate_block(fetch32, pc, flags, semihosting=False, cp15=None,
         except FetchFault:
             if not insns:
                 raise
-            b.goto_tb(cur, 0)  # belongs to the last instruction
+            b.goto_tb(cur, FALLTHROUGH_SLOT)  # belongs to the last instruction
             break
         b.start_insn(cur, len(insns))
         insns.append((cur, word))
@@ -185,6 +190,6 @@ def translate_block(fetch32, pc, flags, semihosting=False, cp15=None,
             break
         cur = (cur + 4) & 0xFFFFFFFF
         if len(insns) >= max_insns or cur % PAGE_SIZE == 0:
-            b.goto_tb(cur, 0)  # belongs to the last instruction
+            b.goto_tb(cur, FALLTHROUGH_SLOT)  # belongs to the last instruction
             break
     return Block(pc, flags, b, len(insns), insns)

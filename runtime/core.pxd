@@ -96,6 +96,17 @@ cdef extern from "cpu.h" nogil:
         TBF_BE_DATA
         TBF_ALIGN
         TBF_SINGLE
+        JIT_COLD
+        JIT_QUEUED
+        JIT_NATIVE
+        TB_EXIT_SLOT0
+        TB_EXIT_SLOT1
+        TB_EXIT_JC
+        TB_EXIT_NOCHAIN
+        TB_EXIT_EXC
+        TB_EXIT_WFI
+        TB_EXIT_REQUESTED
+        JIT_QUEUE_SIZE
 
     ctypedef struct TLBEntry:
         uint32_t addr_read
@@ -140,6 +151,7 @@ cdef extern from "cpu.h" nogil:
         TB *jmp_dest[2]
         uintptr_t host_page
         void *native
+        uint32_t jit_state
         uint64_t exec_count
         uint64_t insn_count
         uint32_t translations
@@ -180,6 +192,11 @@ cdef extern from "cpu.h" nogil:
         int nregions
         TB *tb_hash[TB_HASH_SIZE]
         TB *tb_jc[TB_JC_SIZE]
+        TB *last_tb
+        uint32_t jit_threshold
+        uint32_t jit_q_head
+        uint32_t jit_q_tail
+        uint32_t jit_queue[JIT_QUEUE_SIZE]
         void *machine
 
     uint32_t bank_of_mode(uint32_t mode)
@@ -187,6 +204,7 @@ cdef extern from "cpu.h" nogil:
     uint32_t tb_hash_of(uint32_t pc, uint32_t flags)
     uint32_t tb_jc_of(uint32_t pc)
 
+ctypedef uint32_t (*native_tb_fn)(CPUARMState *env) noexcept nogil
 ctypedef uint32_t (*helper_fn)(CPUARMState *env, uint32_t a, uint32_t b, uint32_t c) noexcept nogil
 
 # memory slow path: 0 = done, nonzero = a guest exception was raised

@@ -812,8 +812,58 @@ cdef _record_fields(CPUARMState *e):
     f["tlb"] = <char *>&e.tlb[0][0] - base
     f["tb_jc"] = <char *>&e.tb_jc[0] - base
     f["v"] = <char *>&e.v[0] - base
+    f["last_tb"] = <char *>&e.last_tb - base
+    f["exception_arg"] = <char *>&e.exception_arg - base
+    f["exception_pc"] = <char *>&e.exception_pc - base
     f["sizeof"] = sizeof(CPUARMState)
     f["sizeof_tlbentry"] = sizeof(TLBEntry)
+
+
+cdef _record_tb_fields():
+    cdef TB t
+    cdef char *base = <char *>&t
+    f = _TB_FIELDS
+    f["native"] = <char *>&t.native - base
+    f["jmp_dest"] = <char *>&t.jmp_dest[0] - base
+    f["exec_count"] = <char *>&t.exec_count - base
+    f["insn_count"] = <char *>&t.insn_count - base
+    f["sizeof"] = sizeof(TB)
+
+
+_TB_FIELDS = {}
+_record_tb_fields()
+
+
+def tb_field_offset(name):
+    """Byte offset of a TB field (cpu.h), for the JIT."""
+    return _TB_FIELDS[name]
+
+
+def runtime_symbols():
+    """name -> host address of every C function generated code may call
+    (backend/lower.py declares their prototypes)."""
+    syms = {
+        "mem_load_slow": <uintptr_t>mem_load_slow,
+        "mem_store_slow": <uintptr_t>mem_store_slow,
+        "raise_alignment_fault": <uintptr_t>raise_alignment_fault,
+        "cpsr_read": <uintptr_t>cpsr_read,
+        "cpsr_write": <uintptr_t>cpsr_write,
+        "spsr_read": <uintptr_t>spsr_read,
+        "spsr_write": <uintptr_t>spsr_write,
+        "user_reg_read": <uintptr_t>user_reg_read,
+        "user_reg_write": <uintptr_t>user_reg_write,
+        "banked_reg_read": <uintptr_t>banked_reg_read,
+        "banked_reg_write": <uintptr_t>banked_reg_write,
+        "exception_return": <uintptr_t>exception_return,
+        "bx_write_pc": <uintptr_t>bx_write_pc,
+        "cp_read_dispatch": <uintptr_t>cp_read_dispatch,
+        "cp_write_dispatch": <uintptr_t>cp_write_dispatch,
+        "cp_read64_dispatch": <uintptr_t>cp_read64_dispatch,
+        "cp_write64_dispatch": <uintptr_t>cp_write64_dispatch,
+    }
+    for i, name in enumerate(HELPER_NAMES):
+        syms["helper_%d" % i] = <uintptr_t>HELPERS[i]
+    return syms
 
 
 cdef CPUARMState *_layout_probe = <CPUARMState *>calloc(1, sizeof(CPUARMState))
@@ -1201,6 +1251,9 @@ cdef class CPU:
         cdef uint32_t j = tb_jc_of(tb.pc)
         if self.env.tb_jc[j] == tb:
             self.env.tb_jc[j] = NULL
+        # native code chains only to TBs whose native pointer is set, so
+        # clearing it unlinks this block from every compiled predecessor
+        tb.native = NULL
 
     def flush_tbs(self):
         """Free every TB (call only between runs, never from a helper)."""
@@ -1211,7 +1264,35 @@ cdef class CPU:
         return tb.exec_count, tb.insn_count
 
     def set_tb_native(self, uintptr_t addr, uintptr_t fn):
-        (<TB *>addr).native = <void *>fn
+        """Install compiled code for a live TB (fn = 0 drops it)."""
+        cdef TB *tb = <TB *>addr
+        if tb.invalid:
+            return False
+        tb.native = <void *>fn
+        tb.jit_state = JIT_NATIVE if fn else JIT_COLD
+        return True
+
+    def tb_is_native(self, uintptr_t addr):
+        return (<TB *>addr).native != NULL
+
+    def tb_is_valid(self, uintptr_t addr):
+        return not (<TB *>addr).invalid
+
+    property jit_threshold:
+        """Interpreted executions before a block is queued for the JIT (0 = never)."""
+        def __get__(self):
+            return self.env.jit_threshold
+        def __set__(self, uint32_t v):
+            self.env.jit_threshold = v
+
+    def jit_queue_pop(self, int max_n=1 << 30):
+        """TB ids the exec loop queued as hot (consumer side of the ring)."""
+        cdef CPUARMState *e = self.env
+        out = []
+        while e.jit_q_tail != e.jit_q_head and len(out) < max_n:
+            out.append(e.jit_queue[e.jit_q_tail % JIT_QUEUE_SIZE])
+            e.jit_q_tail = e.jit_q_tail + 1
+        return out
 
 
 cdef void free_tb(TB *tb) noexcept nogil:
@@ -1235,6 +1316,8 @@ cdef void free_all_tbs(CPUARMState *env) noexcept nogil:
             tb = nxt
         env.tb_hash[i] = NULL
     memset(env.tb_jc, 0, sizeof(env.tb_jc))
+    env.last_tb = NULL
+    env.jit_q_tail = env.jit_q_head
 
 
 def free_unlinked_tb(uintptr_t addr):

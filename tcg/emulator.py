@@ -11,6 +11,9 @@ needs Python -- a block to translate, an exception Python serves
 (semihosting, PSCI, WFI), a stop request or the instruction budget.
 """
 
+import atexit
+import time
+import weakref
 from collections import namedtuple
 
 from runtime import core
@@ -25,6 +28,7 @@ EXCEPTION_NAMES = {1: "undef", 2: "svc", 3: "prefetch_abort", 4: "data_abort", 5
                    6: "fiq", 7: "bkpt", 11: "hvc", 13: "smc"}
 
 MAX_TBS_BEFORE_FLUSH = 200000
+DEFAULT_JIT_THRESHOLD = 1000    # interpreted runs before a block is compiled
 
 
 class EmulatorError(Exception):
@@ -51,13 +55,24 @@ class TBInfo:
 
 
 class Emulator:
-    ENGINES = ("interp",)
+    """engine: "interp" runs every block in the IR interpreter; "jit"
+    compiles every block to native code before its first run; "auto"
+    interprets a block until it has run jit_threshold times, then a
+    background thread compiles it (with other hot blocks, in batches)."""
 
-    def __init__(self, semihosting=False, cp15_table=None, engine="interp"):
+    ENGINES = ("interp", "jit", "auto")
+
+    def __init__(self, semihosting=False, cp15_table=None, engine="interp",
+                 jit_threshold=None):
         if engine not in self.ENGINES:
             raise EmulatorError("engine %r is not available (have: %s)"
                                 % (engine, ", ".join(self.ENGINES)))
+        if jit_threshold is not None and not 1 <= jit_threshold < 1 << 32:
+            raise EmulatorError("jit threshold must be a positive count, not %r" % jit_threshold)
         self.engine = engine
+        self.jit_threshold = jit_threshold or DEFAULT_JIT_THRESHOLD
+        self.jit = None            # backend.jit.JIT, created on first use
+        self.compile_thread = None
         self.cpu = core.CPU()
         self.cpu.invalidate_hook = self._invalidate_range
         self.cpu.semihosting = semihosting
@@ -70,6 +85,11 @@ class Emulator:
         self.unlinked = []         # invalidated TB addresses, freed at the next flush
         self._next_tb_id = 0
         self.translations = {}     # (pc, flags) -> times translated
+        self.retired = []          # (TBInfo, exec_count, insn_count, native) of dropped TBs
+        self.stats = dict(translate_s=0.0, translated_blocks=0, compile_s=0.0,
+                          compiled_blocks=0, compile_batches=0, exec_s=0.0)
+        if engine == "auto":
+            self.cpu.jit_threshold = self.jit_threshold
         self.semihost_handler = None
         self.hvc_handler = None
         self.smc_handler = None
@@ -119,6 +139,13 @@ class Emulator:
 
     # -- translation
     def _translate(self, pc, flags):
+        t0 = time.perf_counter()
+        try:
+            self._translate_block(pc, flags)
+        finally:
+            self.stats["translate_s"] += time.perf_counter() - t0
+
+    def _translate_block(self, pc, flags):
         first_phys = []
 
         def fetch(addr):
@@ -146,8 +173,58 @@ class Emulator:
         self.tbs_by_page.setdefault(info.phys_page, []).append(info)
         key = (pc, flags)
         self.translations[key] = self.translations.get(key, 0) + 1
+        self.stats["translated_blocks"] += 1
+        if self.engine == "jit":
+            self.compile_now([info])
         if self.on_translate is not None:
             self.on_translate(info)
+
+    # -- native code
+    def _jit(self):
+        if self.jit is None:
+            from backend.jit import JIT
+            self.jit = JIT()
+        return self.jit
+
+    def compile_now(self, infos):
+        """Compile these blocks (one LLVM module) and install their code."""
+        from backend.lower import BlockSource
+        jit = self._jit()
+        self.install_native(infos, jit.compile([BlockSource.from_tbinfo(i) for i in infos]))
+
+    def install_native(self, infos, addrs):
+        """Called with the GIL held, so no invalidation or flush runs
+        concurrently; a block dropped since it was queued is skipped."""
+        for info, addr in zip(infos, addrs):
+            if self.tbs.get(info.id) is info:
+                self.cpu.set_tb_native(info.addr, addr)
+        self.stats["compile_s"] = self.jit.compile_s
+        self.stats["compiled_blocks"] = self.jit.compiled_blocks
+        self.stats["compile_batches"] = self.jit.n_modules
+
+    def _start_compile_thread(self):
+        from backend.jit import CompileThread
+        self._jit()
+        self.compile_thread = CompileThread(weakref.proxy(self))
+        _COMPILE_THREADS.add(self.compile_thread)
+        self.compile_thread.start()
+
+    def close(self):
+        """Stop the background compiler (also done at exit and on GC)."""
+        if self.compile_thread is not None:
+            self.compile_thread.stop()
+            _COMPILE_THREADS.discard(self.compile_thread)
+            self.compile_thread = None
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
+
+    def _retire(self, info, native):
+        execs, insns = self.cpu.tb_counters(info.addr)
+        self.retired.append((info, execs, insns, native))
 
     def _invalidate_range(self, pa, size):
         """Guest or host store to [pa, pa+size), inside one page: unlink the
@@ -158,6 +235,7 @@ class Emulator:
             overlaps = info.phys < pa + size and pa < info.phys + info.block.size
             (drop if overlaps else keep).append(info)
         for info in drop:
+            self._retire(info, self.cpu.tb_is_native(info.addr))
             self.cpu.invalidate_tb(info.addr)
             self.unlinked.append(info.addr)
             del self.tbs[info.id]
@@ -174,6 +252,8 @@ class Emulator:
 
     def flush_tbs(self):
         """Drop all translated code (between runs only)."""
+        for info in self.tbs.values():
+            self._retire(info, self.cpu.tb_is_native(info.addr))
         self.cpu.flush_tbs()
         for addr in self.unlinked:
             core.free_unlinked_tb(addr)
@@ -191,7 +271,21 @@ class Emulator:
         cpu.icount_limit = start + count if count is not None else (1 << 64) - 1
         debug = self.on_block is not None
         interp.set_debug_flags(cpu, (1 if self.on_exception else 0) | (2 if debug else 0))
+        if self.engine == "auto" and self.compile_thread is None:
+            self._start_compile_thread()
+        t0 = time.perf_counter()
+        try:
+            return self._run_loop(debug)
+        finally:
+            self.stats["exec_s"] += time.perf_counter() - t0
+
+    def _run_loop(self, debug):
+        cpu = self.cpu
         while True:
+            thread = self.compile_thread
+            if thread is not None and thread.error is not None:
+                err, thread.error = thread.error, None
+                raise EmulatorError("JIT compile failed: %s" % err) from err
             if cpu.pending_error is not None:
                 err, cpu.pending_error = cpu.pending_error, None
                 cpu.exit_request = cpu.exit_request & ~2
@@ -264,6 +358,16 @@ class Emulator:
             self.on_exception(self, excp)
         interp.do_pending_exception(cpu)
         return None
+
+
+_COMPILE_THREADS = weakref.WeakSet()
+
+
+@atexit.register
+def _stop_compile_threads():
+    # a daemon thread must not be inside LLVM while the interpreter exits
+    for thread in list(_COMPILE_THREADS):
+        thread.stop()
 
 
 class _FnDevice:

@@ -32,13 +32,7 @@ RUN_STOP = C_RUN_STOP
 RUN_EXCEPTION = C_RUN_EXCEPTION
 RUN_DEBUG = C_RUN_DEBUG
 
-# interp_tb results
-DEF TB_EXIT_SLOT0 = 0
-DEF TB_EXIT_SLOT1 = 1
-DEF TB_EXIT_JC = 2
-DEF TB_EXIT_NOCHAIN = 3
-DEF TB_EXIT_EXC = 4
-DEF TB_EXIT_WFI = 5
+# interp_tb and native blocks return a TB_EXIT_* code (cpu.h)
 
 cdef helper_fn *HELPERS = helper_table()
 
@@ -541,12 +535,40 @@ cdef inline TB *tb_lookup(CPUARMState *env, uint32_t pc, uint32_t flags) noexcep
     return NULL
 
 
+cdef inline void queue_hot(CPUARMState *env, TB *tb) noexcept nogil:
+    """Hand a block that became hot to the background compiler."""
+    if env.jit_q_head - env.jit_q_tail >= JIT_QUEUE_SIZE:
+        return                  # full: try again on its next execution
+    env.jit_queue[env.jit_q_head % JIT_QUEUE_SIZE] = tb.id
+    tb.jit_state = JIT_QUEUED
+    env.jit_q_head = env.jit_q_head + 1
+
+
+cdef inline int run_tb(CPUARMState *env, TB *tb) noexcept nogil:
+    """Run tb natively (it may chain on; env.last_tb is the block that
+    exited) or in the interpreter.  Counts instructions and executions."""
+    cdef uint32_t executed = 0
+    cdef int ret
+    if tb.native != NULL:
+        env.last_tb = tb
+        return (<native_tb_fn>tb.native)(env)
+    ret = interp_tb(env, tb, &executed)
+    env.icount += executed
+    tb.exec_count += 1
+    tb.insn_count += executed
+    env.last_tb = tb
+    if env.jit_threshold != 0 and tb.jit_state == JIT_COLD \
+            and tb.exec_count >= env.jit_threshold and not (tb.flags & TBF_SINGLE):
+        queue_hot(env, tb)
+    return ret
+
+
 cdef int cpu_exec_nogil(CPUARMState *env) noexcept nogil:
     cdef TB *tb
     cdef TB *last = NULL
     cdef int last_exit = TB_EXIT_NOCHAIN
     cdef int ret
-    cdef uint32_t pc, flags, executed
+    cdef uint32_t pc, flags
     cdef uint64_t budget
     while True:
         if env.exit_request:
@@ -594,15 +616,10 @@ cdef int cpu_exec_nogil(CPUARMState *env) noexcept nogil:
                 return C_RUN_TB_MISS
         if env.debug_flags & DEBUG_EXEC:
             return C_RUN_DEBUG
-        executed = 0
-        ret = interp_tb(env, tb, &executed)
-        env.icount += executed
-        tb.exec_count += 1
-        tb.insn_count += executed
-        if flags & TBF_SINGLE:
+        ret = run_tb(env, tb)
+        last = env.last_tb
+        if last.flags & TBF_SINGLE:
             last = NULL
-        else:
-            last = tb
         last_exit = ret
         if ret == TB_EXIT_EXC:
             last = NULL
@@ -616,6 +633,22 @@ cdef int cpu_exec_nogil(CPUARMState *env) noexcept nogil:
                 env.halted = 1
                 env.exception_index = EXCP_HALTED
                 return C_RUN_EXCEPTION
+        elif ret == TB_EXIT_REQUESTED:
+            last = NULL
+
+
+cdef void *jit_lookup_native(CPUARMState *env) noexcept nogil:
+    """Native code's indirect jump (exit_jc): the compiled block for the
+    pc in r15 under the current state, or NULL to return to the loop."""
+    cdef TB *tb = tb_lookup(env, env.v[V_PC], tb_flags_of(env))
+    if tb == NULL:
+        return NULL
+    return tb.native
+
+
+def runtime_symbols():
+    """The exec loop's functions that generated code calls."""
+    return {"jit_lookup_native": <uintptr_t>jit_lookup_native}
 
 
 def cpu_exec(CPU cpu):
@@ -631,10 +664,10 @@ def run_debug_step(CPU cpu):
     """With DEBUG_EXEC set: run the one block at pc (it must exist), then
     return the cpu_exec-style code for what happened."""
     cdef CPUARMState *env = cpu.env
-    cdef uint32_t executed = 0
     cdef uint32_t flags = tb_flags_of(env)
     cdef TB *tb
     cdef int ret
+    cdef uint64_t limit = env.icount_limit
     if env.icount_limit - env.icount < 1:
         return C_RUN_ICOUNT
     tb = tb_lookup(env, env.v[V_PC], flags)
@@ -645,11 +678,10 @@ def run_debug_step(CPU cpu):
         env.miss_pc = env.v[V_PC]
         env.miss_flags = flags
         return C_RUN_TB_MISS
+    env.icount_limit = env.icount + tb.ninsns    # native code must not chain on
     with nogil:
-        ret = interp_tb(env, tb, &executed)
-    env.icount += executed
-    tb.exec_count += 1
-    tb.insn_count += executed
+        ret = run_tb(env, tb)
+    env.icount_limit = limit
     if ret == TB_EXIT_EXC:
         if env.exception_index >= EXCP_HALTED or env.exception_index == EXCP_HVC \
                 or env.exception_index == EXCP_SMC or (env.debug_flags & DEBUG_EXC):

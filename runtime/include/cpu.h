@@ -166,12 +166,33 @@ typedef struct TB {
     uintptr_t host_page;    /* host address of the guest page holding the code:
                                verified at lookup, so a TB never runs for a
                                virtual pc that now maps elsewhere */
-    void *native;           /* JIT entry (issue 3) */
+    void *native;           /* JIT entry: uint32_t fn(CPUARMState *) returning a
+                               TB_EXIT_* code (backend/lower.py), or NULL */
+    uint32_t jit_state;     /* JIT_COLD, JIT_QUEUED or JIT_NATIVE */
     uint64_t exec_count;
     uint64_t insn_count;    /* guest instructions executed in this TB */
     uint32_t translations;  /* times this (pc, flags) was translated */
     uint32_t id;
 } TB;
+
+enum { JIT_COLD = 0, JIT_QUEUED = 1, JIT_NATIVE = 2 };
+
+/* How a block (interpreted or native) left; the exec loop dispatches on it. */
+enum {
+    TB_EXIT_SLOT0 = 0,      /* goto_tb slot 0: pc set, chain through jmp_dest[0] */
+    TB_EXIT_SLOT1 = 1,
+    TB_EXIT_JC = 2,         /* indirect: pc in r15, look it up */
+    TB_EXIT_NOCHAIN = 3,    /* state that keys TBs may have changed */
+    TB_EXIT_EXC = 4,        /* exception recorded in exception_index */
+    TB_EXIT_WFI = 5,
+    TB_EXIT_REQUESTED = 6   /* native entry check: exit request or budget; nothing ran */
+};
+
+typedef uint32_t (*native_tb_fn)(struct CPUARMState *env);
+
+/* Blocks that became hot in the interpreter, for the background compiler
+ * (a single-producer single-consumer ring of TB ids). */
+#define JIT_QUEUE_SIZE 1024
 
 #define TB_HASH_BITS 15
 #define TB_HASH_SIZE (1 << TB_HASH_BITS)
@@ -224,6 +245,14 @@ typedef struct CPUARMState {
     /* translation block lookup */
     TB *tb_hash[TB_HASH_SIZE];
     TB *tb_jc[TB_JC_SIZE];
+
+    /* JIT: the last TB native code ran (it may have chained through
+     * several), and the hot-block queue */
+    TB *last_tb;
+    uint32_t jit_threshold;         /* executions before a block is queued; 0 = never */
+    volatile uint32_t jit_q_head;   /* written by the exec loop */
+    volatile uint32_t jit_q_tail;   /* written by the compile thread */
+    uint32_t jit_queue[JIT_QUEUE_SIZE];
 
     void *machine;                  /* the owning Python object (borrowed) */
 } CPUARMState;

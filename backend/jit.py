@@ -1,0 +1,134 @@
+"""Native code for translation blocks: LLVM IR -> ORC LLJIT, batched.
+
+`JIT.compile(sources)` lowers a batch of blocks into one LLVM module,
+optimises it, links it into the process with the C runtime functions bound
+by address, and returns each block's entry address.  LLVM work happens in
+ctypes calls, which release the GIL, so `CompileThread` can compile hot
+blocks while the guest keeps running in the (nogil) exec loop.
+
+Installing code into a TB happens with the GIL held and only if the TB is
+still live (not invalidated by a guest store, not freed by a flush): both
+of those also need the GIL, so they cannot interleave with the install.
+"""
+
+import threading
+import time
+
+import llvmlite.binding as llvm
+
+from backend.lower import BlockSource, module_text, function_name
+from runtime import core
+from tcg import interp
+
+_init_lock = threading.Lock()
+_initialised = False
+
+
+def _init_llvm():
+    global _initialised
+    with _init_lock:
+        if not _initialised:
+            llvm.initialize_native_target()
+            llvm.initialize_native_asmprinter()
+            _initialised = True
+
+
+class JITError(Exception):
+    pass
+
+
+class JIT:
+    """One LLJIT instance per emulator; modules are never unloaded (their
+    code stays valid for as long as the emulator lives)."""
+
+    def __init__(self, opt_level=2):
+        _init_llvm()
+        target = llvm.Target.from_default_triple()
+        self.tm = target.create_target_machine(opt=opt_level, jit=True)
+        self.lljit = llvm.create_lljit_compiler(self.tm)
+        self.pto = llvm.create_pipeline_tuning_options(speed_level=opt_level)
+        self.symbols = dict(core.runtime_symbols())
+        self.symbols.update(interp.runtime_symbols())
+        self.trackers = []
+        self.lock = threading.Lock()        # one compile at a time
+        self.n_modules = 0
+        self.compile_s = 0.0
+        self.compiled_blocks = 0
+        self.last_ir = {}                   # tb id -> LLVM IR text (compare reports)
+        self.keep_ir = False
+
+    def lower(self, sources):
+        return module_text(sources)
+
+    def compile(self, sources):
+        """Compile a batch of BlockSource; returns [entry address]."""
+        if not sources:
+            return []
+        t0 = time.perf_counter()
+        text = self.lower(sources)
+        with self.lock:
+            self.n_modules += 1
+            name = "armtcg_m%d" % self.n_modules
+            try:
+                mod = llvm.parse_assembly(text)
+            except RuntimeError as e:
+                raise JITError("LLVM rejected the IR of %s: %s" % (name, e)) from None
+            pb = llvm.create_pass_builder(self.tm, self.pto)
+            pb.getModulePassManager().run(mod, pb)
+            obj = self.tm.emit_object(mod)
+            lib = llvm.JITLibraryBuilder().add_object_img(obj)
+            for sym, addr in self.symbols.items():
+                lib.import_symbol(sym, addr)
+            names = [function_name(s) for s in sources]
+            for n in names:
+                lib.export_symbol(n)
+            tracker = lib.link(self.lljit, name)
+            self.trackers.append(tracker)
+        if self.keep_ir:
+            for s in sources:
+                self.last_ir[s.tb_id] = text
+        self.compile_s += time.perf_counter() - t0
+        self.compiled_blocks += len(sources)
+        return [tracker[n] for n in names]
+
+    def function_ir(self, source):
+        """The (unoptimised) LLVM IR of one block, for reports."""
+        return module_text([source]).split("\n\ndefine", 1)[-1].join(("define", ""))
+
+
+class CompileThread(threading.Thread):
+    """Compiles the blocks the exec loop queued as hot, in batches."""
+
+    def __init__(self, emu, batch_max=256, wait_s=0.002):
+        super().__init__(name="armtcg-jit", daemon=True)
+        self.emu = emu
+        self.batch_max = batch_max
+        self.wait_s = wait_s
+        self.stopping = threading.Event()
+        self.error = None
+
+    def run(self):
+        try:
+            while not self.stopping.is_set():
+                if not self.compile_pending():
+                    self.stopping.wait(self.wait_s)
+        except ReferenceError:          # the emulator is gone
+            pass
+        except BaseException as e:      # report in the guest thread
+            self.error = e
+
+    def compile_pending(self):
+        """Compile one batch from the queue; False when it was empty."""
+        emu = self.emu
+        ids = emu.cpu.jit_queue_pop(self.batch_max)
+        if not ids:
+            return False
+        infos = [emu.tbs.get(i) for i in ids]
+        infos = [info for info in infos if info is not None and emu.cpu.tb_is_valid(info.addr)]
+        emu.install_native(infos, emu.jit.compile([BlockSource.from_tbinfo(i) for i in infos]))
+        return True
+
+    def stop(self):
+        self.stopping.set()
+        if self.is_alive():
+            self.join()
