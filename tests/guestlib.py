@@ -10,6 +10,8 @@ architecture-specific and has a hand-written tests/guest/exceptions.expected.
     native_output(name, iters=None) -> bytes the guest should print
     expected_output(name) -> bytes (native or hand-written)
     run_qemu(elf, timeout) -> (uart bytes, exit status or None on timeout)
+    run_armtcg(elf, timeout, engine) -> (uart bytes, exit status or None, stderr)
+    armtcg_engines() -> the engines Emulator.ENGINES offers
 """
 
 import os
@@ -23,7 +25,8 @@ GUEST_DIR = Path(__file__).resolve().parent / "guest"
 COMMON_DIR = GUEST_DIR / "common"
 BUILD_DIR = GUEST_DIR / "build"
 
-GUESTS = ["crc32", "quicksort", "sieve", "matmul", "printf", "arith64", "exceptions"]
+GUESTS = ["crc32", "quicksort", "sieve", "matmul", "printf", "arith64", "exceptions",
+          "calls", "memcpy", "smc"]
 # guests whose expected output is a hand-written file instead of a native run
 HANDWRITTEN = {"exceptions"}
 
@@ -190,15 +193,26 @@ def run_qemu(elf, timeout=30):
 ARMTCG_ARGS = ["-M", "virt", "-m", "128M", "-nographic"]
 
 
-def armtcg_command(elf):
+def armtcg_engines():
+    """The execution engines this build of armtcg offers (Emulator.ENGINES:
+    "interp", and "jit" and "auto" once the JIT is there)."""
+    from tcg.emulator import Emulator
+    return tuple(Emulator.ENGINES)
+
+
+def armtcg_command(elf, engine=None):
+    """The CLI command line for an ELF; engine None = the CLI's default."""
     import sys
-    return [sys.executable, "-m", "tcg.cli", "run", *ARMTCG_ARGS, "-kernel", str(elf)]
+    cmd = [sys.executable, "-m", "tcg.cli", "run", *ARMTCG_ARGS, "-kernel", str(elf)]
+    if engine is not None:
+        cmd += ["--engine", engine]
+    return cmd
 
 
-def run_armtcg(elf, timeout=300):
+def run_armtcg(elf, timeout=300, engine=None):
     """Run an ELF on our emulator's CLI; returns (UART bytes, exit status
     or None on timeout, stderr bytes)."""
-    return run_command(armtcg_command(elf), timeout, cwd=GUEST_DIR.parent.parent)
+    return run_command(armtcg_command(elf, engine), timeout, cwd=GUEST_DIR.parent.parent)
 
 
 def run_command(cmd, timeout, cwd=None):

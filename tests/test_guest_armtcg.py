@@ -1,7 +1,9 @@
-"""Guest programs on armtcg (`python -m tcg.cli run`): UART output and exit
-status must equal the native build's output (or, for `exceptions`, the
-hand-written tests/guest/exceptions.expected) -- the same expectations
-that tests/test_guest_qemu.py checks QEMU against."""
+"""Guest programs on armtcg (`python -m tcg.cli run --engine E`), under
+every execution engine the build offers (Emulator.ENGINES: "interp", and
+"jit" and "auto" once the JIT is there): UART output and exit status must
+equal the native build's output (or, for `exceptions`, the hand-written
+tests/guest/exceptions.expected) -- the same expectations that
+tests/test_guest_qemu.py checks QEMU against."""
 import os
 
 import pytest
@@ -13,31 +15,40 @@ pytestmark = pytest.mark.slow   # whole guest programs through the CLI
 # the interpreter is much slower than QEMU; ARMTCG_GUEST_TIMEOUT overrides
 ARMTCG_TIMEOUT = float(os.environ.get("ARMTCG_GUEST_TIMEOUT", "600"))
 
+ENGINES = guestlib.armtcg_engines()
 
-@pytest.mark.parametrize("name", guestlib.GUESTS)
-def test_guest_on_armtcg(name):
+
+def run_on_armtcg(name, engine):
     elf = guestlib.build_guest(name)
-    want = guestlib.expected_output(name)
-    got, status, err = guestlib.run_armtcg(elf, ARMTCG_TIMEOUT)
+    got, status, err = guestlib.run_armtcg(elf, ARMTCG_TIMEOUT, engine=engine)
     stderr_tail = err.decode(errors="replace")[-3000:]
     assert status is not None, (
-        f"{name}: no power-off within {ARMTCG_TIMEOUT}s\nstdout tail: {got[-1000:]!r}\n"
-        f"stderr tail:\n{stderr_tail}")
+        f"{name} [{engine}]: no power-off within {ARMTCG_TIMEOUT}s\n"
+        f"stdout tail: {got[-1000:]!r}\nstderr tail:\n{stderr_tail}")
+    return got, status, stderr_tail
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("name", guestlib.GUESTS)
+def test_guest_on_armtcg(name, engine):
+    want = guestlib.expected_output(name)
+    got, status, stderr_tail = run_on_armtcg(name, engine)
     assert got == want, (
-        f"{name}: output differs (exit status {status}):\n" + guestlib.output_diff(got, want)
-        + f"\nstderr tail:\n{stderr_tail}")
-    assert status == 0, f"{name}: exit status {status}\nstderr tail:\n{stderr_tail}"
+        f"{name} [{engine}]: output differs (exit status {status}):\n"
+        + guestlib.output_diff(got, want) + f"\nstderr tail:\n{stderr_tail}")
+    assert status == 0, f"{name} [{engine}]: exit status {status}\nstderr tail:\n{stderr_tail}"
 
 
 @pytest.mark.qemu
 @pytest.mark.skipif(not guestlib.have_qemu(), reason="qemu-system-arm not installed")
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("name", guestlib.GUESTS)
-def test_guest_uart_output_identical_to_qemu(name):
+def test_guest_uart_output_identical_to_qemu(name, engine):
     """The same ELF under qemu-system-arm -M virt -cpu cortex-a15 and under
     armtcg: byte-identical UART output and the same exit status."""
     elf = guestlib.build_guest(name)
     theirs, qemu_status = guestlib.run_qemu(elf)
-    ours, status, err = guestlib.run_armtcg(elf, ARMTCG_TIMEOUT)
+    ours, status, stderr_tail = run_on_armtcg(name, engine)
     assert qemu_status == 0
-    assert ours == theirs, guestlib.output_diff(ours, theirs)
-    assert status == qemu_status, err.decode(errors="replace")[-2000:]
+    assert ours == theirs, f"[{engine}]\n" + guestlib.output_diff(ours, theirs)
+    assert status == qemu_status, stderr_tail

@@ -26,7 +26,7 @@ def test_guest_on_qemu(name):
     check_on_qemu(name)
 
 
-@pytest.mark.parametrize("name", ["crc32", "arith64"])
+@pytest.mark.parametrize("name", ["crc32", "arith64", "calls", "memcpy", "smc"])
 def test_guest_iters_variant_on_qemu(name):
     """-DITERS builds (the benchmark's N and 2N variants) stay correct."""
     check_on_qemu(name, iters=3)
