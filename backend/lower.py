@@ -147,6 +147,7 @@ class BlockLowering:
         self.align_all = 1 if src.flags & TBF_ALIGN else 0
         self.tb_const = "inttoptr (i64 %d to ptr)" % src.tb_addr
         self.open = True
+        self.has_fault = False
 
     # -- plumbing
     def tmp(self):
@@ -245,13 +246,28 @@ class BlockLowering:
         self.leave(code)
 
     def fault_exit(self, op_index):
-        """The exit taken when op op_index raised a guest exception (the C
-        function already recorded it)."""
-        pc = self.src.op_pc[op_index]
+        """Leave for a guest exception op op_index raised (the C function
+        already recorded it).  All fault sites share one exit block: they
+        pass the pc and instruction count in allocas that become phis."""
+        self.emit("store i32 %s, ptr %%fault.pc" % self.const(self.src.op_pc[op_index]))
+        self.emit("store i64 %d, ptr %%fault.n" % self.src.op_insn[op_index])
+        self.emit("br label %fault")
+        self.end_block()
+        self.has_fault = True
+
+    def shared_fault_exit(self):
+        self.lines.append("fault:")
+        pc = self.op("load i32, ptr %fault.pc")
+        n = self.op("load i64, ptr %fault.n")
         self.store_globals()
-        self.store_env32(ENV["exception_pc"], self.const(pc))
-        self.set_pc(pc)
-        self.count(self.src.op_insn[op_index])
+        self.store_env32(ENV["exception_pc"], pc)
+        self.store_env32(ENV["v"] + 4 * V_PC, pc)
+        p = self.env_ptr(ENV["icount"])
+        self.emit("store i64 %s, ptr %s" % (self.op("add i64 %s, %s" % (self.op("load i64, ptr %s" % p), n)), p))
+        for field, inc in (("exec_count", "1"), ("insn_count", n)):
+            q = self.op("getelementptr inbounds i8, ptr %s, i64 %d" % (self.tb_const, TBF[field]))
+            old = self.op("load i64, ptr %s" % q)
+            self.emit("store i64 %s, ptr %s" % (self.op("add i64 %s, %s" % (old, inc)), q))
         self.leave(EXIT_EXC)
 
     def check_fault(self, rc, op_index):
@@ -290,6 +306,8 @@ class BlockLowering:
             lower(self, *op[1:])
         if self.open:
             self.emit("unreachable")
+        if self.has_fault:
+            self.shared_fault_exit()
         return self.assemble()
 
     def assemble(self):
@@ -299,6 +317,8 @@ class BlockLowering:
         for i in used + sorted(self.temps):
             out.append("  %%v%d = alloca i32" % i)
         out.append("  %out = alloca i32")
+        out.append("  %fault.pc = alloca i32")
+        out.append("  %fault.n = alloca i64")
         out.append("  %out2 = alloca i32")
         # entry check: exit request, or not enough budget for the whole block
         out.append("  %%er.p = getelementptr inbounds i8, ptr %%env, i64 %d" % ENV["exit_request"])

@@ -63,7 +63,7 @@ class Emulator:
     ENGINES = ("interp", "jit", "auto")
 
     def __init__(self, semihosting=False, cp15_table=None, engine="interp",
-                 jit_threshold=None):
+                 jit_threshold=None, jit_opt=2):
         if engine not in self.ENGINES:
             raise EmulatorError("engine %r is not available (have: %s)"
                                 % (engine, ", ".join(self.ENGINES)))
@@ -71,6 +71,7 @@ class Emulator:
             raise EmulatorError("jit threshold must be a positive count, not %r" % jit_threshold)
         self.engine = engine
         self.jit_threshold = jit_threshold or DEFAULT_JIT_THRESHOLD
+        self.jit_opt = jit_opt     # backend.jit.PASSES level
         self.jit = None            # backend.jit.JIT, created on first use
         self.compile_thread = None
         self.cpu = core.CPU()
@@ -183,7 +184,7 @@ class Emulator:
     def _jit(self):
         if self.jit is None:
             from backend.jit import JIT
-            self.jit = JIT()
+            self.jit = JIT(self.jit_opt)
         return self.jit
 
     def compile_now(self, infos):

@@ -5,6 +5,11 @@ instructions with random registers, NZCVQ/GE flags and data window run in
 unicorn (an independent QEMU-based emulator, Cortex-A15 model) and in
 armtcg; r0-r15, NZCVQ/GE and the data window must agree (tests/diff/harness.py).
 
+Every class runs under each engine: the interpreter; the JIT compiling
+every block (cheap codegen, all instructions; and the optimised codegen on
+a tenth of them); and auto with a threshold of 1, so blocks are compiled
+in the background while later cases run.
+
 Size: --diff-count=N instructions per class (default 5000, ~110k in all),
 or ARMTCG_DIFF_SCALE=k for k times the default; seed: --diff-seed or
 ARMTCG_DIFF_SEED.  Replay a reported case with
@@ -30,15 +35,26 @@ def diff_params(request):
     return count, seed
 
 
+# engine id: (Emulator options, share of the instruction count)
+ENGINE_RUNS = {
+    "interp": (dict(engine="interp"), 1.0),
+    "jit-O0": (dict(engine="jit", jit_opt=0), 0.3),
+    "jit-O2": (dict(engine="jit", jit_opt=2), 0.05),
+    "auto": (dict(engine="auto", jit_threshold=1), 0.2),
+}
+
+
+@pytest.mark.parametrize("engine", list(ENGINE_RUNS))
 @pytest.mark.parametrize("cls", gen.CLASSES)
-def test_diff_unicorn(cls, diff_params):
+def test_diff_unicorn(cls, engine, diff_params):
     count, seed = diff_params
-    cases = gen.make_cases(seed, cls, count)
+    options, share = ENGINE_RUNS[engine]
+    cases = gen.make_cases(seed, cls, max(1, int(count * share)))
     have_armtcg = harness.armtcg_available()
     runners = ("unicorn", "armtcg") if have_armtcg else ("unicorn",)
     for v in harness.ERRATA_STATS.values():
         v[:] = [0, 0]
-    reports, bad = harness.run_batch(cases, seed, runners=runners)
+    reports, bad = harness.run_batch(cases, seed, runners=runners, **options)
     ninsns = sum(c.ninsns for c in cases)
     errata = {k: v for k, v in harness.ERRATA_STATS.items() if v[0]}
     print("%s: %d cases, %d instructions, %d diverged; unicorn errata [ran, mattered]: %s"

@@ -255,9 +255,9 @@ def armtcg_available():
 
 
 class ArmtcgRunner:
-    def __init__(self, blob):
+    def __init__(self, blob, engine="interp", **engine_options):
         from tcg.emulator import Emulator
-        emu = Emulator()
+        emu = Emulator(engine=engine, **engine_options)
         code_size = (len(blob) + 0xFFF) & ~0xFFF
         emu.map_ram(0, VECTORS_SIZE)
         emu.mem_write(0, B_SELF.to_bytes(4, "little") * (VECTORS_SIZE // 4))
@@ -328,11 +328,12 @@ def report(i, case, seed, ref, got, ref_name="unicorn", got_name="armtcg"):
     return "\n".join(lines)
 
 
-def run_batch(cases, seed, runners=("unicorn", "armtcg"), max_reports=5):
+def run_batch(cases, seed, runners=("unicorn", "armtcg"), max_reports=5, engine="interp",
+              **engine_options):
     """Run every case on both sides; return (reports, ncases_diverged)."""
     blob = assemble(cases)
     uc = UnicornRunner(blob)
-    tc = ArmtcgRunner(blob) if "armtcg" in runners else None
+    tc = ArmtcgRunner(blob, engine, **engine_options) if "armtcg" in runners else None
     reports, bad = [], 0
     for i, case in enumerate(cases):
         ref = uc.run(i, case)
