@@ -1,9 +1,13 @@
-"""Print the interpreter's marginal guest MIPS per kernel:  python -m bench.mips"""
+"""Print marginal guest MIPS per kernel:  python -m bench.mips [engine ...]
+(default: every engine in Emulator.ENGINES)."""
 
-from bench.guests import KERNELS, marginal
+import sys
+
+from bench.guests import KERNELS, engines, marginal
 
 if __name__ == "__main__":
-    for name in sorted(KERNELS):
-        secs, insns = marginal(name)
-        print("%-10s %8.0f insns/iter  %7.2f ms/iter  %6.1f MIPS" %
-              (name, insns, secs * 1e3, insns / secs / 1e6))
+    for engine in sys.argv[1:] or engines():
+        for name in sorted(KERNELS):
+            secs, insns = marginal(name, engine=engine)
+            print("%-6s %-10s %8.0f insns/iter  %7.2f ms/iter  %6.1f MIPS" %
+                  (engine, name, insns, secs * 1e3, insns / secs / 1e6 if secs > 0 else float("nan")))
