@@ -147,32 +147,45 @@ class VirtBoard:
             left = None if count is None else count - (emu.icount - start)
             if left is not None and left <= 0:  # the budget ran out across a reboot
                 return _stop_reason("count", None, emu.reg_read("pc"), emu.icount)
-            reason = emu.run(left)
-            pending, self._pending = self._pending, None
-            if pending is None or reason.kind not in ("stop", "shutdown", "halt"):
+            reason = self._apply_pending(emu.run(left))
+            if reason is not None:
                 return reason
-            if pending[0] == "reset":
-                self._reboot()
-                continue
-            if pending[0] == "shutdown":
-                return _stop_reason("shutdown", pending[1], reason.pc, reason.icount)
-            return _stop_reason("halt", None, reason.pc, reason.icount)
+
+    def step_block(self):
+        """Run one translation block (emu.step_block) with the board's
+        requests applied; None while the guest keeps running."""
+        reason = self.emu.step_block()
+        return None if reason is None else self._apply_pending(reason)
+
+    def _apply_pending(self, reason):
+        """The StopReason for what the guest asked of the board (None after
+        a reboot: keep running)."""
+        pending, self._pending = self._pending, None
+        if pending is None or reason.kind not in ("stop", "shutdown", "halt"):
+            return reason
+        if pending[0] == "reset":
+            self._reboot()
+            return None
+        if pending[0] == "shutdown":
+            return _stop_reason("shutdown", pending[1], reason.pc, reason.icount)
+        return _stop_reason("halt", None, reason.pc, reason.icount)
 
 
-def _new_emulator(semihosting, engine):
-    from tcg.emulator import Emulator
-    if engine is None:
-        return Emulator(semihosting=semihosting)
-    return Emulator(semihosting=semihosting, engine=engine)
+# Wall-clock time a guest sees at start-up under -icount (2000-01-01), so
+# that runs are reproducible; QEMU's -rtc base plays this role.
+ICOUNT_EPOCH = 946684800
 
 
 def build_virt(ram_size, semihosting=False, uart_out=None, no_reboot=False,
-               semihost_out=None, semihost_err=None, engine=None, emu=None):
+               semihost_out=None, semihost_err=None, engine=None, emu=None, **emu_options):
     """An Emulator set up as QEMU's virt board (emu.board is the VirtBoard).
     uart_out: binary stream for the PL011 (default stdout); semihost_out /
-    semihost_err: streams for semihosting handles 1/2 (default stdout/stderr)."""
+    semihost_err: streams for semihosting handles 1/2 (default stdout/stderr);
+    engine and emu_options (jit_threshold, jit_opt, icount_shift) go to the
+    Emulator (engine None: the interpreter)."""
     if emu is None:
-        emu = _new_emulator(semihosting, engine)
+        from tcg.emulator import Emulator
+        emu = Emulator(semihosting=semihosting, engine=engine or "interp", **emu_options)
     uart = PL011(uart_out if uart_out is not None else sys.stdout.buffer)
     emu.map_ram(RAM_BASE, ram_size)
     emu.map_mmio(UART_BASE, PL011_SIZE, uart.read, uart.write)
@@ -181,6 +194,9 @@ def build_virt(ram_size, semihosting=False, uart_out=None, no_reboot=False,
         sh = Semihosting(stdout=semihost_out, stderr=semihost_err,
                          ram_base=RAM_BASE, ram_size=ram_size)
         emu.semihost_handler = sh.handle
+        sh.clock_ns = emu.guest_time_ns
+        if emu.icount_shift is not None:
+            sh.epoch = ICOUNT_EPOCH
     board = VirtBoard(emu, ram_size, uart, sh, no_reboot)
     emu.hvc_handler = board.psci.handle
     emu.smc_handler = board.psci.handle

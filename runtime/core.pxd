@@ -69,6 +69,8 @@ cdef extern from "cpu.h" nogil:
         EXIT_REQ_FLUSH
         DEBUG_EXC
         DEBUG_EXEC
+        DEBUG_STORES
+        STORE_LOG_SIZE
         IRQ_LINE_IRQ
         IRQ_LINE_FIQ
         TARGET_PAGE_BITS
@@ -197,6 +199,8 @@ cdef extern from "cpu.h" nogil:
         uint32_t jit_q_head
         uint32_t jit_q_tail
         uint32_t jit_queue[JIT_QUEUE_SIZE]
+        uint32_t store_log_n
+        uint64_t store_log[STORE_LOG_SIZE]
         void *machine
 
     uint32_t bank_of_mode(uint32_t mode)

@@ -771,6 +771,7 @@ cdef _record_fields(CPUARMState *e):
     cdef char *base = <char *>e
     f = _ENV_FIELDS
     f["uncached_cpsr"] = <char *>&e.uncached_cpsr - base
+    f["elr_hyp"] = <char *>&e.elr_hyp - base
     f["spsr"] = <char *>&e.spsr - base
     f["midr"] = <char *>&e.midr - base
     f["mpidr"] = <char *>&e.mpidr - base
@@ -832,6 +833,28 @@ cdef _record_tb_fields():
 
 _TB_FIELDS = {}
 _record_tb_fields()
+
+
+def arch_state_names():
+    """A name per 32-bit word of CPU.arch_state()."""
+    cdef CPUARMState e
+    cdef char *base = <char *>&e.uncached_cpsr
+    names = ["r%d" % i for i in range(16)] + ["NF", "ZF", "CF", "VF", "QF", "GE",
+                                               "excl_addr", "excl_val", "excl_hi"]
+    arrays = [("banked_spsr", <Py_ssize_t>(<char *>&e.banked_spsr[0] - base), NUM_BANKS),
+              ("banked_r13", <Py_ssize_t>(<char *>&e.banked_r13[0] - base), NUM_BANKS),
+              ("banked_r14", <Py_ssize_t>(<char *>&e.banked_r14[0] - base), NUM_BANKS),
+              ("usr_regs(r8-r12)", <Py_ssize_t>(<char *>&e.usr_regs[0] - base), 5),
+              ("fiq_regs(r8-r12)", <Py_ssize_t>(<char *>&e.fiq_regs[0] - base), 5),
+              ("cp15_reserved", <Py_ssize_t>(<char *>&e.cp15_reserved[0] - base), 32)]
+    by_offset = {off: name for name, off in _ENV_FIELDS.items()}
+    for name, p, n in arrays:
+        for i in range(n):
+            by_offset[_ENV_FIELDS["uncached_cpsr"] + p + 4 * i] = "%s[%d]" % (name, i)
+    end = _ENV_FIELDS["exception_index"]
+    for off in range(_ENV_FIELDS["uncached_cpsr"], end, 4):
+        names.append(by_offset.get(off, "env+%d" % off))
+    return names
 
 
 def tb_field_offset(name):
@@ -1271,6 +1294,15 @@ cdef class CPU:
         tb.native = <void *>fn
         tb.jit_state = JIT_NATIVE if fn else JIT_COLD
         return True
+
+    def arch_state(self):
+        """The architectural state as bytes: guest globals v[0..24], then
+        CPSR/SPSR, the banked registers and the cp15 fields (cpu.h order).
+        Two CPUs agree when these bytes are equal (armtcg compare)."""
+        cdef CPUARMState *e = self.env
+        cdef char *start = <char *>&e.uncached_cpsr
+        cdef char *end = <char *>&e.exception_index
+        return (<char *>&e.v[0])[:4 * (V_EXCL_HI + 1)] + start[:end - start]
 
     def tb_is_native(self, uintptr_t addr):
         return (<TB *>addr).native != NULL

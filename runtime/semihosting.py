@@ -97,6 +97,10 @@ class Semihosting:
         self.cmdline = cmdline
         self.errno = 0
         self.start = time.monotonic()
+        # Guest time in ns since start-up; the board points it at the
+        # emulator's clock (instruction-count based under -icount).
+        self.clock_ns = lambda: int((time.monotonic() - self.start) * 1e9)
+        self.epoch = None         # SYS_TIME base; None: host wall clock
         self.handles = {0: Handle(self.stdin, True, False),
                         1: Handle(self.stdout, True, False),
                         2: Handle(self.stderr, True, False)}
@@ -277,13 +281,15 @@ class Semihosting:
 
     # ---- time, environment --------------------------------------------------
     def sys_clock(self, mem, arg):
-        return int((time.monotonic() - self.start) * 100)  # centiseconds
+        return self.clock_ns() // 10_000_000  # centiseconds
 
     def sys_time(self, mem, arg):
-        return int(time.time())
+        if self.epoch is None:
+            return int(time.time())
+        return self.epoch + self.clock_ns() // 1_000_000_000
 
     def sys_elapsed(self, mem, arg):
-        ticks = int((time.monotonic() - self.start) * 1_000_000)
+        ticks = self.clock_ns() // 1000       # SYS_TICKFREQ is 1 MHz
         mem.write_words(arg, [ticks & 0xFFFFFFFF, ticks >> 32])
         return 0
 

@@ -27,6 +27,7 @@ StopReason.__new__.__defaults__ = (None, 0, 0)
 EXCEPTION_NAMES = {1: "undef", 2: "svc", 3: "prefetch_abort", 4: "data_abort", 5: "irq",
                    6: "fiq", 7: "bkpt", 11: "hvc", 13: "smc"}
 
+DEBUG_EXEC, DEBUG_STORES = 2, 4      # cpu.h debug_flags
 MAX_TBS_BEFORE_FLUSH = 200000
 DEFAULT_JIT_THRESHOLD = 1000    # interpreted runs before a block is compiled
 
@@ -63,7 +64,7 @@ class Emulator:
     ENGINES = ("interp", "jit", "auto")
 
     def __init__(self, semihosting=False, cp15_table=None, engine="interp",
-                 jit_threshold=None, jit_opt=2):
+                 jit_threshold=None, jit_opt=2, icount_shift=None):
         if engine not in self.ENGINES:
             raise EmulatorError("engine %r is not available (have: %s)"
                                 % (engine, ", ".join(self.ENGINES)))
@@ -72,6 +73,11 @@ class Emulator:
         self.engine = engine
         self.jit_threshold = jit_threshold or DEFAULT_JIT_THRESHOLD
         self.jit_opt = jit_opt     # backend.jit.PASSES level
+        # -icount: guest time = instructions << shift ns (None: host time)
+        if icount_shift is not None and not 0 <= icount_shift <= 10:
+            raise EmulatorError("icount shift must be 0..10, not %r" % icount_shift)
+        self.icount_shift = icount_shift
+        self._t_created = time.monotonic()
         self.jit = None            # backend.jit.JIT, created on first use
         self.compile_thread = None
         self.cpu = core.CPU()
@@ -98,6 +104,7 @@ class Emulator:
         self.on_exception = None   # fn(emu, excp_number) before it is taken
         self.on_block = None       # fn(emu, pc) before each block (slow: -d exec)
         self.idle_handler = None   # fn(emu) -> bool: WFI with nothing pending; True = woke
+        self.step_debug_flags = 0  # extra DEBUG_* bits for step_block (DEBUG_STORES)
 
     # -- memory
     def map_ram(self, base, size, readonly=False):
@@ -130,6 +137,14 @@ class Emulator:
     @property
     def icount(self):
         return self.cpu.icount
+
+    def guest_time_ns(self):
+        """The guest's clock: with icount_shift, instructions << shift ns
+        (deterministic: the same at the same instruction under every
+        engine); otherwise host time since the emulator was created."""
+        if self.icount_shift is not None:
+            return self.cpu.icount << self.icount_shift
+        return int((time.monotonic() - self._t_created) * 1e9)
 
     @property
     def pc(self):
@@ -279,6 +294,28 @@ class Emulator:
             return self._run_loop(debug)
         finally:
             self.stats["exec_s"] += time.perf_counter() - t0
+
+    def step_block(self):
+        """Run exactly one translation block (interrupts and exceptions
+        due before it are taken first, as in run()).  Returns a StopReason
+        when the guest stopped, else None.  Used by armtcg compare."""
+        cpu = self.cpu
+        cpu.icount_limit = (1 << 64) - 1
+        interp.set_debug_flags(cpu, DEBUG_EXEC | self.step_debug_flags)
+        while True:
+            r = interp.cpu_exec(cpu)
+            if r == interp.RUN_DEBUG:
+                r = interp.run_debug_step(cpu)
+                if r == interp.RUN_TB_MISS:
+                    self._translate(*cpu.miss)
+                    continue
+                return self._handle(r) if r else None
+            if r == interp.RUN_TB_MISS:
+                self._translate(*cpu.miss)
+                continue
+            stop = self._handle(r)
+            if stop is not None or r != interp.RUN_EXCEPTION:
+                return stop
 
     def _run_loop(self, debug):
         cpu = self.cpu

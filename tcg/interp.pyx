@@ -103,6 +103,13 @@ cdef inline int mem_ld(CPUARMState *env, uint32_t addr, uint32_t aux, int mmu,
     return mem_load_slow(env, addr, aux, mmu, align_all, out)
 
 
+cdef void log_store(CPUARMState *env, uint32_t addr, uint32_t size_log2) noexcept nogil:
+    if env.store_log_n < STORE_LOG_SIZE:
+        env.store_log[env.store_log_n] = (<uint64_t>addr << 2) | size_log2
+    if env.store_log_n <= STORE_LOG_SIZE:
+        env.store_log_n += 1
+
+
 cdef inline int mem_st(CPUARMState *env, uint32_t addr, uint32_t aux, int mmu,
                        bint align_all, uint32_t val) noexcept nogil:
     cdef uint32_t size_log2 = aux & MO_SIZE_MASK
@@ -112,6 +119,8 @@ cdef inline int mem_st(CPUARMState *env, uint32_t addr, uint32_t aux, int mmu,
     cdef uint16_t h
     if aux & MO_USER:
         mmu = MMU_IDX_USER
+    if env.debug_flags & DEBUG_STORES:
+        log_store(env, addr, size_log2)
     e = &env.tlb[mmu][(addr >> TARGET_PAGE_BITS) & (TLB_SIZE - 1)]
     if ((addr & TARGET_PAGE_MASK) == e.addr_write
             and (addr & ~TARGET_PAGE_MASK) <= TARGET_PAGE_SIZE - size
@@ -706,3 +715,15 @@ def do_pending_exception(CPU cpu):
 
 def set_debug_flags(CPU cpu, uint32_t flags):
     cpu.env.debug_flags = flags
+
+
+def take_store_log(CPU cpu):
+    """[(address, size)] the interpreter stored to since the last call, or
+    None when there were more than the log holds."""
+    cdef CPUARMState *env = cpu.env
+    cdef uint32_t i
+    out = None
+    if env.store_log_n <= STORE_LOG_SIZE:
+        out = [(env.store_log[i] >> 2, 1 << (env.store_log[i] & 3)) for i in range(env.store_log_n)]
+    env.store_log_n = 0
+    return out

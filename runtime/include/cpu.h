@@ -81,7 +81,8 @@ enum {
 /* debug_flags bits */
 enum {
     DEBUG_EXC = 1,    /* return before taking any exception (-d int) */
-    DEBUG_EXEC = 2    /* return before every block (-d exec,cpu; profiling of misses) */
+    DEBUG_EXEC = 2,   /* return before every block (-d exec,cpu; profiling of misses) */
+    DEBUG_STORES = 4  /* the interpreter logs its stores (armtcg compare) */
 };
 
 /* pending interrupt lines (env->irq_lines) */
@@ -193,6 +194,7 @@ typedef uint32_t (*native_tb_fn)(struct CPUARMState *env);
 /* Blocks that became hot in the interpreter, for the background compiler
  * (a single-producer single-consumer ring of TB ids). */
 #define JIT_QUEUE_SIZE 1024
+#define STORE_LOG_SIZE 64
 
 #define TB_HASH_BITS 15
 #define TB_HASH_SIZE (1 << TB_HASH_BITS)
@@ -253,6 +255,10 @@ typedef struct CPUARMState {
     volatile uint32_t jit_q_head;   /* written by the exec loop */
     volatile uint32_t jit_q_tail;   /* written by the compile thread */
     uint32_t jit_queue[JIT_QUEUE_SIZE];
+
+    /* stores of the last interpreted block, with DEBUG_STORES */
+    uint32_t store_log_n;           /* > STORE_LOG_SIZE: overflowed */
+    uint64_t store_log[STORE_LOG_SIZE];   /* address << 2 | log2(size) */
 
     void *machine;                  /* the owning Python object (borrowed) */
 } CPUARMState;
