@@ -24,12 +24,19 @@ wakes every --sample-us microseconds and reads the guest pc, which the
 exec loop leaves at the start of the block it is running (it runs with the
 GIL released, so the sampler gets to run).  A block's time share is its
 sampled time over all sampled time; time sampled while a block was being
-translated counts as translation (see PcSampler).  The time of blocks that
-share a pc (other flags) is split in proportion to their instructions.
+translated or compiled, or while the run loop did other host work, is
+charged to that (see PcSampler).  The time of blocks that share a pc
+(other flags) is split in proportion to their instructions.
+
+Totals: translation and execution time are measured here the same way for
+every engine (execution = the run's wall time outside translation and
+compiles done during it); LLVM compile time and block counts are the
+engine's (Emulator.stats).
 
 The emulator interface used (tolerantly: what an engine lacks is measured
 here or left out): Emulator.tbs, .translations, .retired, .stats,
-.on_translate, ._translate, .flush_tbs; CPU.tb_counters, .tb_is_native.
+.on_translate, ._translate, .compile_now, .flush_tbs, .run/._run_loop
+(to tell guest code from host work); CPU.tb_counters, .tb_is_native.
 """
 
 import csv
@@ -58,43 +65,77 @@ FUNCTION_COLUMNS = ("function", "addr", "blocks", "ninsns", "execs", "insns", "t
 
 class RunState:
     """What the run thread is doing, as far as the sampler needs to know:
-    `phase` names host work in progress ("translate") or is None while
-    guest code runs; `phase_end` / `last_phase` say when the last such
-    work ended and what it was."""
+    `phase` names host work in progress ("translate", "compile" for a
+    compile done during translation) or is None; `phase_end` /
+    `last_phase` say when the last such work ended and what it was; `tid`
+    is the run thread's id once known."""
 
-    __slots__ = ("phase", "phase_end", "last_phase")
+    __slots__ = ("phase", "phase_end", "last_phase", "tid")
 
     def __init__(self):
         self.phase = None
         self.phase_end = 0.0
         self.last_phase = None
+        self.tid = None
 
     def enter(self, name):
+        previous = self.phase
         self.phase = name
+        return previous
 
-    def leave(self):
+    def leave(self, previous=None):
         self.last_phase = self.phase
         self.phase_end = time.perf_counter()
-        self.phase = None
+        self.phase = previous
+
+
+def _run_loop_code(emu):
+    """The code objects of the Emulator's run loop and, for each, the line
+    numbers where it calls into C to run guest code (cpu_exec,
+    run_debug_step): Python frames above the loop frame at those lines are
+    device callbacks made by a running block."""
+    import inspect
+    codes = {}
+    for name in ("_run_loop", "run"):
+        fn = getattr(type(emu), name, None)
+        code = getattr(fn, "__code__", None)
+        if code is None:
+            continue
+        lines = set()
+        try:
+            src, first = inspect.getsourcelines(fn)
+        except (OSError, TypeError):
+            src, first = [], 0
+        for i, text in enumerate(src):
+            if "cpu_exec(" in text or "run_debug_step(" in text:
+                lines.add(first + i)
+        codes[code] = lines
+    return codes
 
 
 class PcSampler:
-    """A thread that reads, every `interval_s`, the guest pc of the block
-    being run, and charges the time since its previous sample to that pc.
-    It only reads CPU state.
+    """A thread that looks, every `interval_s`, at what the run thread is
+    doing and charges the time since its previous look to it: to the
+    guest pc (the start of the block being run) while guest code runs --
+    including device callbacks the block makes -- or else to a host phase:
+    "translate", "compile" (done during translation) or "host" (other
+    Python work of the run loop: exceptions served in Python, JIT set-up,
+    flushes, the time before and after the guest runs).  It only reads
+    CPU state and frames.
 
-    The sampler needs the GIL to run, so while the run thread does host
-    work in Python (translation) a sample is late, and the pc it would
-    read once the GIL comes back is the block entered right after that
-    work, not what took the time.  So a sample whose due time falls in or
-    before host work that has just ended (state.phase_end >= due) is
-    charged to that work; samples are weighted by the time since the
-    previous one, so a long hold of the GIL is not under-counted."""
+    The sampler needs the GIL, so while the run thread holds it (a
+    translation) a sample is late, and what it would see once the GIL
+    comes back is the block entered right after that work.  So a sample
+    whose due time falls in or before host work that has just ended
+    (state.phase_end >= due) is charged to that work; samples are weighted
+    by the time since the previous one, so a long hold of the GIL is not
+    under-counted."""
 
-    def __init__(self, cpu, interval_s, state):
+    def __init__(self, cpu, interval_s, state, loop_code=None):
         self.cpu = cpu
         self.interval_s = interval_s
         self.state = state
+        self.loop_code = loop_code or {}
         self.pcs = Counter()           # pc -> seconds
         self.phases = Counter()        # phase name -> seconds
         self.count = 0
@@ -102,6 +143,34 @@ class PcSampler:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="armtcg-profile-sampler",
                                         daemon=True)
+
+    def _run_thread_state(self):
+        """None when the run thread is in guest code (or we cannot tell),
+        else "host"."""
+        loop_code = self.loop_code
+        if not loop_code:
+            return None
+        frames = sys._current_frames()
+        state = self.state
+        frame = frames.get(state.tid) if state.tid is not None else None
+        if frame is None:
+            for tid, top in frames.items():
+                f = top
+                while f is not None and f.f_code not in loop_code:
+                    f = f.f_back
+                if f is not None:
+                    state.tid, frame = tid, top
+                    break
+            else:
+                return "host"          # not inside the emulator's run loop
+        above = None
+        while frame is not None and frame.f_code not in loop_code:
+            above, frame = frame, frame.f_back
+        if frame is None:
+            return "host"
+        if above is None or frame.f_lineno in loop_code[frame.f_code]:
+            return None
+        return "host"
 
     def _loop(self):
         read = self.cpu.reg_read
@@ -119,6 +188,8 @@ class PcSampler:
             phase = state.phase
             if phase is None and state.phase_end >= due:
                 phase = state.last_phase
+            if phase is None:
+                phase = self._run_thread_state()
             if phase is not None:
                 phases[phase] += weight
             else:
@@ -151,8 +222,9 @@ class Profiler:
         self.state = RunState()
         self.sampler = None
         self.wall_s = 0.0
-        self.translate_s = 0.0         # measured here; used when the engine has no stats
+        self.translate_s = 0.0         # time in emu._translate (compiles inside included)
         self.translate_calls = 0
+        self.sync_compile_s = 0.0      # time in emu.compile_now on the run thread
         self.icount_start = emu.icount
         # Without Emulator.retired we keep the counts of dropped TBs ourselves:
         # every TBInfo ever installed, by id; finished records by id.
@@ -167,21 +239,36 @@ class Profiler:
             return
         self._attached = True
         emu = self.emu
+        state = self.state
         translate = emu._translate
 
-        state = self.state
-
         def timed_translate(*args, **kw):
-            state.enter("translate")
+            state.tid = threading.get_ident()
+            previous = state.enter("translate")
             t0 = time.perf_counter()
             try:
                 return translate(*args, **kw)
             finally:
                 self.translate_s += time.perf_counter() - t0
                 self.translate_calls += 1
-                state.leave()
+                state.leave(previous)
 
         emu._translate = timed_translate
+        compile_now = getattr(emu, "compile_now", None)
+        if compile_now is not None:
+            # compiling on the run thread (engine jit) is its own phase
+            def phased_compile(*args, **kw):
+                if threading.get_ident() != state.tid:
+                    return compile_now(*args, **kw)
+                previous = state.enter("compile")
+                t0 = time.perf_counter()
+                try:
+                    return compile_now(*args, **kw)
+                finally:
+                    self.sync_compile_s += time.perf_counter() - t0
+                    state.leave(previous)
+
+            emu.compile_now = phased_compile
         if self.track_retired:
             previous = getattr(emu, "on_translate", None)
 
@@ -229,7 +316,8 @@ class Profiler:
         self.attach()
         self.icount_start = self.emu.icount
         if self.sample_us and self.sample_us > 0:
-            self.sampler = PcSampler(self.cpu, self.sample_us / 1e6, self.state)
+            self.sampler = PcSampler(self.cpu, self.sample_us / 1e6, self.state,
+                                     _run_loop_code(self.emu))
             self.sampler.start()
         t0 = time.perf_counter()
         try:
@@ -331,27 +419,22 @@ class Profile:
 
     @staticmethod
     def _totals(profiler, blocks, total_insns, sampled_s, elsewhere_s):
+        """Times: translation and execution are measured here, on the run
+        thread, the same way for every engine (execution = the run's wall
+        time outside translation and outside compiles done during
+        translation); LLVM compile time and the block counts come from
+        Emulator.stats (kept whole in "engine_stats")."""
         emu = profiler.emu
         stats = dict(getattr(emu, "stats", None) or {})
-        estimated = []
         guest_insns = emu.icount - profiler.icount_start
         wall = profiler.wall_s
-        if "translate_s" in stats:
-            translate_s = float(stats["translate_s"])
-        else:
-            translate_s = profiler.translate_s
-            estimated.append("translate_s")
-        compile_s = float(stats.get("compile_s", 0.0))
-        if "exec_s" in stats:
-            exec_s = float(stats["exec_s"])
-        else:
-            exec_s = max(0.0, wall - translate_s - compile_s)
-            estimated.append("exec_s")
-        if "translated_blocks" in stats:
-            translated = int(stats["translated_blocks"])
-        else:
-            translated = sum((getattr(emu, "translations", None) or {}).values())
-            estimated.append("translated_blocks")
+        translations = getattr(emu, "translations", None) or {}
+        if profiler.translate_calls or "translate_s" not in stats:
+            host_s = profiler.translate_s
+            translate_s = host_s - profiler.sync_compile_s
+        else:                           # the engine translates without emu._translate
+            host_s = translate_s = float(stats["translate_s"])
+        translated = int(stats.get("translated_blocks", sum(translations.values())))
         compiled = int(stats["compiled_blocks"]) if "compiled_blocks" in stats else \
             sum(1 for b in blocks if b["tier"] != "interpreted")
         sampler = profiler.sampler
@@ -364,8 +447,9 @@ class Profile:
             "functions": len({b["function"] for b in blocks}),
             "wall_s": wall,
             "translate_s": translate_s,
-            "compile_s": compile_s,
-            "exec_s": exec_s,
+            "compile_s": float(stats.get("compile_s", 0.0)),
+            "compile_on_run_thread_s": profiler.sync_compile_s,
+            "exec_s": max(0.0, wall - host_s),
             "mips": guest_insns / wall / 1e6 if wall > 0 else None,
             "translated_blocks": translated,
             "compiled_blocks": compiled,
@@ -375,8 +459,10 @@ class Profile:
             "samples": sampler.count if sampler is not None else 0,
             "sampled_s": sampled_s,
             "sampled_translate_s": phases.get("translate", 0.0),
+            "sampled_compile_s": phases.get("compile", 0.0),
+            "sampled_host_s": phases.get("host", 0.0),
             "sampled_elsewhere_s": elsewhere_s,
-            "estimated": estimated,
+            "engine_stats": stats,
         }
 
     # -- views
@@ -483,17 +569,23 @@ def _seconds(s):
 
 def totals_lines(totals):
     t = totals
-    est = set(t["estimated"])
+    compiled = t["compiled_blocks"]
+    if not compiled and not t["compile_s"]:
+        where = ""
+    elif t["compile_on_run_thread_s"] >= 0.5 * t["compile_s"]:
+        where = " (during translation)"
+    else:
+        where = " (background thread, overlaps execution)"
+    sampled = t["sampled_s"]
 
-    def mark(key):
-        return " (measured around the engine)" if key in est else ""
-    lines = [
-        ("translation", "%s for %d blocks%s" % (_seconds(t["translate_s"]),
-                                                t["translated_blocks"], mark("translate_s"))),
-        ("LLVM compile", "%s for %d blocks in %d batches" % (
-            _seconds(t["compile_s"]), t["compiled_blocks"], t["compile_batches"])),
-        ("execution", "%s%s" % (_seconds(t["exec_s"]),
-                                " (wall - translation - compile)" if "exec_s" in est else "")),
+    def share(key):
+        return _pct(t[key] / sampled if sampled else None)
+    return [
+        ("translation", "%s for %d blocks" % (_seconds(t["translate_s"]),
+                                              t["translated_blocks"])),
+        ("LLVM compile", "%s for %d blocks in %d batches%s" % (
+            _seconds(t["compile_s"]), compiled, t["compile_batches"], where)),
+        ("execution", "%s (the run outside translation and compiles)" % _seconds(t["exec_s"])),
         ("wall time", _seconds(t["wall_s"])),
         ("guest insns", "%d in %d blocks, %d functions%s" % (
             t["guest_insns"], t["blocks"], t["functions"],
@@ -502,13 +594,12 @@ def totals_lines(totals):
         ("guest MIPS", "-" if t["mips"] is None else "%.2f (effective: insns / wall time)"
          % t["mips"]),
         ("sampling", "off" if not t["sample_us"] else
-         "%d samples every %d us over %s (translating %s, outside blocks %s)" % (
-             t["samples"], t["sample_us"], _seconds(t["sampled_s"]),
-             _pct(t["sampled_translate_s"] / t["sampled_s"] if t["sampled_s"] else None),
-             _pct(t["sampled_elsewhere_s"] / t["sampled_s"] if t["sampled_s"] else None))),
+         "%d every %d us over %s; translating %s, compiling %s, host %s, no block %s" % (
+             t["samples"], t["sample_us"], _seconds(sampled), share("sampled_translate_s"),
+             share("sampled_compile_s"), share("sampled_host_s"),
+             share("sampled_elsewhere_s"))),
         ("engine", str(t["engine"])),
     ]
-    return lines
 
 
 def write_table(profile, out, by, sort, top, use_rich=True):

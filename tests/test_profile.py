@@ -97,6 +97,7 @@ def test_json_counts_are_consistent(crc32_elf, engine):
     # the sampled time of blocks, translation and elsewhere adds up
     if totals["sampled_s"]:
         parts = (sum(r["time_s"] for r in rows) + totals["sampled_translate_s"]
+                 + totals["sampled_compile_s"] + totals["sampled_host_s"]
                  + totals["sampled_elsewhere_s"])
         assert abs(parts - totals["sampled_s"]) < 1e-3
         assert sum(r["time_share"] for r in rows) <= 1.0 + 1e-3
@@ -104,6 +105,8 @@ def test_json_counts_are_consistent(crc32_elf, engine):
     assert totals["engine"] == engine
     for key in ("wall_s", "translate_s", "compile_s", "exec_s"):
         assert totals[key] >= 0
+    assert totals["translate_s"] + totals["compile_on_run_thread_s"] + totals["exec_s"] \
+        <= totals["wall_s"] + 1e-6
 
 
 @needs_emu
@@ -204,10 +207,11 @@ def test_plain_table_without_rich():
                "time_share": None, "insn_share": 1.0}]
     totals = {"guest_insns": 30, "block_insns": 30, "unattributed_insns": 0, "blocks": 1,
               "functions": 1, "wall_s": 0.5, "translate_s": 0.1, "compile_s": 0.0,
-              "exec_s": 0.4, "mips": 0.00006, "translated_blocks": 1, "compiled_blocks": 0,
-              "compile_batches": 0, "engine": "interp", "sample_us": 0, "samples": 0,
-              "sampled_s": 0.0, "sampled_translate_s": 0.0, "sampled_elsewhere_s": 0.0,
-              "estimated": ["translate_s", "exec_s"]}
+              "compile_on_run_thread_s": 0.0, "exec_s": 0.4, "mips": 0.00006,
+              "translated_blocks": 1, "compiled_blocks": 0, "compile_batches": 0,
+              "engine": "interp", "sample_us": 0, "samples": 0, "sampled_s": 0.0,
+              "sampled_translate_s": 0.0, "sampled_compile_s": 0.0, "sampled_host_s": 0.0,
+              "sampled_elsewhere_s": 0.0, "engine_stats": {}}
     out = io.StringIO()
     write_table(Profile(blocks, totals, None), out, "block", "time", 20, use_rich=False)
     text = out.getvalue()
@@ -403,9 +407,10 @@ def test_profile_uses_retired_tiers_and_stats():
     assert blocks[0x40000200]["tier"] == "compiled" and blocks[0x40000200]["function"] == "?"
     t = profile.totals
     assert t["guest_insns"] == 66 == t["block_insns"] and t["unattributed_insns"] == 0
-    assert (t["translate_s"], t["compile_s"], t["exec_s"]) == (0.25, 0.5, 1.0)
+    # emu._translate was never called: translation time is the engine's
+    assert (t["translate_s"], t["compile_s"]) == (0.25, 0.5) and t["exec_s"] >= 0
     assert (t["translated_blocks"], t["compiled_blocks"], t["compile_batches"]) == (5, 2, 1)
-    assert t["estimated"] == [] and t["samples"] == 0 and t["engine"] == "jit"
+    assert t["engine_stats"] == emu.stats and t["samples"] == 0 and t["engine"] == "jit"
     assert all(b["time_share"] is None for b in profile.blocks)
     funcs = {f["function"]: f for f in profile.by_function()}
     assert set(funcs) == {"f", "g", "?"}
