@@ -673,8 +673,10 @@ def add_arguments(parser, flag):
                         help="image: ELF or raw kernel, as for `armtcg run`")
     flag(parser, "-semihosting", dest="semihosting", action="store_true",
          help="serve ARM semihosting calls (its console output goes with the UART's)")
-    parser.add_argument("--engine", default="interp", choices=("interp", "jit", "auto"),
-                        help="execution engine (default interp)")
+    default_engine = _default_engine()
+    parser.add_argument("--engine", default=default_engine, choices=("interp", "jit", "auto"),
+                        help="execution engine (default %s, as for `armtcg run`)"
+                        % default_engine)
     parser.add_argument("--jit-threshold", dest="jit_threshold", type=int, metavar="N",
                         help="executions before a block is compiled (engines jit/auto)")
     parser.add_argument("--max-insns", dest="max_insns", type=int, metavar="N",
@@ -700,6 +702,11 @@ def add_arguments(parser, flag):
     parser.add_argument("--serial-out", dest="serial_out", default="stderr", metavar="FILE",
                         help="the guest's UART (and semihosting) output: stderr (default), "
                              "null, or a file")
+
+
+def _default_engine():
+    from tcg.emulator import Emulator
+    return "auto" if "auto" in getattr(Emulator, "ENGINES", ()) else "interp"
 
 
 def _open_sink(spec, usage_error):
@@ -766,6 +773,7 @@ def cmd_profile(args, cli=None):
         except OSError as e:
             raise UsageError("cannot open output file '%s': %s" % (args.output, e.strerror))
     sink, close_sink = _open_sink(args.serial_out, UsageError)
+    emu = None
     try:
         emu = _new_emulator(args, UsageError)
         build_virt(ram_size, semihosting=args.semihosting, uart_out=sink,
@@ -789,6 +797,9 @@ def cmd_profile(args, cli=None):
         report_out.flush()
         return cli.report_stop(emu, reason, interrupted, args.max_insns)
     finally:
+        close = getattr(emu, "close", None)
+        if close is not None:
+            close()             # the background compiler, if any
         if close_sink:
             sink.close()
         if close_report:
