@@ -18,12 +18,16 @@ cancel out, so what is left is what the kernel's hot loops cost:
 
 n is picked per kernel so that QEMU's 2n run takes at least --min-seconds
 (doubling from bench.guests.KERNELS); the native build gets its own, larger
-n when its runs would be too short to time.  Each time is the best of
+n when its runs would be too short to time, and each armtcg engine one
+whose n run takes at least --min-engine-seconds (so that "auto" has
+compiled its hot blocks well within the n run: its warm-up must be the
+same in both runs to cancel).  Marginal times do not depend on n.  Each time is the best of
 --repeat runs.  Every run's output is compared with the native build's.
 """
 
 import argparse
 import math
+import os
 import platform
 import shutil
 import subprocess
@@ -113,6 +117,11 @@ def one_time_seconds(stats, engine):
     times vary by more than a short kernel's marginal time).  "auto" compiles
     in a background thread: nothing of that is taken out."""
     return stats.get("translate_s", 0.0)
+
+
+def armtcg_seconds(name, iters, engine):
+    r = run_guest(guestlib.build_guest(name, iters), engine)
+    return r.seconds - one_time_seconds(r.stats, engine)
 
 
 def measure_armtcg(name, n, engine, repeat):
@@ -259,6 +268,10 @@ def main(argv=None):
     p.add_argument("--repeat", type=int, default=3, help="runs of each size; the best counts")
     p.add_argument("--min-seconds", type=float, default=0.3,
                    help="QEMU's 2n run must take at least this long (default %(default)s)")
+    p.add_argument("--min-engine-seconds", type=float, default=1.0,
+                   help="armtcg's n run must take at least this long, so that the "
+                        "\"auto\" engine's warm-up (background compilation) is over "
+                        "within it; n is doubled from QEMU's until it does (default %(default)s)")
     p.add_argument("--markdown", action="store_true", help="print Markdown tables (bench/RESULTS.md)")
     args = p.parse_args(argv)
 
@@ -299,8 +312,9 @@ def main(argv=None):
             r["qemu"] = measure_process(name, n, qemu_run, args.repeat)
         r["engines"] = {}
         for e in engine_list:
-            log("%s: armtcg %s ..." % (name, e))
-            r["engines"][e] = measure_armtcg(name, n, e, args.repeat)
+            n_e = calibrate(lambda it: armtcg_seconds(name, it, e), n, 2 * args.min_engine_seconds)
+            log("%s: armtcg %s, n = %d ..." % (name, e, n_e))
+            r["engines"][e] = measure_armtcg(name, n_e, e, args.repeat)
         for who, m in [("native", r["native"]), ("QEMU", r.get("qemu"))] + list(r["engines"].items()):
             if m is not None and m.wrong:
                 notes.append("%s on %s: output differs from the native build (ITERS %s): "
@@ -311,11 +325,11 @@ def main(argv=None):
     if have_qemu:
         out = subprocess.run([guestlib.QEMU, "--version"], capture_output=True, text=True).stdout
         qemu_version = out.splitlines()[0] if out else ""
-    notes.insert(0, "machine: %s, %s, Python %s; %s; best of %d runs; n calibrated so that "
-                 "QEMU's 2n run takes >= %.2f s" % (platform.machine(), platform.processor() or
-                                                     platform.system(), platform.python_version(),
-                                                     qemu_version or "no QEMU", args.repeat,
-                                                     args.min_seconds))
+    notes.insert(0, "machine: %s, %s, %d cores, Python %s; %s; best of %d runs; n calibrated so that "
+                 "QEMU's 2n run takes >= %.2f s and armtcg's n run >= %.2f s"
+                 % (platform.machine(), platform.system(), os.cpu_count(),
+                    platform.python_version(), qemu_version or "no QEMU", args.repeat,
+                    args.min_seconds, args.min_engine_seconds))
     tables = build_tables(results, engine_list, have_qemu)
     (print_markdown if args.markdown else print_plain)(tables, notes)
     return 0
