@@ -2,7 +2,8 @@
 
     armtcg run -M virt -m 128M -kernel guest.elf [-semihosting] [-nographic]
                [-d in_asm,op,exec,int,cpu] [-D logfile] [--max-insns N]
-               [--engine interp]
+               [--engine interp|jit|auto] [--jit-threshold N] [-icount shift=N]
+    armtcg compare guest.elf [--max-blocks N]
     armtcg profile [--top N] [--by block|function] [--json | --csv] guest.elf
 
 Options use QEMU's spelling (single dash) where QEMU has the option; the
@@ -17,7 +18,7 @@ import signal
 import sys
 import threading
 
-from tcg.emulator import EmulatorError
+from tcg.emulator import EmulatorError, DEFAULT_JIT_THRESHOLD
 
 EXIT_ERROR = 1
 EXIT_MAX_INSNS = 124        # as timeout(1)
@@ -98,8 +99,7 @@ def build_parser():
           help="write the -d log to FILE (default stderr)")
     run.add_argument("--max-insns", dest="max_insns", type=int, metavar="N",
                      help="stop after N guest instructions with exit status %d" % EXIT_MAX_INSNS)
-    run.add_argument("--engine", default="interp", choices=("interp", "jit", "auto"),
-                     help="execution engine (default interp)")
+    add_engine_arguments(run)
     from tcg import profile
     prof = sub.add_parser(
         "profile", allow_abbrev=False, help="run an image and report its hot blocks",
@@ -110,7 +110,70 @@ def build_parser():
         epilog="The report goes to stdout (or -o FILE), the guest's output to stderr\n"
                "(--serial-out).  Exit status as for `armtcg run`.")
     profile.add_arguments(prof, _flag)
+    cmp_ = sub.add_parser(
+        "compare", allow_abbrev=False, help="run the interpreter and the JIT in lockstep",
+        description="Run an image under the interpreter and under the JIT side by side, "
+                    "one block at a time, under an instruction-count clock; check the CPU "
+                    "state and the memory each block stored to after every block.",
+        epilog="exit status: 0 when both agree to the end, 1 on the first divergence "
+               "(reported with the block's guest code, IR and LLVM IR) or an error.")
+    cmp_.add_argument("image", nargs="?", help="guest image (ELF or raw)")
+    _flag(cmp_, "-kernel", dest="kernel", metavar="IMAGE", help="same as the positional image")
+    _flag(cmp_, "-m", dest="memory", default=DEFAULT_RAM, metavar="SIZE",
+          help="RAM size (default %s)" % DEFAULT_RAM)
+    cmp_.add_argument("--max-blocks", type=int, metavar="N", help="stop after N blocks")
     return parser
+
+
+def add_engine_arguments(p):
+    p.add_argument("--engine", default="auto", choices=("interp", "jit", "auto"),
+                   help="interp: the IR interpreter only; jit: compile every block before "
+                        "its first run; auto (default): interpret, compile blocks that "
+                        "become hot in a background thread")
+    p.add_argument("--jit-threshold", type=int, default=None, metavar="N",
+                   help="auto: executions before a block is compiled (default %d)"
+                        % DEFAULT_JIT_THRESHOLD)
+    _flag(p, "-icount", dest="icount", metavar="shift=N",
+          help="deterministic time: the guest clock advances 2**N ns per instruction")
+
+
+def parse_icount(spec):
+    """QEMU's -icount: 'N' or 'shift=N' -> N (None when not given)."""
+    if spec is None:
+        return None
+    text = spec.split(",")[0]
+    if text.startswith("shift="):
+        text = text[len("shift="):]
+    if not text.isdigit() or int(text) > 10:
+        raise UsageError("-icount %s: expected shift=N with N in 0..10" % spec)
+    return int(text)
+
+
+def engine_options(args):
+    if args.jit_threshold is not None and args.jit_threshold <= 0:
+        raise UsageError("--jit-threshold must be a positive number")
+    opts = dict(engine=args.engine, icount_shift=parse_icount(args.icount))
+    if args.jit_threshold is not None:
+        opts["jit_threshold"] = args.jit_threshold
+    return opts
+
+
+def cmd_compare(args):
+    from runtime.board import parse_ram_size
+    from runtime.loader import LoaderError
+    from tcg.compare import compare
+    image = args.image or args.kernel
+    if not image:
+        raise UsageError("no image given")
+    try:
+        ram_size = parse_ram_size(args.memory)
+    except ValueError as e:
+        raise UsageError("-m %s: %s" % (args.memory, e)) from None
+    check_image(image, ram_size)
+    try:
+        return compare(image, ram_size, max_blocks=args.max_blocks)
+    except LoaderError as e:
+        raise UsageError(str(e)) from None
 
 
 def parse_log_items(text):
@@ -322,13 +385,13 @@ def cmd_run(args):
     if args.max_insns is not None and args.max_insns <= 0:
         raise UsageError("--max-insns must be a positive number")
     items = parse_log_items(args.debug)
-    engine = None if args.engine == "interp" else args.engine
+    options = engine_options(args)
     check_image(args.kernel, ram_size)
     uart_out = open_serial(args.serial)
 
     try:
         emu = build_virt(ram_size, semihosting=args.semihosting, uart_out=uart_out,
-                         no_reboot=args.no_reboot, engine=engine)
+                         no_reboot=args.no_reboot, **options)
     except EmulatorError as e:
         raise UsageError(str(e)) from None
     board = emu.board
@@ -382,6 +445,8 @@ def main(argv=None):
         if args.command == "profile":
             from tcg.profile import cmd_profile
             return cmd_profile(args, sys.modules[__name__])
+        if args.command == "compare":
+            return cmd_compare(args)
         return cmd_run(args)
     except UsageError as e:
         return _error(str(e))

@@ -157,9 +157,11 @@ class Emulator:
     def _translate(self, pc, flags):
         t0 = time.perf_counter()
         try:
-            self._translate_block(pc, flags)
+            info = self._translate_block(pc, flags)
         finally:
             self.stats["translate_s"] += time.perf_counter() - t0
+        if info is not None and self.engine == "jit":
+            self.compile_now([info])
 
     def _translate_block(self, pc, flags):
         first_phys = []
@@ -176,7 +178,8 @@ class Emulator:
             block = translate_block(fetch, pc, flags, self.semihosting, self.cp15)
         except FetchFault as fault:
             self.cpu.raise_prefetch_abort(pc, fault.args[0])
-            return self._serve_exception(EXCP_PREFETCH_ABORT)
+            self._serve_exception(EXCP_PREFETCH_ABORT)
+            return None
         phys = first_phys[0]
         self.cpu.mark_code(phys, block.size)
         ops, op_pc, op_insn = block.builder.pack()
@@ -190,10 +193,9 @@ class Emulator:
         key = (pc, flags)
         self.translations[key] = self.translations.get(key, 0) + 1
         self.stats["translated_blocks"] += 1
-        if self.engine == "jit":
-            self.compile_now([info])
         if self.on_translate is not None:
             self.on_translate(info)
+        return info
 
     # -- native code
     def _jit(self):
