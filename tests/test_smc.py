@@ -8,9 +8,11 @@
 - Small programs through the Emulator API: a hot loop patched by the host
   (emu.mem_write) and by a guest store from the same page.
 
-Engines: Emulator.ENGINES ("interp"; "jit" and "auto" once the JIT is
-there), plus "auto" with a low jit_threshold when the Emulator takes one,
-so that nearly every block is compiled before it is rewritten.
+Engines: every one in Emulator.ENGINES ("interp", "jit", "auto"), plus
+"auto" with jit_threshold=2 so that blocks queue for compilation almost at
+once.  "auto" compiles in a background thread, so in a short guest run
+much of the code is rewritten before it is compiled; the API tests wait
+(emu.stats["compiled_blocks"]) until the loop they patch has been.
 """
 import inspect
 import io
@@ -46,7 +48,7 @@ def new_emulator(engine, jit_threshold=None):
 
 
 def run_guest_in_process(elf, engine, jit_threshold=None):
-    """(UART bytes, StopReason) of one run of a virt-board ELF."""
+    """(UART bytes, StopReason, Emulator) of one run of a virt-board ELF."""
     from runtime.board import build_virt
 
     out = io.BytesIO()
