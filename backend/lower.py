@@ -338,6 +338,8 @@ class BlockLowering:
         out.extend(self.load_lines(used, "in"))
         for i in sorted(self.temps):
             out.append("  store i32 0, ptr %%v%d" % i)
+        out.append("  br label %loop")
+        out.append("loop:")
         k = 0
         for line in self.lines:
             if isinstance(line, tuple):
@@ -1116,8 +1118,34 @@ def executed_here(L):
     return L.src.op_insn[L.i] + 1
 
 
+def self_loop(L, aux):
+    """goto_tb back to this block's own start: loop inside the function, so
+    guest registers stay in host registers across iterations.  Each pass
+    still checks what the entry check does, and that the block is still
+    valid (a store may have invalidated it: self-modifying code)."""
+    L.count(executed_here(L))
+    nat = L.op("load ptr, ptr %s" % L.op("getelementptr inbounds i8, ptr %s, i64 %d"
+                                          % (L.tb_const, TBF["native"])))
+    valid = L.op("icmp ne ptr %s, null" % nat)
+    er = L.op("load volatile i32, ptr %s" % L.env_ptr(ENV["exit_request"]))
+    quiet = L.op("icmp eq i32 %s, 0" % er)
+    ic = L.op("load i64, ptr %s" % L.env_ptr(ENV["icount"]))
+    lim = L.op("load i64, ptr %s" % L.env_ptr(ENV["icount_limit"]))
+    need = L.op("add i64 %s, %d" % (ic, L.src.ninsns))
+    room = L.op("icmp ule i64 %s, %s" % (need, lim))
+    go = L.op("and i1 %s, %s" % (L.op("and i1 %s, %s" % (valid, quiet)), room))
+    leave = L.label()
+    L.emit("br i1 %s, label %%loop, label %%%s, !prof !0" % (go, leave))
+    L.lines.append("%s:" % leave)
+    L.store_globals()
+    L.set_pc(L.src.pc)
+    L.leave(EXIT_SLOT0 + aux)
+
+
 @lowering("goto_tb")
 def _goto_tb(L, d, a, b, c, aux, imm):
+    if imm == L.src.pc:
+        return self_loop(L, aux)
     L.store_globals()
     L.set_pc(imm)
     L.count(executed_here(L))
