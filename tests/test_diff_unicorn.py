@@ -5,10 +5,10 @@ instructions with random registers, NZCVQ/GE flags and data window run in
 unicorn (an independent QEMU-based emulator, Cortex-A15 model) and in
 armtcg; r0-r15, NZCVQ/GE and the data window must agree (tests/diff/harness.py).
 
-Every class runs under each engine: the interpreter; the JIT compiling
-every block (cheap codegen, all instructions; and the optimised codegen on
-a tenth of them); and auto with a threshold of 1, so blocks are compiled
-in the background while later cases run.
+Every class runs under each engine: the interpreter (all instructions);
+the JIT compiling every block, with cheap codegen (30% of them) and the
+optimised codegen (5%); and auto with a threshold of 1 (20%), so blocks are
+compiled in the background while later cases run.
 
 Size: --diff-count=N instructions per class (default 5000, ~110k in all),
 or ARMTCG_DIFF_SCALE=k for k times the default; seed: --diff-seed or
