@@ -189,6 +189,7 @@ enum {
     TB_EXIT_REQUESTED = 6   /* native entry check: exit request or budget; nothing ran */
 };
 
+struct CPUARMState;
 typedef uint32_t (*native_tb_fn)(struct CPUARMState *env);
 
 /* Blocks that became hot in the interpreter, for the background compiler
