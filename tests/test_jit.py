@@ -224,3 +224,16 @@ def test_board_runs_guest_under_jit_with_same_output():
         outs[engine] = out.getvalue()
         emu.close()
     assert outs["jit"] == outs["interp"] == outs["auto"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["crc32", "quicksort", "sieve", "matmul", "printf", "arith64",
+                                  "exceptions", "calls", "memcpy", "smc"])
+def test_compare_agrees_on_every_bundled_guest(name):
+    from tests.guestlib import GUESTS, build_guest
+    from tcg.compare import compare
+    if name not in GUESTS:
+        pytest.skip("guest %s not in this tree" % name)
+    elf = build_guest(name, 1)
+    out = io.StringIO()
+    assert compare(str(elf), out=out) == 0, out.getvalue()[:4000]
