@@ -73,7 +73,6 @@ declare i32 @llvm.bswap.i32(i32)
 declare i16 @llvm.bswap.i16(i16)
 declare i32 @llvm.bitreverse.i32(i32)
 !0 = !{!"branch_weights", i32 2000, i32 1}
-!1 = !{!"branch_weights", i32 1, i32 2000}
 """
 
 
@@ -139,6 +138,7 @@ class BlockLowering:
         self.lines = []
         self.n = 0
         self.written = set()     # globals the block writes
+        self.used = set()        # globals it reads or writes
         self.temps = set()       # temporaries it uses
         self.targets = {op[6] for op in src.ops
                         if OPS[op[0]].kind == "branch"}
@@ -147,6 +147,7 @@ class BlockLowering:
         self.align_all = 1 if src.flags & TBF_ALIGN else 0
         self.tb_const = "inttoptr (i64 %d to ptr)" % src.tb_addr
         self.open = True
+        self.current = "loop"    # the basic block being emitted
         self.has_fault = False
 
     # -- plumbing
@@ -161,11 +162,16 @@ class BlockLowering:
     def emit(self, line):
         self.lines.append("  " + line)
 
+    def place(self, name):
+        """Start basic block `name` (the code before it must have ended)."""
+        self.lines.append("%s:" % name)
+        self.current = name
+        self.open = True
+
     def start_block(self, name):
         if self.open:
             self.emit("br label %%%s" % name)
-        self.lines.append("%s:" % name)
-        self.open = True
+        self.place(name)
 
     def end_block(self):
         self.open = False
@@ -184,6 +190,8 @@ class BlockLowering:
             self.temps.add(i)
         elif i > LAST_GLOBAL:
             raise LoweringError("%s: value v[%d] is not a guest global" % (self.name, i))
+        else:
+            self.used.add(i)
         return "%%v%d" % i
 
     def rd(self, i):
@@ -211,15 +219,17 @@ class BlockLowering:
     def set_pc(self, pc):
         self.store_env32(ENV["v"] + 4 * V_PC, self.const(pc))
 
+    def add64(self, ptr, inc):
+        old = self.op("load i64, ptr %s" % ptr)
+        self.emit("store i64 %s, ptr %s" % (self.op("add i64 %s, %s" % (old, inc)), ptr))
+
     def count(self, executed):
-        """icount and this TB's counters, for `executed` instructions."""
-        p = self.env_ptr(ENV["icount"])
-        old = self.op("load i64, ptr %s" % p)
-        self.emit("store i64 %s, ptr %s" % (self.op("add i64 %s, %d" % (old, executed)), p))
+        """icount and this TB's counters, for `executed` instructions (a
+        constant or an i64 value)."""
+        self.add64(self.env_ptr(ENV["icount"]), executed)
         for field, inc in (("exec_count", 1), ("insn_count", executed)):
-            q = self.op("getelementptr inbounds i8, ptr %s, i64 %d" % (self.tb_const, TBF[field]))
-            old = self.op("load i64, ptr %s" % q)
-            self.emit("store i64 %s, ptr %s" % (self.op("add i64 %s, %d" % (old, inc)), q))
+            self.add64(self.op("getelementptr inbounds i8, ptr %s, i64 %d"
+                               % (self.tb_const, TBF[field])), inc)
 
     def leave(self, code):
         p = self.env_ptr(ENV["last_tb"])
@@ -239,10 +249,10 @@ class BlockLowering:
         go, back = self.label(), self.label()
         isnull = self.op("icmp eq ptr %s, null" % fnptr)
         self.emit("br i1 %s, label %%%s, label %%%s" % (isnull, back, go))
-        self.lines.append("%s:" % go)
+        self.place(go)
         r = self.op("musttail call i32 %s(ptr %%env)" % fnptr)
         self.emit("ret i32 %s" % r)
-        self.lines.append("%s:" % back)
+        self.place(back)
         self.leave(code)
 
     def fault_exit(self, op_index):
@@ -256,29 +266,29 @@ class BlockLowering:
         self.has_fault = True
 
     def shared_fault_exit(self):
-        self.lines.append("fault:")
+        self.place("fault")
         pc = self.op("load i32, ptr %fault.pc")
         n = self.op("load i64, ptr %fault.n")
         self.store_globals()
         self.store_env32(ENV["exception_pc"], pc)
         self.store_env32(ENV["v"] + 4 * V_PC, pc)
-        p = self.env_ptr(ENV["icount"])
-        self.emit("store i64 %s, ptr %s" % (self.op("add i64 %s, %s" % (self.op("load i64, ptr %s" % p), n)), p))
-        for field, inc in (("exec_count", "1"), ("insn_count", n)):
-            q = self.op("getelementptr inbounds i8, ptr %s, i64 %d" % (self.tb_const, TBF[field]))
-            old = self.op("load i64, ptr %s" % q)
-            self.emit("store i64 %s, ptr %s" % (self.op("add i64 %s, %s" % (old, inc)), q))
+        self.count(n)
         self.leave(EXIT_EXC)
 
-    def check_fault(self, rc, op_index):
-        """Branch to a fault exit when a C call returned nonzero."""
+    def fault_if(self, bad, op_index, call=None):
+        """Leave through the fault exit when i1 `bad` holds (after `call`,
+        which raises the guest exception, if given)."""
         fault, ok = self.label(), self.label()
-        bad = self.op("icmp ne i32 %s, 0" % rc)
         self.emit("br i1 %s, label %%%s, label %%%s, !prof !0" % (bad, fault, ok))
-        self.lines.append("%s:" % fault)
+        self.place(fault)
+        if call is not None:
+            self.emit(call)
         self.fault_exit(op_index)
-        self.lines.append("%s:" % ok)
-        self.open = True
+        self.place(ok)
+
+    def check_fault(self, rc, op_index):
+        """Branch to the fault exit when a C call returned nonzero."""
+        self.fault_if(self.op("icmp ne i32 %s, 0" % rc), op_index)
 
     # -- the function
     def check_slots(self):
@@ -310,28 +320,34 @@ class BlockLowering:
             self.shared_fault_exit()
         return self.assemble()
 
+    def run_check(self, append):
+        """i1: no exit is requested and the budget covers the whole block
+        (the entry check, also made on every pass of a self-loop).  The
+        instructions go to append(line)."""
+        def op(text):
+            t = self.tmp()
+            append("  %s = %s" % (t, text))
+            return t
+
+        def field(name):
+            return op("getelementptr inbounds i8, ptr %%env, i64 %d" % ENV[name])
+
+        quiet = op("icmp eq i32 %s, 0" % op("load volatile i32, ptr %s" % field("exit_request")))
+        need = op("add i64 %s, %d" % (op("load i64, ptr %s" % field("icount")), self.src.ninsns))
+        room = op("icmp ule i64 %s, %s" % (need, op("load i64, ptr %s" % field("icount_limit"))))
+        return op("and i1 %s, %s" % (quiet, room))
+
     def assemble(self):
-        src = self.src
         out = ["define i32 @%s(ptr noalias %%env) {" % self.name, "entry:"]
-        used = sorted(self.used_globals())
+        used = sorted(self.used)
         for i in used + sorted(self.temps):
             out.append("  %%v%d = alloca i32" % i)
         out.append("  %out = alloca i32")
         out.append("  %fault.pc = alloca i32")
         out.append("  %fault.n = alloca i64")
         out.append("  %out2 = alloca i32")
-        # entry check: exit request, or not enough budget for the whole block
-        out.append("  %%er.p = getelementptr inbounds i8, ptr %%env, i64 %d" % ENV["exit_request"])
-        out.append("  %er = load volatile i32, ptr %er.p")
-        out.append("  %%ic.p = getelementptr inbounds i8, ptr %%env, i64 %d" % ENV["icount"])
-        out.append("  %ic = load i64, ptr %ic.p")
-        out.append("  %%lim.p = getelementptr inbounds i8, ptr %%env, i64 %d" % ENV["icount_limit"])
-        out.append("  %lim = load i64, ptr %lim.p")
-        out.append("  %%need = add i64 %%ic, %d" % src.ninsns)
-        out.append("  %over = icmp ugt i64 %need, %lim")
-        out.append("  %req = icmp ne i32 %er, 0")
-        out.append("  %stop = or i1 %req, %over")
-        out.append("  br i1 %stop, label %requested, label %body, !prof !1")
+        go = self.run_check(out.append)
+        out.append("  br i1 %s, label %%body, label %%requested, !prof !0" % go)
         out.append("requested:")
         out.append("  ret i32 %d" % EXIT_REQUESTED)
         out.append("body:")
@@ -352,20 +368,6 @@ class BlockLowering:
                 out.append(line)
         out.append("}")
         return "\n".join(out)
-
-    def used_globals(self):
-        used = set(self.written)
-        for line in self.lines:
-            if isinstance(line, str) and "ptr %v" in line:
-                for part in line.split("ptr %v")[1:]:
-                    digits = ""
-                    for ch in part:
-                        if not ch.isdigit():
-                            break
-                        digits += ch
-                    if digits and int(digits) < NUM_GLOBALS:
-                        used.add(int(digits))
-        return used
 
     @staticmethod
     def load_lines(indices, tag):
@@ -433,22 +435,22 @@ class BlockLowering:
         hit = self.tlb_hit(entry, addr, size, aligned, 0)
         fast, slow, join = self.label(), self.label(), self.label()
         self.emit("br i1 %s, label %%%s, label %%%s, !prof !0" % (hit, fast, slow))
-        self.lines.append("%s:" % fast)
+        self.place(fast)
         x = self.op("load i%d, ptr %s, align 1" % (bits, self.host_ptr(entry, addr)))
         if bits > 8 and aux & MO_BE:
             x = self.op("call i%d @llvm.bswap.i%d(i%d %s)" % (bits, bits, bits, x))
         if bits < 32:
             x = self.op("%s i%d %s to i32" % ("sext" if aux & MO_SIGN else "zext", bits, x))
-        fast_end = self.current_label(fast)
+        fast_end = self.current
         self.emit("br label %%%s" % join)
-        self.lines.append("%s:" % slow)
+        self.place(slow)
         rc = self.op("call i32 @mem_load_slow(ptr %%env, i32 %s, i32 %d, i32 %d, i32 %d, ptr %%out)"
                      % (addr, aux, mmu, self.align_all))
         self.check_fault(rc, self.i)
         y = self.op("load i32, ptr %out")
-        slow_end = self.current_label(slow)
+        slow_end = self.current
         self.emit("br label %%%s" % join)
-        self.lines.append("%s:" % join)
+        self.place(join)
         return self.op("phi i32 [ %s, %%%s ], [ %s, %%%s ]" % (x, fast_end, y, slow_end))
 
     def store(self, addr, val, aux):
@@ -458,37 +460,25 @@ class BlockLowering:
         hit = self.tlb_hit(entry, addr, size, aligned, 4)
         fast, slow, join = self.label(), self.label(), self.label()
         self.emit("br i1 %s, label %%%s, label %%%s, !prof !0" % (hit, fast, slow))
-        self.lines.append("%s:" % fast)
+        self.place(fast)
         x = val if bits == 32 else self.op("trunc i32 %s to i%d" % (val, bits))
         if bits > 8 and aux & MO_BE:
             x = self.op("call i%d @llvm.bswap.i%d(i%d %s)" % (bits, bits, bits, x))
         self.emit("store i%d %s, ptr %s, align 1" % (bits, x, self.host_ptr(entry, addr)))
         self.emit("br label %%%s" % join)
-        self.lines.append("%s:" % slow)
+        self.place(slow)
         rc = self.op("call i32 @mem_store_slow(ptr %%env, i32 %s, i32 %d, i32 %d, i32 %d, i32 %s)"
                      % (addr, aux, mmu, self.align_all, val))
         self.check_fault(rc, self.i)
         self.emit("br label %%%s" % join)
-        self.lines.append("%s:" % join)
-
-    def current_label(self, default):
-        for line in reversed(self.lines):
-            if isinstance(line, str) and line.endswith(":") and not line.startswith(" "):
-                return line[:-1]
-        return default
+        self.place(join)
 
     def alignment_check(self, addr, mask, is_write):
         """Fault unless addr & mask == 0 (exclusives check this first)."""
         low = self.op("and i32 %s, %d" % (addr, mask))
-        bad = self.op("icmp ne i32 %s, 0" % low)
-        fault, ok = self.label(), self.label()
-        self.emit("br i1 %s, label %%%s, label %%%s, !prof !0" % (bad, fault, ok))
-        self.lines.append("%s:" % fault)
-        self.emit("call i32 @raise_alignment_fault(ptr %%env, i32 %s, i32 %d)"
-                  % (addr, int(is_write)))
-        self.fault_exit(self.i)
-        self.lines.append("%s:" % ok)
-        self.open = True
+        self.fault_if(self.op("icmp ne i32 %s, 0" % low), self.i,
+                      call="call i32 @raise_alignment_fault(ptr %%env, i32 %s, i32 %d)"
+                           % (addr, int(is_write)))
 
     # -- conditions
     def cond(self, cc):
@@ -921,7 +911,7 @@ def _br(L, d, a, b, c, aux, imm):
 def cond_branch(L, cond, imm):
     fall = L.label()
     L.emit("br i1 %s, label %%op%d, label %%%s" % (cond, imm, fall))
-    L.lines.append("%s:" % fall)
+    L.place(fall)
 
 
 @lowering("brcond")
@@ -986,16 +976,16 @@ def store_exclusive(double):
         held = L.op("icmp eq i32 %s, %s" % (L.rd(V_EXCL_ADDR), addr))
         yes, no, done = L.label(), L.label(), L.label()
         L.emit("br i1 %s, label %%%s, label %%%s" % (held, yes, no))
-        L.lines.append("%s:" % yes)
+        L.place(yes)
         L.store(addr, L.rd(b), aux | MO_ALIGN)
         if double:
             L.store(L.op("add i32 %s, 4" % addr), L.rd(c), aux)
         L.wr(d, "0")
         L.emit("br label %%%s" % done)
-        L.lines.append("%s:" % no)
+        L.place(no)
         L.wr(d, "1")
         L.emit("br label %%%s" % done)
-        L.lines.append("%s:" % done)
+        L.place(done)
         L.wr(V_EXCL_ADDR, "-1")
     return lower
 
@@ -1040,24 +1030,24 @@ def _spsr_write(L, d, a, b, c, aux, imm):
     L.emit("call void @spsr_write(ptr %%env, i32 %s, i32 %s)" % (L.rd(a), L.const(imm)))
 
 
-@lowering("user_read")
-def _user_read(L, d, a, b, c, aux, imm):
-    L.wr(d, sync_call(L, "call i32 @user_reg_read(ptr %%env, i32 %d)" % imm, reload=False))
+def reg_read_call(cfn):
+    """User-mode / banked register read: the C function may return a
+    register of the current bank, so the value file is stored first."""
+    def lower(L, d, a, b, c, aux, imm):
+        L.wr(d, sync_call(L, "call i32 @%s(ptr %%env, i32 %d)" % (cfn, imm), reload=False))
+    return lower
 
 
-@lowering("user_write")
-def _user_write(L, d, a, b, c, aux, imm):
-    sync_call(L, "call void @user_reg_write(ptr %%env, i32 %d, i32 %s)" % (imm, L.rd(a)))
+def reg_write_call(cfn):
+    def lower(L, d, a, b, c, aux, imm):
+        sync_call(L, "call void @%s(ptr %%env, i32 %d, i32 %s)" % (cfn, imm, L.rd(a)))
+    return lower
 
 
-@lowering("banked_read")
-def _banked_read(L, d, a, b, c, aux, imm):
-    L.wr(d, sync_call(L, "call i32 @banked_reg_read(ptr %%env, i32 %d)" % imm, reload=False))
-
-
-@lowering("banked_write")
-def _banked_write(L, d, a, b, c, aux, imm):
-    sync_call(L, "call void @banked_reg_write(ptr %%env, i32 %d, i32 %s)" % (imm, L.rd(a)))
+LOWER["user_read"] = reg_read_call("user_reg_read")
+LOWER["user_write"] = reg_write_call("user_reg_write")
+LOWER["banked_read"] = reg_read_call("banked_reg_read")
+LOWER["banked_write"] = reg_write_call("banked_reg_write")
 
 
 @lowering("cp_read")
@@ -1127,16 +1117,10 @@ def self_loop(L, aux):
     nat = L.op("load ptr, ptr %s" % L.op("getelementptr inbounds i8, ptr %s, i64 %d"
                                           % (L.tb_const, TBF["native"])))
     valid = L.op("icmp ne ptr %s, null" % nat)
-    er = L.op("load volatile i32, ptr %s" % L.env_ptr(ENV["exit_request"]))
-    quiet = L.op("icmp eq i32 %s, 0" % er)
-    ic = L.op("load i64, ptr %s" % L.env_ptr(ENV["icount"]))
-    lim = L.op("load i64, ptr %s" % L.env_ptr(ENV["icount_limit"]))
-    need = L.op("add i64 %s, %d" % (ic, L.src.ninsns))
-    room = L.op("icmp ule i64 %s, %s" % (need, lim))
-    go = L.op("and i1 %s, %s" % (L.op("and i1 %s, %s" % (valid, quiet)), room))
+    go = L.op("and i1 %s, %s" % (valid, L.run_check(L.lines.append)))
     leave = L.label()
     L.emit("br i1 %s, label %%loop, label %%%s, !prof !0" % (go, leave))
-    L.lines.append("%s:" % leave)
+    L.place(leave)
     L.store_globals()
     L.set_pc(L.src.pc)
     L.leave(EXIT_SLOT0 + aux)
@@ -1153,11 +1137,11 @@ def _goto_tb(L, d, a, b, c, aux, imm):
     dest = L.op("load ptr, ptr %s" % dp)
     have, none = L.label(), L.label()
     L.emit("br i1 %s, label %%%s, label %%%s" % (L.op("icmp eq ptr %s, null" % dest), none, have))
-    L.lines.append("%s:" % have)
+    L.place(have)
     fn = L.op("load ptr, ptr %s" % L.op("getelementptr inbounds i8, ptr %s, i64 %d"
                                          % (dest, TBF["native"])))
     L.chain_to(fn, EXIT_SLOT0 + aux)
-    L.lines.append("%s:" % none)
+    L.place(none)
     L.leave(EXIT_SLOT0 + aux)
 
 
