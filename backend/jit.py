@@ -70,18 +70,13 @@ class JIT:
         self.n_modules = 0
         self.compile_s = 0.0
         self.compiled_blocks = 0
-        self.last_ir = {}                   # tb id -> LLVM IR text (compare reports)
-        self.keep_ir = False
-
-    def lower(self, sources):
-        return module_text(sources)
 
     def compile(self, sources):
         """Compile a batch of BlockSource; returns [entry address]."""
         if not sources:
             return []
         t0 = time.perf_counter()
-        text = self.lower(sources)
+        text = module_text(sources)
         with self.lock:
             self.n_modules += 1
             name = "armtcg_m%d" % self.n_modules
@@ -99,9 +94,6 @@ class JIT:
                 lib.export_symbol(n)
             tracker = lib.link(self.lljit, name)
             self.trackers.append(tracker)
-        if self.keep_ir:
-            for s in sources:
-                self.last_ir[s.tb_id] = text
         self.compile_s += time.perf_counter() - t0
         self.compiled_blocks += len(sources)
         return [tracker[n] for n in names]
@@ -114,10 +106,6 @@ class JIT:
         for fn in mod.functions:
             if not fn.is_declaration:
                 fpm.run(fn, pb)
-
-    def function_ir(self, source):
-        """The (unoptimised) LLVM IR of one block, for reports."""
-        return module_text([source]).split("\n\ndefine", 1)[-1].join(("define", ""))
 
 
 class CompileThread(threading.Thread):
