@@ -19,7 +19,7 @@ import io
 import sys
 
 from runtime import core
-from runtime.board import build_virt
+from runtime.board import RAM_BASE, build_virt
 from tcg import interp
 from tcg.emulator import DEBUG_STORES
 from tcg.ir import format_block
@@ -101,7 +101,7 @@ class Lockstep:
             return ("<%s>" % e).encode()
 
     def ram_diff(self, limit=8):
-        base = 0x40000000
+        base = RAM_BASE
         step = 1 << 20
         out = []
         for off in range(0, self.ram_size, step):
