@@ -112,7 +112,7 @@ typedef struct TLBEntry {
 } TLBEntry;
 
 /* ---- physical memory map ------------------------------------------------- */
-#define MAX_REGIONS 32
+#define MAX_REGIONS 96   /* 32 virtio slots, flash, GIC views, devices, RAM */
 
 typedef int (*mmio_read_fn)(void *opaque, uint32_t offset, int size, uint32_t *val);
 typedef int (*mmio_write_fn)(void *opaque, uint32_t offset, int size, uint32_t val);
