@@ -237,3 +237,38 @@ def output_diff(got, want, context=3, limit=40):
     lines = list(lines)
     more = f"\n... {len(lines) - limit} more diff lines" if len(lines) > limit else ""
     return "\n".join(lines[:limit]) + more
+
+
+# ---- system-test guests (tests/sysguest/) ----------------------------------
+# Bare-metal programs that test one part of the machine (MMU, GIC, timers,
+# devices) against the architecture specs.  Each is tests/sysguest/<name>.c
+# and/or <name>.S (either may be absent), linked with common/ like the
+# guests above, so they print through the UART and exit through PSCI.
+SYSGUEST_DIR = GUEST_DIR.parent / "sysguest"
+
+
+def sysguest_sources(name):
+    srcs = [p for p in (SYSGUEST_DIR / f"{name}.c", SYSGUEST_DIR / f"{name}.S") if p.exists()]
+    if not srcs:
+        raise ValueError(f"no system guest {name!r} in {SYSGUEST_DIR}")
+    return srcs
+
+
+def build_sysguest(name, defines=()):
+    """Cross-compile tests/sysguest/<name>.{c,S} (with -D defines); returns the ELF."""
+    srcs = sysguest_sources(name)
+    stem = "sys-" + name + "".join("-" + d.replace("=", "_") for d in defines)
+    elf = BUILD_DIR / f"{stem}.elf"
+    headers = sorted(SYSGUEST_DIR.glob("*.h"))
+    if _up_to_date(elf, _dependencies(srcs, GUEST_COMMON) + headers):
+        return elf
+
+    def build(out):
+        _run([CROSS + "gcc", *GUEST_CFLAGS, *["-D" + d for d in defines],
+              "-I", str(COMMON_DIR), "-I", str(SYSGUEST_DIR),
+              "-nostdlib", "-T", str(COMMON_DIR / "link.ld"), "-o", str(out),
+              *[str(COMMON_DIR / c) for c in GUEST_COMMON], *map(str, srcs),
+              libgcc_path()])
+        check_arm_only(out)
+
+    return _build_atomically(elf, build)
