@@ -18,14 +18,19 @@ import signal
 import sys
 import threading
 
-from tcg.emulator import EmulatorError, DEFAULT_JIT_THRESHOLD
+from runtime.boards.base import BoardError, board_class
+from runtime.boards import virt  # noqa: F401  (registers the board)
+from runtime.loader import LoaderError
+from tcg import qemu_args
+from tcg.emulator import Emulator, EmulatorError, DEFAULT_JIT_THRESHOLD
+from tcg.qemu_args import UsageError
 
 EXIT_ERROR = 1
 EXIT_MAX_INSNS = 124        # as timeout(1)
 EXIT_INTERRUPTED = 130      # 128 + SIGINT
 
 MACHINES = {"virt": "QEMU-compatible ARM virtual machine (Cortex-A15, PL011, PSCI)"}
-DEFAULT_RAM = "128M"
+DEFAULT_RAM = qemu_args.DEFAULT_RAM
 
 LOG_ITEMS = {
     "in_asm": "guest disassembly of each block when it is translated",
@@ -42,10 +47,6 @@ EXCEPTION_NAMES = {1: "Undefined Instruction", 2: "SVC", 3: "Prefetch Abort",
                    4: "Data Abort", 5: "IRQ", 6: "FIQ", 7: "Breakpoint",
                    11: "Hypervisor Call", 13: "Secure Monitor Call",
                    0x101: "Semihosting call"}
-
-
-class UsageError(Exception):
-    """A problem with the command line or the image: one line, exit 1."""
 
 
 def _error(msg):
@@ -70,7 +71,7 @@ def build_parser():
         description="ARMv7-A (Cortex-A15) system emulator built like QEMU's TCG.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     run = sub.add_parser(
-        "run", allow_abbrev=False, help="boot an image on a board",
+        "run", allow_abbrev=False, help="boot an image on a board (QEMU's options)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Boot an image on a board and run it until it exits.",
         epilog="exit status: the guest's exit code (PSCI SYSTEM_OFF: 0; semihosting\n"
@@ -78,21 +79,7 @@ def build_parser():
                "its subcode); 124 when --max-insns stops the guest; 130 after Ctrl-C;\n"
                "1 for an error (bad image, machine, -m) or a guest the engine cannot run.\n"
                "A guest halted for good (WFI, nothing can wake it) exits 0.")
-    _flag(run, "-M", "-machine", dest="machine", default="virt", metavar="MACHINE",
-          help="board (only 'virt'; 'help' lists them)")
-    _flag(run, "-m", dest="memory", default=DEFAULT_RAM, metavar="SIZE",
-          help="RAM size: 128M, 1G, or a number of MiB (default %s)" % DEFAULT_RAM)
-    _flag(run, "-kernel", dest="kernel", metavar="IMAGE",
-          help="image: ELF (entered at its entry point) or raw/zImage kernel "
-               "(loaded at RAM base + 0x10000)")
-    _flag(run, "-semihosting", dest="semihosting", action="store_true",
-          help="serve ARM semihosting calls (SVC 0x123456)")
-    _flag(run, "-nographic", dest="nographic", action="store_true",
-          help="accepted for QEMU compatibility: the UART always goes to stdout")
-    _flag(run, "-serial", dest="serial", default="stdio", metavar="DEV",
-          help="UART output: stdio (default), null or file:PATH")
-    _flag(run, "-no-reboot", dest="no_reboot", action="store_true",
-          help="exit instead of rebooting when the guest asks for a reset")
+    qemu_args.add_machine_arguments(run)
     _flag(run, "-d", dest="debug", default="", metavar="ITEMS",
           help="log items, comma separated: %s ('help' lists them)" % ",".join(LOG_ITEMS))
     _flag(run, "-D", dest="logfile", metavar="FILE",
@@ -184,11 +171,21 @@ def parse_log_items(text):
     return set(items)
 
 
+class _Discard:
+    """-serial null: output goes nowhere."""
+
+    def write(self, data):
+        return len(data)
+
+    def flush(self):
+        pass
+
+
 def open_serial(spec):
-    if spec == "stdio":
+    if spec in ("stdio", "mon:stdio"):
         return sys.stdout.buffer
     if spec == "null":
-        return None
+        return _Discard()
     if spec.startswith("file:"):
         try:
             return open(spec[5:], "wb")
@@ -361,42 +358,27 @@ def check_image(path, ram_size):
 
 
 def cmd_run(args):
-    from runtime.board import build_virt, parse_ram_size
-    from runtime.loader import LoaderError
-
-    if args.machine == "help":
-        for name, text in MACHINES.items():
-            print("%-10s %s" % (name, text))
+    if qemu_args.print_help_lists(args, sys.stdout):
         return 0
     if args.debug == "help":
         for name, text in LOG_ITEMS.items():
             print("%-10s %s" % (name, text))
         return 0
-    machine = args.machine.split(",")[0]
-    if machine not in MACHINES:
-        raise UsageError("unknown machine '%s' (supported: %s; -M help lists them)"
-                         % (args.machine, ", ".join(MACHINES)))
-    try:
-        ram_size = parse_ram_size(args.memory)
-    except ValueError as e:
-        raise UsageError("-m %s: %s" % (args.memory, e)) from None
-    if not args.kernel:
-        raise UsageError("no image given (use -kernel IMAGE)")
-    if args.max_insns is not None and args.max_insns <= 0:
-        raise UsageError("--max-insns must be a positive number")
+    if args.max_insns is not None and not 0 < args.max_insns < 1 << 64:
+        raise UsageError("--max-insns must be a positive number below 2**64")
     items = parse_log_items(args.debug)
     options = engine_options(args)
-    check_image(args.kernel, ram_size)
-    uart_out = open_serial(args.serial)
-
+    name, config = qemu_args.machine_config(args, open_serial(qemu_args.serial_spec(args)))
     try:
-        emu = build_virt(ram_size, semihosting=args.semihosting, uart_out=uart_out,
-                         no_reboot=args.no_reboot, **options)
-    except EmulatorError as e:
+        emu = Emulator(semihosting=config.semihosting, **options)
+        board = board_class(name)(emu, config)
+    except (EmulatorError, BoardError) as e:
         raise UsageError(str(e)) from None
-    board = emu.board
+    dumpdtb = config.properties.get("dumpdtb")
+    if dumpdtb is not None:
+        return dump_dtb(board, dumpdtb)
     try:
-        image = board.load(args.kernel)
+        image = board.load()
     except LoaderError as e:
         raise UsageError(str(e)) from None
 
@@ -410,6 +392,17 @@ def cmd_run(args):
     reason, interrupted = run_guest(board, args.max_insns)
     sys.stdout.flush()
     return report_stop(emu, reason, interrupted, args.max_insns)
+
+
+def dump_dtb(board, path):
+    """-M virt,dumpdtb=FILE: write the tree the board would boot with, exit."""
+    try:
+        with open(path, "wb") as f:
+            f.write(board.device_tree())
+    except OSError as e:
+        raise UsageError("cannot write the device tree to '%s': %s" % (path, e.strerror))
+    sys.stderr.write("armtcg: dtb dumped to %s. Exiting.\n" % path)
+    return 0
 
 
 def report_stop(emu, reason, interrupted, max_insns):
@@ -436,8 +429,17 @@ def report_stop(emu, reason, interrupted, max_insns):
 
 
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] in (["--version"], ["-version"]):
+        sys.stdout.write(qemu_args.version_text())
+        return 0
+    if argv[:1] and argv[0].startswith("-") and argv[0] not in ("-h", "--help"):
+        argv = ["run"] + argv      # qemu-system-arm's command line as it is
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except UsageError as e:        # a QEMU option armtcg does not have
+        return _error(str(e))
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_ERROR

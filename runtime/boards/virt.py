@@ -1,0 +1,322 @@
+"""QEMU 7.2's `virt` board for a Cortex-A15 (`qemu-system-arm -M virt
+-cpu cortex-a15`), as far as firmware and a Linux kernel can tell.
+
+The memory and interrupt maps are the data of runtime/boards/virt_map.py;
+this file builds the devices at those addresses, wires their interrupt
+lines, describes them in the device tree (node for node as QEMU's
+hw/arm/virt.c does, so that Linux probes them in the same order) and boots
+images through runtime/boot.py.
+
+Not modelled: PCIe (QEMU's ECAM window lies above 4 GiB with highmem=on and
+Linux's probe of it fails on QEMU too), the platform bus's dynamic devices.
+"""
+
+import os
+
+from runtime import boot, fdt
+from runtime.boards import virt_map
+from runtime.boards.base import Board, BoardError, MachineConfig, Prop, parse_bool, register
+from runtime.boards.virt_map import BY_NAME as MAP, IRQMAP
+from runtime.fdt import Cells, Node, reg_cells
+from runtime.loader import LoaderError, SymbolTable
+from runtime.pl011 import PL011, SIZE as PL011_SIZE
+from runtime.psci import PSCI
+from runtime.semihosting import Semihosting
+
+RAM_BASE = MAP["ram"].base
+MAX_RAM_SIZE = MAP["ram"].size                  # 3 GiB: RAM must end below 4 GiB
+RESET_CPSR = 0x400001D3                         # SVC, A I F masked, Z (as QEMU)
+CPSR_T = 1 << 5
+
+# Wall-clock time a guest sees at start-up under -icount (2000-01-01), so
+# that runs are reproducible; QEMU's -rtc base plays this role.
+ICOUNT_EPOCH = 946684800
+
+# Device-tree interrupt specifiers (GIC binding: type, number, flags)
+GIC_SPI, GIC_PPI = 0, 1
+IRQ_EDGE_RISING, IRQ_LEVEL_HIGH = 1, 4
+APB_CLOCK_HZ = 24000000
+PHANDLE_CLOCK, PHANDLE_CPU0, PHANDLE_GIC, PHANDLE_V2M, PHANDLE_GPIO = (
+    0x8000, 0x8001, 0x8002, 0x8003, 0x8004)
+PSCI_FUNCTIONS = (("migrate", 0x84000005), ("cpu_on", 0x84000003),
+                  ("cpu_off", 0x84000002), ("cpu_suspend", 0x84000001))
+KEY_POWER = 116
+GPIO_POWER_KEY = 3
+
+
+def _only_off(name, text):
+    if parse_bool(name, text):
+        raise BoardError("%s=on is not available on this board (32-bit physical bus, no EL3)"
+                         % name)
+    return False
+
+
+def _parse_gic_version(name, text):
+    if text not in ("2", "host", "max"):
+        raise BoardError("gic-version=%s: this board has a GICv2 only (gic-version=2)" % text)
+    return 2
+
+
+@register
+class VirtBoard(Board):
+    NAME = "virt"
+    DESCRIPTION = "QEMU 7.2 virt board (Cortex-A15, GICv2, PL011, PL031, PL061, " \
+                  "flash, virtio-mmio, PSCI)"
+    PROPERTIES = {
+        "highmem": Prop(_only_off, False,
+                        "devices above 4 GiB (always off here: 32-bit physical bus)"),
+        "virtualization": Prop(parse_bool, False,
+                               "GIC virtualization interfaces (GICH/GICV) and their DT entries"),
+        "gic-version": Prop(_parse_gic_version, 2, "GIC version (2)"),
+        "dumpdtb": Prop(lambda name, text: text, None, "write the device tree to FILE and exit"),
+        "secure": Prop(_only_off, False, "EL3/TrustZone (not available: off)"),
+    }
+
+    def __init__(self, emu, config):
+        super().__init__(emu, config)
+        self.ram_size = config.ram_size
+        self.image = None
+        self.dtb = None
+        self._random = os.urandom
+        self._build_memory()
+        self._build_devices()
+        self.psci = PSCI(self)
+        emu.hvc_handler = self.psci.handle
+        emu.smc_handler = self.psci.handle
+        self.semihosting = self._build_semihosting()
+        emu.board = self
+
+    # ---- construction
+    def _build_memory(self):
+        self.emu.map_ram(RAM_BASE, self.ram_size)
+
+    def _build_devices(self):
+        cfg = self.config
+        self.uart = PL011(cfg.serial)
+        self.emu.map_mmio(MAP["uart"].base, PL011_SIZE, self.uart.read, self.uart.write)
+
+    def _build_semihosting(self):
+        cfg, emu = self.config, self.emu
+        if not cfg.semihosting:
+            return None
+        sh = Semihosting(stdout=cfg.semihost_out, stderr=cfg.semihost_err,
+                         ram_base=RAM_BASE, ram_size=self.ram_size)
+        emu.semihost_handler = sh.handle
+        sh.clock_ns = emu.guest_time_ns
+        if emu.icount_shift is not None:
+            sh.epoch = ICOUNT_EPOCH
+        return sh
+
+    @property
+    def ram_regions(self):
+        return [(RAM_BASE, self.ram_size)]
+
+    # ---- the device tree
+    def device_tree(self, initrd=None):
+        """The DTB of this board as built (QEMU's create_fdt and friends)."""
+        return fdt.build(virt_fdt(self, initrd))
+
+    def chosen_props(self, initrd=None):
+        cfg = self.config
+        props = []
+        if initrd is not None:
+            props += [("linux,initrd-end", Cells(initrd[1])),
+                      ("linux,initrd-start", Cells(initrd[0]))]
+        if cfg.append is not None:
+            props.append(("bootargs", cfg.append))
+        props += [("stdout-path", "/pl011@%x" % MAP["uart"].base),
+                  ("rng-seed", self._random(32)),
+                  ("kaslr-seed", self._random(8))]
+        return props
+
+    def _dtb_for(self, initrd):
+        cfg = self.config
+        if cfg.dtb is None:
+            return self.device_tree(initrd)
+        data = boot.read_capped(cfg.dtb, fdt.MAX_DTB_SIZE, "device tree")
+        extra = [p for p in self.chosen_props(initrd)
+                 if p[0] not in ("bootargs", "linux,initrd-start", "linux,initrd-end")]
+        return fdt.patch(data, RAM_BASE, self.ram_size, bootargs=cfg.append, initrd=initrd,
+                         extra_chosen=extra, what="-dtb '%s'" % cfg.dtb)
+
+    # ---- images
+    def load(self, path=None):
+        """Load the configured images (or the ELF/kernel at path) and set
+        the CPU up to boot them."""
+        cfg = self.config
+        if path is not None:
+            cfg.kernel = path
+        if cfg.kernel is None:
+            raise LoaderError("no image given (use -kernel IMAGE or -bios FILE)")
+        emu = self.emu
+        if boot.is_elf(boot.read_head(cfg.kernel)):
+            self.image = boot.load_bare_elf(cfg.kernel, emu.mem_write, self.ram_regions)
+            if cfg.initrd is not None:
+                raise LoaderError("-initrd needs a Linux kernel image, and '%s' is an ELF "
+                                  "program" % cfg.kernel)
+            self._start_cpu(self.image.entry, {})
+        else:
+            plan = boot.place_linux(cfg.kernel, RAM_BASE, self.ram_size, cfg.initrd,
+                                    make_dtb=self._dtb_for)
+            for addr, data in plan.loads:
+                emu.mem_write(addr, data)
+            self.dtb = plan.loads[-1][1]
+            self.image = _LinuxImage(cfg.kernel, plan)
+            self._start_cpu(plan.entry, plan.regs)
+        if self.semihosting is not None:
+            self.semihosting.image_end = self.image.end
+            if not self.semihosting.cmdline:
+                self.semihosting.cmdline = cfg.kernel
+        return self.image
+
+    def _start_cpu(self, entry, regs):
+        emu = self.emu
+        emu.reg_write("cpsr", RESET_CPSR | (CPSR_T if entry & 1 else 0))
+        for r in range(15):
+            emu.reg_write("r%d" % r, regs.get(r, 0))
+        emu.reg_write("pc", entry & ~1)
+
+    def reboot(self):
+        emu = self.emu
+        emu.reset()          # CPU and system registers to reset, no translated code
+        self.uart.reset()
+        self.load()
+
+
+class _LinuxImage:
+    """What load() reports for a Linux-protocol image (as LoadedImage does
+    for ELF files)."""
+
+    kind = "raw"
+
+    def __init__(self, path, plan):
+        self.path = path
+        self.entry = plan.entry
+        self.segments = [(addr, len(data)) for addr, data in plan.loads]
+        self.end = max(a + n for a, n in self.segments)
+        self.symbols = SymbolTable()
+        self.plan = plan
+
+
+# ---- the device tree, node for node as QEMU 7.2 lays it out -------------------
+
+def _irq(kind, number, flags):
+    return (kind, number, flags)
+
+
+def _interrupts(*specs):
+    return Cells(*[c for spec in specs for c in spec])
+
+
+def _reg(*pairs):
+    return reg_cells(2, 2, *pairs)
+
+
+def _primecell(name, compatible, clock_names, irq):
+    region = MAP[name]
+    return [("clock-names", clock_names),
+            ("clocks", Cells(*[PHANDLE_CLOCK] * len(clock_names))),
+            ("interrupts", _interrupts(_irq(GIC_SPI, irq, IRQ_LEVEL_HIGH))),
+            ("reg", _reg((region.base, region.size))),
+            ("compatible", [compatible, "arm,primecell"])]
+
+
+def virt_fdt(board, initrd=None):
+    cfg = board.config
+    ncpus = cfg.smp
+    ppi_flags = (((1 << ncpus) - 1) << 8) | IRQ_LEVEL_HIGH
+    virtio = []
+    for i in range(virt_map.NUM_VIRTIO_TRANSPORTS):
+        base = MAP["mmio"].base + i * virt_map.VIRTIO_STRIDE
+        virtio.append(Node("virtio_mmio@%x" % base, [
+            ("dma-coherent", True),
+            ("interrupts", _interrupts(_irq(GIC_SPI, IRQMAP["mmio"] + i, IRQ_EDGE_RISING))),
+            ("reg", _reg((base, virt_map.VIRTIO_STRIDE))),
+            ("compatible", "virtio,mmio")]))
+    gic_regs = [(MAP["gic_dist"].base, MAP["gic_dist"].size),
+                (MAP["gic_cpu"].base, MAP["gic_cpu"].size)]
+    gic_props = []
+    if cfg.properties.get("virtualization"):
+        gic_regs += [(MAP["gic_hyp"].base, MAP["gic_hyp"].size),
+                     (MAP["gic_vcpu"].base, MAP["gic_vcpu"].size)]
+        gic_props = [("interrupts", _interrupts(
+            _irq(GIC_PPI, virt_map.PPI_GIC_MAINT, ppi_flags)))]
+    flash0, flash1 = MAP["flash0"], MAP["flash1"]
+    cpus = [Node("cpu-map", children=[Node("socket0", children=[Node("cluster0", children=[
+        Node("core%d" % i, [("cpu", Cells(PHANDLE_CPU0 + i))]) for i in range(ncpus)])])])]
+    for i in range(ncpus):
+        props = [("phandle", Cells(PHANDLE_CPU0 + i)), ("reg", Cells(i)),
+                 ("compatible", "arm,cortex-a15"), ("device_type", "cpu")]
+        if ncpus > 1:
+            props.insert(0, ("enable-method", "psci"))
+        cpus.append(Node("cpu@%d" % i, props))
+    timer_irqs = _interrupts(*[_irq(GIC_PPI, ppi, ppi_flags) for ppi in (
+        virt_map.PPI_TIMER_SECURE_PHYS, virt_map.PPI_TIMER_PHYS,
+        virt_map.PPI_TIMER_VIRT, virt_map.PPI_TIMER_HYP)])
+    v2m = MAP["gic_v2m"]
+    gpio = MAP["gpio"]
+    children = [
+        Node("psci", [(name, Cells(fn)) for name, fn in PSCI_FUNCTIONS] + [
+            ("method", "hvc"), ("compatible", ["arm,psci-1.0", "arm,psci-0.2", "arm,psci"])]),
+        Node("memory@%x" % RAM_BASE, [("reg", _reg((RAM_BASE, board.ram_size))),
+                                      ("device_type", "memory")]),
+        Node("platform-bus@c000000", [
+            ("interrupt-parent", Cells(PHANDLE_GIC)),
+            ("ranges", Cells(0, 0, 0x0C000000, 0x02000000)),
+            ("#address-cells", Cells(1)), ("#size-cells", Cells(1)),
+            ("compatible", ["qemu,platform", "simple-bus"])]),
+        Node("fw-cfg@%x" % MAP["fw_cfg"].base, [
+            ("dma-coherent", True), ("reg", _reg((MAP["fw_cfg"].base, MAP["fw_cfg"].size))),
+            ("compatible", "qemu,fw-cfg-mmio")]),
+        *virtio,
+        Node("gpio-keys", [("compatible", "gpio-keys")], [
+            Node("poweroff", [("gpios", Cells(PHANDLE_GPIO, GPIO_POWER_KEY, 0)),
+                              ("linux,code", Cells(KEY_POWER)),
+                              ("label", "GPIO Key Poweroff")])]),
+        Node("pl061@%x" % gpio.base, [("phandle", Cells(PHANDLE_GPIO)),
+                                      ("clock-names", "apb_pclk"),
+                                      ("clocks", Cells(PHANDLE_CLOCK)),
+                                      ("interrupts", _interrupts(
+                                          _irq(GIC_SPI, IRQMAP["gpio"], IRQ_LEVEL_HIGH))),
+                                      ("gpio-controller", True),
+                                      ("#gpio-cells", Cells(2)),
+                                      ("compatible", ["arm,pl061", "arm,primecell"]),
+                                      ("reg", _reg((gpio.base, gpio.size)))]),
+        Node("pl031@%x" % MAP["rtc"].base,
+             _primecell("rtc", "arm,pl031", ["apb_pclk"], IRQMAP["rtc"])),
+        Node("pl011@%x" % MAP["uart"].base,
+             _primecell("uart", "arm,pl011", ["uartclk", "apb_pclk"], IRQMAP["uart"])),
+        Node("pmu"),     # QEMU 7.2 gives an ARMv7 CPU an empty node (no PMU interrupt)
+        Node("intc@%x" % MAP["gic_dist"].base, [
+            ("phandle", Cells(PHANDLE_GIC)), ("reg", _reg(*gic_regs)),
+            ("compatible", "arm,cortex-a15-gic"), ("ranges", True),
+            ("#size-cells", Cells(2)), ("#address-cells", Cells(2)),
+            ("interrupt-controller", True), ("#interrupt-cells", Cells(3)), *gic_props], [
+            Node("v2m@%x" % v2m.base, [("phandle", Cells(PHANDLE_V2M)),
+                                       ("reg", _reg((v2m.base, v2m.size))),
+                                       ("msi-controller", True),
+                                       ("compatible", "arm,gic-v2m-frame")])]),
+        Node("flash@0", [("bank-width", Cells(4)),
+                         ("reg", _reg((flash0.base, flash0.size), (flash1.base, flash1.size))),
+                         ("compatible", "cfi-flash")]),
+        Node("cpus", [("#size-cells", Cells(0)), ("#address-cells", Cells(1))], cpus),
+        Node("timer", [("interrupts", timer_irqs), ("always-on", True),
+                       ("compatible", "arm,armv7-timer")]),
+        Node("apb-pclk", [("phandle", Cells(PHANDLE_CLOCK)),
+                          ("clock-output-names", "clk24mhz"),
+                          ("clock-frequency", Cells(APB_CLOCK_HZ)),
+                          ("#clock-cells", Cells(0)), ("compatible", "fixed-clock")]),
+        Node("chosen", board.chosen_props(initrd)),
+    ]
+    return Node("", [("interrupt-parent", Cells(PHANDLE_GIC)),
+                     ("model", "linux,dummy-virt"), ("#size-cells", Cells(2)),
+                     ("#address-cells", Cells(2)), ("compatible", "linux,dummy-virt")],
+                children)
+
+
+def build_virt_board(emu, config=None, **overrides):
+    """A VirtBoard around emu; config fields may be given as keywords."""
+    config = config or MachineConfig()
+    for key, value in overrides.items():
+        setattr(config, key, value)
+    return VirtBoard(emu, config)
