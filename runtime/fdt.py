@@ -105,14 +105,13 @@ def load(data, what="-dtb"):
 def _walk(fdt):
     """Visit every node and property, so that a corrupt structure block is
     found now rather than by the guest."""
-    depth = [0]
-    offset = fdt.path_offset("/")
-    while offset >= 0:
+    offset, depth = fdt.path_offset("/"), 0
+    while offset >= 0 and depth >= 0:
         prop = fdt.first_property_offset(offset, [libfdt.NOTFOUND])
         while prop >= 0:
             fdt.get_property_by_offset(prop)
             prop = fdt.next_property_offset(prop, [libfdt.NOTFOUND])
-        offset = fdt.next_node(offset, depth, [libfdt.NOTFOUND])[0]
+        offset, depth = fdt.next_node(offset, depth, [libfdt.NOTFOUND])
 
 
 def _cells_of(fdt, node, name, default):

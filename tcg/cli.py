@@ -20,6 +20,7 @@ import threading
 
 from runtime.boards.base import BoardError, board_class
 from runtime.boards import virt  # noqa: F401  (registers the board)
+from runtime.fdt import FdtError
 from runtime.loader import LoaderError
 from tcg import qemu_args
 from tcg.emulator import Emulator, EmulatorError, DEFAULT_JIT_THRESHOLD
@@ -379,7 +380,7 @@ def cmd_run(args):
         return dump_dtb(board, dumpdtb)
     try:
         image = board.load()
-    except LoaderError as e:
+    except (LoaderError, FdtError) as e:
         raise UsageError(str(e)) from None
 
     log_out = sys.stderr
