@@ -125,13 +125,14 @@ def build_init(name="init"):
     """tests/linux/<name>.S as a static EABI executable (no libc)."""
     src = LINUX_DIR / (name + ".S")
     out = LINUX_DIR / "build" / name
-    if out.exists() and out.stat().st_mtime >= src.stat().st_mtime:
+    deps = [src, LINUX_DIR / "common.inc"]
+    if out.exists() and all(out.stat().st_mtime >= d.stat().st_mtime for d in deps):
         return out
     out.parent.mkdir(exist_ok=True)
     tmp = out.with_suffix(".tmp%d" % os.getpid())
     subprocess.run(["arm-none-eabi-gcc", "-nostdlib", "-static", "-marm", "-march=armv7-a",
-                    "-Wl,-Ttext=0x10000", "-Wl,--build-id=none", "-o", str(tmp), str(src)],
-                   check=True)
+                    "-I", str(LINUX_DIR), "-Wl,-Ttext=0x10000", "-Wl,--build-id=none",
+                    "-o", str(tmp), str(src)], check=True)
     os.replace(tmp, out)
     return out
 

@@ -5,20 +5,13 @@
  */
     .syntax unified
     .arm
-    .equ SYS_write, 4
-    .equ SYS_uname, 122
-    .equ SYS_reboot, 88
-    .equ LINUX_REBOOT_MAGIC1, 0xfee1dead
-    .equ LINUX_REBOOT_MAGIC2, 672274793
-    .equ LINUX_REBOOT_CMD_POWER_OFF, 0x4321fedc
+#include "common.inc"
     .equ UTS_LEN, 65            @ struct new_utsname: 6 fields of 65 bytes
 
     .text
     .global _start
 _start:
-    adr r1, hello
-    mov r2, #hello_len
-    bl write_out
+    PRINT hello
     ldr r0, =utsname
     mov r7, #SYS_uname
     svc #0
@@ -31,51 +24,15 @@ _start:
     bl write_str
     add r1, r4, #UTS_LEN * 4    @ machine
     bl write_str
-    adr r1, done
-    mov r2, #done_len
-    bl write_out
-poweroff:
-    ldr r0, =LINUX_REBOOT_MAGIC1
-    ldr r1, =LINUX_REBOOT_MAGIC2
-    ldr r2, =LINUX_REBOOT_CMD_POWER_OFF
-    mov r3, #0
-    mov r7, #SYS_reboot
-    svc #0
-    b .
+    PRINT done
+    b poweroff
 fail:
-    adr r1, failed
-    mov r2, #failed_len
-    bl write_out
+    PRINT failed
     b poweroff
 
-@ write_str: r1 = NUL-terminated string; prints it and a newline
-write_str:
-    push {r4, lr}
-    mov r2, #0
-1:  ldrb r3, [r1, r2]
-    cmp r3, #0
-    addne r2, r2, #1
-    bne 1b
-    bl write_out
-    adr r1, newline
-    mov r2, #1
-    bl write_out
-    pop {r4, pc}
-
-@ write_out: write(1, r1, r2)
-write_out:
-    mov r0, #1
-    mov r7, #SYS_write
-    svc #0
-    bx lr
-
-hello:   .ascii "armtcg-init: hello from user space\n"
-    .equ hello_len, . - hello
-done:    .ascii "armtcg-init: checks passed, powering off\n"
-    .equ done_len, . - done
-failed:  .ascii "armtcg-init: uname failed\n"
-    .equ failed_len, . - failed
-newline: .ascii "\n"
+    STRING hello, "armtcg-init: hello from user space\n"
+    STRING done, "armtcg-init: checks passed, powering off\n"
+    STRING failed, "armtcg-init: uname failed\n"
     .align 2
     .ltorg
 

@@ -1,0 +1,136 @@
+"""Debian's Linux kernel on `-M virt`, to a user-space /init and power-off.
+
+The kernel is the newest non-LPAE linux-image-*-armmp of Debian's archive
+(fetched by tests/linuxlib.py; the tests skip, saying why, where the
+archive cannot be reached).  /init is tests/linux/init.S: A32, raw
+syscalls (write, uname, reboot), so it needs nothing of the userland.
+
+The kernel log up to "Run /init" must match QEMU 7.2's line for line, with
+the timestamps removed and the lines of IGNORED set aside, each for the
+reason given there.
+"""
+
+import re
+
+import pytest
+
+from tests import linuxlib
+from tests.guestlib import have_qemu, run_command
+
+pytestmark = pytest.mark.slow
+
+BOOT_TIMEOUT = 900
+APPEND = "console=ttyAMA0"
+DISK_TEXT = b"ARMTCG-DISK-SECTOR0: the first 64 bytes of a known image...\n"
+
+# (pattern, why the line may differ between armtcg and QEMU)
+IGNORED = [
+    (r"^rtc-pl031 .*: setting system clock to ", "the host's wall-clock time"),
+    (r"^audit: type=2000 audit\(", "carries a boot timestamp"),
+    (r"^pci-host-generic |^PCI: ", "PCIe is not modelled (QEMU's own ECAM probe fails too)"),
+    (r"^VFP support v0\.3: ", "VFP/NEON belong to the Thumb-2/VFP/NEON issue"),
+    (r"^hw-breakpoint: ", "cp14 debug registers: QEMU models breakpoints, armtcg "
+                          "advertises no debug architecture"),
+    (r"^random: crng init done", "printed when the entropy pool fills, which depends on "
+                                 "interrupt timing"),
+]
+_IGNORED = re.compile("|".join(p for p, _ in IGNORED))
+_STAMP = re.compile(r"^\[\s*\d+\.\d+\] ")
+
+
+def kernel_log(output):
+    """The kernel's lines up to 'Run /init', without timestamps or ignored lines."""
+    lines = []
+    for raw in output.decode(errors="replace").replace("\r", "").splitlines():
+        if not _STAMP.match(raw):
+            continue
+        line = _STAMP.sub("", raw)
+        if not _IGNORED.search(line):
+            lines.append(line)
+        if line.startswith("Run /init"):
+            break
+    return lines
+
+
+@pytest.fixture(scope="module")
+def kernel():
+    try:
+        return linuxlib.linux_kernel()
+    except linuxlib.Unavailable as e:
+        pytest.skip("Debian's archive cannot be used here: %s" % e)
+
+
+@pytest.fixture(scope="module")
+def initrd(tmp_path_factory):
+    path = tmp_path_factory.mktemp("initrd") / "initrd.gz"
+    path.write_bytes(linuxlib.make_initramfs({
+        "init": linuxlib.build_init("init").read_bytes(),
+        "dev": None, "dev/console": ("chr", 5, 1)}))
+    return path
+
+
+def armtcg_boot(engine, *args):
+    import sys
+    cmd = [sys.executable, "-m", "tcg.cli", "-M", "virt", "-cpu", "cortex-a15", "-m", "256M",
+           "-nographic", "-no-reboot", "--engine", engine, *map(str, args)]
+    return run_command(cmd, BOOT_TIMEOUT, cwd=linuxlib.HERE.parent)
+
+
+def qemu_boot(*args):
+    return run_command(["qemu-system-arm", "-M", "virt", "-cpu", "cortex-a15", "-m", "256M",
+                        "-nographic", "-no-reboot", *map(str, args)], BOOT_TIMEOUT)
+
+
+@pytest.fixture(scope="module")
+def qemu_log(kernel, initrd):
+    if not have_qemu():
+        pytest.skip("qemu-system-arm missing")
+    out, status, err = qemu_boot("-kernel", kernel[0], "-initrd", initrd, "-append", APPEND)
+    assert status == 0, err
+    return kernel_log(out)
+
+
+@pytest.mark.parametrize("engine", ["auto", "interp", "jit"])
+def test_linux_boots_to_init_and_powers_off(kernel, initrd, engine):
+    out, status, err = armtcg_boot(engine, "-kernel", kernel[0], "-initrd", initrd,
+                                   "-append", APPEND)
+    text = out.decode(errors="replace")
+    assert status == 0, text[-3000:] + err.decode(errors="replace")[-2000:]
+    assert "armtcg-init: hello from user space" in text
+    assert "Linux\n%s\narmv7l\n" % kernel[3] in text.replace("\r", "")
+    assert "armtcg-init: checks passed, powering off" in text
+    assert "reboot: Power down" in text
+
+
+@pytest.mark.qemu
+def test_kernel_log_matches_qemu_line_for_line(kernel, initrd, qemu_log):
+    out, status, err = armtcg_boot("auto", "-kernel", kernel[0], "-initrd", initrd,
+                                   "-append", APPEND)
+    assert status == 0, err
+    ours = kernel_log(out)
+    assert ours[-1].startswith("Run /init")
+    assert ours == qemu_log
+
+
+@pytest.mark.qemu
+def test_virtio_modules_read_a_disk(kernel, tmp_path):
+    """virtio_mmio.ko and virtio_blk.ko from the package, loaded by /init;
+    /dev/vda reads back the image's first bytes."""
+    vmlinuz, _, modules, _ = kernel
+    drivers = modules / "kernel" / "drivers"
+    initrd = tmp_path / "initrd.gz"
+    initrd.write_bytes(linuxlib.make_initramfs({
+        "init": linuxlib.build_init("init_virtio").read_bytes(),
+        "dev": None, "dev/console": ("chr", 5, 1),
+        "virtio_mmio.ko": (drivers / "virtio" / "virtio_mmio.ko").read_bytes(),
+        "virtio_blk.ko": (drivers / "block" / "virtio_blk.ko").read_bytes()}))
+    disk = tmp_path / "disk.img"
+    disk.write_bytes(DISK_TEXT[:64].ljust(64, b".") + bytes(1 << 20))
+    out, status, err = armtcg_boot("auto", "-kernel", vmlinuz, "-initrd", initrd,
+                                   "-append", APPEND,
+                                   "-drive", "file=%s,format=raw,if=none,id=d0" % disk,
+                                   "-device", "virtio-blk-device,drive=d0")
+    text = out.replace(b"\r", b"")
+    assert status == 0, text[-3000:]
+    assert b"armtcg-init: vda begins <" + DISK_TEXT[:64].ljust(64, b".") + b">" in text
+    assert b"[vda] 2048 512-byte logical blocks" in text
