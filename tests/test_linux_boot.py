@@ -125,7 +125,7 @@ def test_virtio_modules_read_a_disk(kernel, tmp_path):
         "virtio_mmio.ko": (drivers / "virtio" / "virtio_mmio.ko").read_bytes(),
         "virtio_blk.ko": (drivers / "block" / "virtio_blk.ko").read_bytes()}))
     disk = tmp_path / "disk.img"
-    disk.write_bytes(DISK_TEXT[:64].ljust(64, b".") + bytes(1 << 20))
+    disk.write_bytes(DISK_TEXT[:64].ljust(64, b".") + bytes((1 << 20) - 64))   # 2048 sectors
     out, status, err = armtcg_boot("auto", "-kernel", vmlinuz, "-initrd", initrd,
                                    "-append", APPEND,
                                    "-drive", "file=%s,format=raw,if=none,id=d0" % disk,
