@@ -21,7 +21,13 @@ import libfdt
 Node = namedtuple("Node", "name props children")
 Node.__new__.__defaults__ = ((), ())
 
-MAX_DTB_SIZE = 2 << 20          # what the boot protocol reserves for a tree
+MAX_DTB_SIZE = 2 << 20          # the largest tree built or accepted
+GENERATED_DTB_SIZE = 1 << 20    # QEMU's create_fdt allocates this and never packs
+
+
+def user_dtb_size(file_size):
+    """What QEMU's load_device_tree allocates for a -dtb file."""
+    return (file_size + 10000) * 2
 
 
 class FdtError(Exception):
@@ -61,8 +67,19 @@ def encode_value(value):
     raise TypeError("unsupported device-tree property value %r" % (value,))
 
 
+def padded(blob, totalsize):
+    """The blob with its free space grown to totalsize bytes (libfdt's
+    open_into).  QEMU hands guests unpacked trees -- 1 MiB for the ones it
+    generates, (file size + 10000) * 2 for a -dtb -- and Linux reserves the
+    whole blob, so the size shows in the kernel's memory totals."""
+    fdt = libfdt.Fdt(bytearray(blob))
+    if totalsize > fdt.totalsize():
+        fdt.resize(totalsize)
+    return bytes(fdt.as_bytearray())
+
+
 def build(root, size=64 << 10):
-    """The DTB of a Node tree (root's name is ignored)."""
+    """The DTB of a Node tree (root's name is ignored), packed."""
     while True:
         sw = libfdt.FdtSw(size)
         try:
@@ -128,8 +145,8 @@ def patch(data, ram_base, ram_size, bootargs=None, initrd=None, extra_chosen=(),
     range (linux,initrd-start/end) and extra /chosen properties
     ((name, value) pairs).  Returns the new blob."""
     fdt = load(data, what)
-    fdt.resize(fdt.totalsize() + 4096 + len(bootargs or "") + sum(
-        len(encode_value(v)) + len(k) + 16 for k, v in extra_chosen))
+    fdt.resize(max(user_dtb_size(len(data)), fdt.totalsize() + 4096 + len(bootargs or "") + sum(
+        len(encode_value(v)) + len(k) + 16 for k, v in extra_chosen)))
     try:
         root = fdt.path_offset("/")
         acells = _cells_of(fdt, root, "#address-cells", 2)
@@ -146,7 +163,6 @@ def patch(data, ram_base, ram_size, bootargs=None, initrd=None, extra_chosen=(),
             fdt.setprop(chosen, "linux,initrd-end", encode_value(Cells(end)))
         for key, value in extra_chosen:
             fdt.setprop(chosen, key, encode_value(value))
-        fdt.pack()
     except libfdt.FdtException as e:
         raise FdtError("%s: cannot patch the device tree (%s)" % (what, e)) from None
     return bytes(fdt.as_bytearray())

@@ -114,7 +114,7 @@ class VirtBoard(Board):
     # ---- the device tree
     def device_tree(self, initrd=None):
         """The DTB of this board as built (QEMU's create_fdt and friends)."""
-        return fdt.build(virt_fdt(self, initrd))
+        return fdt.padded(fdt.build(virt_fdt(self, initrd)), fdt.GENERATED_DTB_SIZE)
 
     def chosen_props(self, initrd=None):
         cfg = self.config
