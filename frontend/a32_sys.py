@@ -16,17 +16,16 @@ decoder finds nothing and the translator raises UNDEF.
 from frontend.decoder import Encoding
 from tcg.ir import LR, SP, PC, EXCP_SWI, EXCP_BKPT, EXCP_HVC, EXCP_SMC, EXCP_SEMIHOST
 
-# ---- CPSR (runtime/include/cpu.h) -----------------------------------------
-CPSR_M, CPSR_T, CPSR_F, CPSR_I, CPSR_A, CPSR_E = 0x1F, 1 << 5, 1 << 6, 1 << 7, 1 << 8, 1 << 9
-CPSR_GE = 0xF << 16
-CPSR_NZCVQ = 0x1F << 27
+# ---- CPSR and modes (runtime/abi.py) --------------------------------------
+from runtime.abi import (CPSR_M, CPSR_T, CPSR_F, CPSR_I, CPSR_A, CPSR_E, CPSR_GE,  # noqa: E402
+                         CPSR_Q, CPSR_NZCV, MODE_USR, MODE_FIQ, MODE_IRQ, MODE_SVC, MODE_MON,
+                         MODE_ABT, MODE_HYP, MODE_UND, MODE_SYS)
+CPSR_NZCVQ = CPSR_NZCV | CPSR_Q
 
 # MRS reads the CPSR with the execution state bits other than E masked out
 # (IT, J, T read as zero): ARM ARM B9.3.9.
 MRS_CPSR_MASK = 0xF8FF03DF
 
-MODE_USR, MODE_FIQ, MODE_IRQ, MODE_SVC = 0x10, 0x11, 0x12, 0x13
-MODE_MON, MODE_ABT, MODE_HYP, MODE_UND, MODE_SYS = 0x16, 0x17, 0x1A, 0x1B, 0x1F
 VALID_MODES = {MODE_USR, MODE_FIQ, MODE_IRQ, MODE_SVC, MODE_MON, MODE_ABT,
                MODE_HYP, MODE_UND, MODE_SYS}
 

@@ -20,6 +20,7 @@ when the board is built with no_reboot (QEMU -no-reboot).
 
 import sys
 
+from runtime.abi import CPSR_T
 from runtime.loader import load_image
 from runtime.pl011 import PL011, SIZE as PL011_SIZE
 from runtime.psci import PSCI
@@ -31,7 +32,6 @@ UART_BASE = 0x09000000
 KERNEL_LOAD_OFFSET = 0x10000
 LINUX_MACHINE_ID = 0xFFFFFFFF
 RESET_CPSR = 0x400001D3                         # SVC, A I F masked, Z (as QEMU)
-CPSR_T = 1 << 5
 
 RAM_UNITS = {"": 1 << 20, "b": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
 RAM_ALIGN = 8192                                # QEMU rounds -m up to 8 KiB
