@@ -13,6 +13,7 @@ CLREX.  MRC2/MCR2/CDP2/LDC2/STC2 and LDC/STC/CDP have no line here: the
 decoder finds nothing and the translator raises UNDEF.
 """
 
+from frontend import cp15_emit
 from frontend.decoder import Encoding
 from tcg.ir import LR, SP, PC, EXCP_SWI, EXCP_BKPT, EXCP_HVC, EXCP_SMC, EXCP_SEMIHOST
 
@@ -357,7 +358,7 @@ def lift_clrex(ctx):
 
 # ---- coprocessor register transfers ----------------------------------------
 # cp15 and cp14 (debug) registers are rows of the table of runtime/cp15.py;
-# its emit_access checks permissions, UNDEFs unknown registers and turns
+# frontend/cp15_emit.py checks permissions, UNDEFs unknown registers and turns
 # MRC to Rt == 15 into the APSR_nzcv transfer.  cp10/cp11 (VFP, a later
 # issue) and every other coprocessor are UNDEF.
 SYSREG_COPROCESSORS = (14, 15)
@@ -366,14 +367,14 @@ SYSREG_COPROCESSORS = (14, 15)
 def lift_mcr_mrc(ctx, a, L, n, t, p, b, m):
     if p not in SYSREG_COPROCESSORS or ctx.cp15 is None or (t == PC and not L):
         return ctx.undef()
-    ctx.cp15.emit_access(ctx, p, a, n, m, b, False, bool(L), t, 0)
+    cp15_emit.emit(ctx, p, a, n, m, b, False, bool(L), t, 0)
 
 
 def lift_mcrr_mrrc(ctx, L, u, t, p, a, m):
     if (p not in SYSREG_COPROCESSORS or ctx.cp15 is None or PC in (t, u)
             or (L and t == u)):
         return ctx.undef()
-    ctx.cp15.emit_access(ctx, p, a, 0, m, 0, True, bool(L), t, u)
+    cp15_emit.emit(ctx, p, a, 0, m, 0, True, bool(L), t, u)
 
 
 # ---- the table ---------------------------------------------------------------

@@ -20,6 +20,7 @@ import threading
 
 from runtime import abi
 from runtime.abi import CPSR_M, CPSR_T, MODE_NAMES
+from tcg import profile
 from tcg.emulator import EmulatorError, DEFAULT_JIT_THRESHOLD
 
 EXIT_ERROR = 1
@@ -101,7 +102,6 @@ def build_parser():
     run.add_argument("--max-insns", dest="max_insns", type=int, metavar="N",
                      help="stop after N guest instructions with exit status %d" % EXIT_MAX_INSNS)
     add_engine_arguments(run)
-    from tcg import profile
     prof = sub.add_parser(
         "profile", allow_abbrev=False, help="run an image and report its hot blocks",
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -362,8 +362,9 @@ def check_image(path, ram_size):
 
 
 def cmd_run(args):
-    from runtime.board import build_virt, parse_ram_size
+    from runtime.board import parse_ram_size
     from runtime.loader import LoaderError
+    from tcg.emulator import virt_emulator
 
     if args.machine == "help":
         for name, text in MACHINES.items():
@@ -391,8 +392,8 @@ def cmd_run(args):
     uart_out = open_serial(args.serial)
 
     try:
-        emu = build_virt(ram_size, semihosting=args.semihosting, uart_out=uart_out,
-                         no_reboot=args.no_reboot, **options)
+        emu = virt_emulator(ram_size, semihosting=args.semihosting, uart_out=uart_out,
+                            no_reboot=args.no_reboot, **options)
     except EmulatorError as e:
         raise UsageError(str(e)) from None
     board = emu.board
@@ -444,8 +445,7 @@ def main(argv=None):
         return EXIT_ERROR
     try:
         if args.command == "profile":
-            from tcg.profile import cmd_profile
-            return cmd_profile(args, sys.modules[__name__])
+            return profile.cmd_profile(args, sys.modules[__name__])
         if args.command == "compare":
             return cmd_compare(args)
         return cmd_run(args)
