@@ -19,9 +19,24 @@ def write_opcodes_pxi():
             f.write(text)
 
 
+def write_generated(path, text):
+    path = os.path.join(HERE, path)
+    if not os.path.exists(path) or open(path).read() != text:
+        with open(path, "w") as f:
+            f.write(text)
+
+
+def write_abi():
+    # The shared constants come from the one table of runtime/abi.py.
+    from runtime import abi
+    write_generated(os.path.join("runtime", "include", "abi.h"), abi.c_header())
+    write_generated(os.path.join("runtime", "abi.pxi"), abi.cython_decls())
+
+
 def extensions():
     from Cython.Build import cythonize
     write_opcodes_pxi()
+    write_abi()
     inc = [os.path.join("runtime", "include"), "."]
     opts = dict(include_dirs=inc, extra_compile_args=["-O2", "-fno-strict-aliasing",
                                                       "-Wno-unused-function"])

@@ -28,17 +28,17 @@ import struct
 from tcg.ir_ops import OPS
 from runtime import core
 
-# cpu.h constants (mirrored here; tests/test_backend.py checks them)
-NUM_GLOBALS = 32
-V_PC, V_NF, V_ZF, V_CF, V_VF, V_QF, V_GE = 15, 16, 17, 18, 19, 20, 21
-V_EXCL_ADDR, V_EXCL_VAL, V_EXCL_HI = 22, 23, 24
-LAST_GLOBAL = 24                  # v[25..31] are unused
-MO_SIZE_MASK, MO_SIGN, MO_USER, MO_BE, MO_ALIGN = 3, 4, 8, 16, 32
-MODE_USR, TBF_MODE_MASK, TBF_ALIGN = 0x10, 0x1F, 1 << 7
-MMU_IDX_PRIV, MMU_IDX_USER = 0, 1
+# the constants shared with C (runtime/abi.py)
+from runtime.abi import (NUM_GLOBALS, V_PC, V_NF, V_ZF, V_CF, V_VF, V_QF, V_GE,  # noqa: F401
+                         V_EXCL_ADDR, V_EXCL_VAL, V_EXCL_HI, MO_SIZE_MASK, MO_SIGN, MO_USER,
+                         MO_BE, MO_ALIGN, MODE_USR, TBF_MODE_MASK, TBF_ALIGN, MMU_IDX_PRIV,
+                         MMU_IDX_USER, TB_EXIT_SLOT0, TB_EXIT_JC, TB_EXIT_NOCHAIN, TB_EXIT_EXC,
+                         TB_EXIT_WFI, TB_EXIT_REQUESTED)
+LAST_GLOBAL = V_EXCL_HI           # v[25..31] are unused
 PAGE_MASK = 0xFFFFF000
 TLB_SIZE = 256
-EXIT_SLOT0, EXIT_JC, EXIT_NOCHAIN, EXIT_EXC, EXIT_WFI, EXIT_REQUESTED = 0, 2, 3, 4, 5, 6
+EXIT_SLOT0, EXIT_JC, EXIT_NOCHAIN = TB_EXIT_SLOT0, TB_EXIT_JC, TB_EXIT_NOCHAIN
+EXIT_EXC, EXIT_WFI, EXIT_REQUESTED = TB_EXIT_EXC, TB_EXIT_WFI, TB_EXIT_REQUESTED
 
 ENV = core.env_fields()
 TBF = {name: core.tb_field_offset(name) for name in ("native", "jmp_dest", "exec_count",

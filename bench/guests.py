@@ -12,7 +12,7 @@ over) and times only emu.board.run(), not the set-up or the ELF load.
 import io
 import time
 
-from runtime.board import build_virt
+from tcg.emulator import virt_emulator
 from tests.guestlib import build_guest
 
 KERNELS = {            # name: iterations for the "n" run (interpreter-sized)
@@ -51,13 +51,8 @@ def run_guest(elf, engine=None, jit_threshold=None):
     """Run elf on a fresh virt board to power-off; returns a GuestRun.
     engine None = build_virt's default."""
     out = io.BytesIO()
-    if engine is None and jit_threshold is None:
-        emu = build_virt(128 << 20, uart_out=out)
-    else:
-        from tcg.emulator import Emulator
-        kw = {} if jit_threshold is None else {"jit_threshold": jit_threshold}
-        emu = build_virt(128 << 20, uart_out=out,
-                         emu=Emulator(engine=engine or "interp", **kw))
+    kw = {} if jit_threshold is None else {"jit_threshold": jit_threshold}
+    emu = virt_emulator(128 << 20, uart_out=out, engine=engine or "interp", **kw)
     try:
         emu.board.load(str(elf))
         t0 = time.perf_counter()

@@ -18,7 +18,7 @@ the ARM ARM condition it implements.
 from frontend.decoder import Encoding
 from tcg.ir import PC, NF, ZF, CF
 
-MODE_USR, MODE_HYP, MODE_SYS = 0x10, 0x1A, 0x1F
+from runtime.abi import MODE_USR, MODE_HYP, MODE_SYS  # noqa: E402
 
 _helper_ids = None
 

@@ -23,7 +23,7 @@ from functools import partial
 from frontend.decoder import Encoding
 from tcg.ir import PC
 
-MODE_USR, MODE_FIQ, MODE_HYP, MODE_SYS = 0x10, 0x11, 0x1A, 0x1F
+from runtime.abi import MODE_USR, MODE_FIQ, MODE_HYP, MODE_SYS  # noqa: E402
 
 
 def _unpredictable(ctx):

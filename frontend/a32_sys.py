@@ -13,20 +13,20 @@ CLREX.  MRC2/MCR2/CDP2/LDC2/STC2 and LDC/STC/CDP have no line here: the
 decoder finds nothing and the translator raises UNDEF.
 """
 
+from frontend import cp15_emit
 from frontend.decoder import Encoding
 from tcg.ir import LR, SP, PC, EXCP_SWI, EXCP_BKPT, EXCP_HVC, EXCP_SMC, EXCP_SEMIHOST
 
-# ---- CPSR (runtime/include/cpu.h) -----------------------------------------
-CPSR_M, CPSR_T, CPSR_F, CPSR_I, CPSR_A, CPSR_E = 0x1F, 1 << 5, 1 << 6, 1 << 7, 1 << 8, 1 << 9
-CPSR_GE = 0xF << 16
-CPSR_NZCVQ = 0x1F << 27
+# ---- CPSR and modes (runtime/abi.py) --------------------------------------
+from runtime.abi import (CPSR_M, CPSR_T, CPSR_F, CPSR_I, CPSR_A, CPSR_E, CPSR_GE,  # noqa: E402
+                         CPSR_Q, CPSR_NZCV, MODE_USR, MODE_FIQ, MODE_IRQ, MODE_SVC, MODE_MON,
+                         MODE_ABT, MODE_HYP, MODE_UND, MODE_SYS)
+CPSR_NZCVQ = CPSR_NZCV | CPSR_Q
 
 # MRS reads the CPSR with the execution state bits other than E masked out
 # (IT, J, T read as zero): ARM ARM B9.3.9.
 MRS_CPSR_MASK = 0xF8FF03DF
 
-MODE_USR, MODE_FIQ, MODE_IRQ, MODE_SVC = 0x10, 0x11, 0x12, 0x13
-MODE_MON, MODE_ABT, MODE_HYP, MODE_UND, MODE_SYS = 0x16, 0x17, 0x1A, 0x1B, 0x1F
 VALID_MODES = {MODE_USR, MODE_FIQ, MODE_IRQ, MODE_SVC, MODE_MON, MODE_ABT,
                MODE_HYP, MODE_UND, MODE_SYS}
 
@@ -358,7 +358,7 @@ def lift_clrex(ctx):
 
 # ---- coprocessor register transfers ----------------------------------------
 # cp15 and cp14 (debug) registers are rows of the table of runtime/cp15.py;
-# its emit_access checks permissions, UNDEFs unknown registers and turns
+# frontend/cp15_emit.py checks permissions, UNDEFs unknown registers and turns
 # MRC to Rt == 15 into the APSR_nzcv transfer.  cp10/cp11 (VFP, a later
 # issue) and every other coprocessor are UNDEF.
 SYSREG_COPROCESSORS = (14, 15)
@@ -367,14 +367,14 @@ SYSREG_COPROCESSORS = (14, 15)
 def lift_mcr_mrc(ctx, a, L, n, t, p, b, m):
     if p not in SYSREG_COPROCESSORS or ctx.cp15 is None or (t == PC and not L):
         return ctx.undef()
-    ctx.cp15.emit_access(ctx, p, a, n, m, b, False, bool(L), t, 0)
+    cp15_emit.emit(ctx, p, a, n, m, b, False, bool(L), t, 0)
 
 
 def lift_mcrr_mrrc(ctx, L, u, t, p, a, m):
     if (p not in SYSREG_COPROCESSORS or ctx.cp15 is None or PC in (t, u)
             or (L and t == u)):
         return ctx.undef()
-    ctx.cp15.emit_access(ctx, p, a, 0, m, 0, True, bool(L), t, u)
+    cp15_emit.emit(ctx, p, a, 0, m, 0, True, bool(L), t, u)
 
 
 # ---- the table ---------------------------------------------------------------

@@ -18,14 +18,9 @@ PAGE_SIZE = 4096
 BRANCH_SLOT = 0
 FALLTHROUGH_SLOT = 1
 
-# tb flags (TBF_* in cpu.h)
-TBF_MODE_MASK = 0x1F
-TBF_THUMB = 1 << 5
-TBF_BE_DATA = 1 << 6
-TBF_ALIGN = 1 << 7
-TBF_SINGLE = 1 << 8
-
-MODE_USR = 0x10
+# tb flags and modes (runtime/abi.py)
+from runtime.abi import (TBF_MODE_MASK, TBF_THUMB, TBF_BE_DATA, TBF_ALIGN,  # noqa: E402,F401
+                         TBF_SINGLE, MODE_USR)
 
 
 class FetchFault(Exception):

@@ -20,6 +20,7 @@ when the board is built with no_reboot (QEMU -no-reboot).
 
 import sys
 
+from runtime.abi import CPSR_T
 from runtime.loader import load_image
 from runtime.pl011 import PL011, SIZE as PL011_SIZE
 from runtime.psci import PSCI
@@ -31,7 +32,6 @@ UART_BASE = 0x09000000
 KERNEL_LOAD_OFFSET = 0x10000
 LINUX_MACHINE_ID = 0xFFFFFFFF
 RESET_CPSR = 0x400001D3                         # SVC, A I F masked, Z (as QEMU)
-CPSR_T = 1 << 5
 
 RAM_UNITS = {"": 1 << 20, "b": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
 RAM_ALIGN = 8192                                # QEMU rounds -m up to 8 KiB
@@ -177,15 +177,12 @@ ICOUNT_EPOCH = 946684800
 
 
 def build_virt(ram_size, semihosting=False, uart_out=None, no_reboot=False,
-               semihost_out=None, semihost_err=None, engine=None, emu=None, **emu_options):
-    """An Emulator set up as QEMU's virt board (emu.board is the VirtBoard).
-    uart_out: binary stream for the PL011 (default stdout); semihost_out /
-    semihost_err: streams for semihosting handles 1/2 (default stdout/stderr);
-    engine and emu_options (jit_threshold, jit_opt, icount_shift) go to the
-    Emulator (engine None: the interpreter)."""
-    if emu is None:
-        from tcg.emulator import Emulator
-        emu = Emulator(semihosting=semihosting, engine=engine or "interp", **emu_options)
+               semihost_out=None, semihost_err=None, *, emu):
+    """Set the caller's Emulator up as QEMU's virt board (emu.board is the
+    VirtBoard) and return it.  uart_out: binary stream for the PL011
+    (default stdout); semihost_out / semihost_err: streams for semihosting
+    handles 1/2 (default stdout/stderr).  tcg.emulator.virt_emulator
+    builds the Emulator and the board in one call."""
     uart = PL011(uart_out if uart_out is not None else sys.stdout.buffer)
     emu.map_ram(RAM_BASE, ram_size)
     emu.map_mmio(UART_BASE, PL011_SIZE, uart.read, uart.write)

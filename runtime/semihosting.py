@@ -25,6 +25,8 @@ import os
 import sys
 import time
 
+from runtime.stop import StopReason
+
 ADP_STOPPED_APPLICATION_EXIT = 0x20026
 
 # console modes of SYS_OPEN ":tt": 0-3 read, 4-7 write, 8-11 append (stderr)
@@ -71,11 +73,6 @@ class Handle:
 
 
 def _stop_reason(kind, exit_code, pc, icount):
-    try:
-        from tcg.emulator import StopReason
-    except ImportError:  # standalone use before the Emulator exists
-        from collections import namedtuple
-        StopReason = namedtuple("StopReason", "kind exit_code pc icount")
     return StopReason(kind, exit_code, pc, icount)
 
 

@@ -18,11 +18,13 @@ import signal
 import sys
 import threading
 
+from runtime import abi
+from runtime.abi import CPSR_M, CPSR_T, MODE_NAMES
 from runtime.boards.base import BoardError, board_class
 from runtime.boards import virt  # noqa: F401  (registers the board)
 from runtime.fdt import FdtError
 from runtime.loader import LoaderError
-from tcg import qemu_args
+from tcg import profile, qemu_args
 from tcg.emulator import Emulator, EmulatorError, DEFAULT_JIT_THRESHOLD
 from tcg.qemu_args import UsageError
 
@@ -41,13 +43,12 @@ LOG_ITEMS = {
     "cpu": "registers before each block executed (slow)",
 }
 
-MODE_NAMES = {0x10: "usr", 0x11: "fiq", 0x12: "irq", 0x13: "svc", 0x16: "mon",
-              0x17: "abt", 0x1A: "hyp", 0x1B: "und", 0x1F: "sys"}
 
-EXCEPTION_NAMES = {1: "Undefined Instruction", 2: "SVC", 3: "Prefetch Abort",
-                   4: "Data Abort", 5: "IRQ", 6: "FIQ", 7: "Breakpoint",
-                   11: "Hypervisor Call", 13: "Secure Monitor Call",
-                   0x101: "Semihosting call"}
+EXCEPTION_NAMES = {abi.EXCP_UDEF: "Undefined Instruction", abi.EXCP_SWI: "SVC",
+                   abi.EXCP_PREFETCH_ABORT: "Prefetch Abort", abi.EXCP_DATA_ABORT: "Data Abort",
+                   abi.EXCP_IRQ: "IRQ", abi.EXCP_FIQ: "FIQ", abi.EXCP_BKPT: "Breakpoint",
+                   abi.EXCP_HVC: "Hypervisor Call", abi.EXCP_SMC: "Secure Monitor Call",
+                   abi.EXCP_SEMIHOST: "Semihosting call"}
 
 
 def _error(msg):
@@ -88,7 +89,6 @@ def build_parser():
     run.add_argument("--max-insns", dest="max_insns", type=int, metavar="N",
                      help="stop after N guest instructions with exit status %d" % EXIT_MAX_INSNS)
     add_engine_arguments(run)
-    from tcg import profile
     prof = sub.add_parser(
         "profile", allow_abbrev=False, help="run an image and report its hot blocks",
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -267,8 +267,8 @@ def format_registers(emu):
         lines.append(" ".join("R%02d=%08x" % (i, regs[i]) for i in range(row * 4, row * 4 + 4)))
     cpsr = emu.reg_read("cpsr")
     flags = "".join(c if cpsr & (1 << b) else "-" for c, b in zip("NZCV", (31, 30, 29, 28)))
-    state = "T" if cpsr & 0x20 else "A"
-    lines.append("PSR=%08x %s %s %s32" % (cpsr, flags, state, MODE_NAMES.get(cpsr & 0x1F, "???")))
+    state = "T" if cpsr & CPSR_T else "A"
+    lines.append("PSR=%08x %s %s %s32" % (cpsr, flags, state, MODE_NAMES.get(cpsr & CPSR_M, "???")))
     return "\n".join(lines)
 
 
@@ -341,7 +341,7 @@ def run_guest(board, max_insns):
 
 def _where(emu, reason):
     pc = reason.pc if reason.pc is not None else emu.reg_read("pc")
-    mode = MODE_NAMES.get(emu.reg_read("cpsr") & 0x1F, "???")
+    mode = MODE_NAMES.get(emu.reg_read("cpsr") & CPSR_M, "???")
     return "pc=0x%08x mode=%s insns=%d" % (pc, mode, reason.icount if reason.icount is not None
                                             else emu.icount)
 
@@ -446,8 +446,7 @@ def main(argv=None):
         return EXIT_ERROR
     try:
         if args.command == "profile":
-            from tcg.profile import cmd_profile
-            return cmd_profile(args, sys.modules[__name__])
+            return profile.cmd_profile(args, sys.modules[__name__])
         if args.command == "compare":
             return cmd_compare(args)
         return cmd_run(args)

@@ -19,9 +19,10 @@ import io
 import sys
 
 from runtime import core
-from runtime.board import RAM_BASE, build_virt
+from runtime.board import RAM_BASE
 from tcg import interp
-from tcg.emulator import DEBUG_STORES
+from runtime.abi import DEBUG_STORES
+from tcg.emulator import virt_emulator
 from tcg.ir import format_block
 
 STATE_NAMES = core.arch_state_names()
@@ -36,9 +37,9 @@ class Lockstep:
     def __init__(self, image, ram_size=128 << 20, icount_shift=0, jit_opt=2):
         self.out_ref, self.out_jit = io.BytesIO(), io.BytesIO()
         opts = dict(icount_shift=icount_shift)
-        self.ref = build_virt(ram_size, uart_out=self.out_ref, engine="interp", **opts)
-        self.jit = build_virt(ram_size, uart_out=self.out_jit, engine="jit", jit_opt=jit_opt,
-                              **opts)
+        self.ref = virt_emulator(ram_size, uart_out=self.out_ref, engine="interp", **opts)
+        self.jit = virt_emulator(ram_size, uart_out=self.out_jit, engine="jit", jit_opt=jit_opt,
+                                 **opts)
         self.image = self.ref.board.load(image)
         self.jit.board.load(image)
         self.ref.step_debug_flags = DEBUG_STORES

@@ -14,20 +14,22 @@ needs Python -- a block to translate, an exception Python serves
 import atexit
 import time
 import weakref
-from collections import namedtuple
 
-from runtime import core
+from runtime import abi, core
 from tcg import interp
-from tcg.ir import EXCP_HVC, EXCP_SMC, EXCP_SEMIHOST, EXCP_HALTED, EXCP_PREFETCH_ABORT
+from runtime.abi import (EXCP_HVC, EXCP_SMC, EXCP_SEMIHOST, EXCP_HALTED, EXCP_PREFETCH_ABORT,
+                         EXCP_NONE, DEBUG_EXC, DEBUG_EXEC, DEBUG_STORES, EXIT_REQ_STOP,
+                         EXIT_REQ_FLUSH)
+from runtime.board import build_virt
+from runtime.stop import StopReason  # noqa: F401  (re-exported: the embedding API)
 from frontend.translate import translate_block, FetchFault
 
-StopReason = namedtuple("StopReason", "kind exit_code pc icount")
-StopReason.__new__.__defaults__ = (None, 0, 0)
 
-EXCEPTION_NAMES = {1: "undef", 2: "svc", 3: "prefetch_abort", 4: "data_abort", 5: "irq",
-                   6: "fiq", 7: "bkpt", 11: "hvc", 13: "smc"}
+EXCEPTION_NAMES = {abi.EXCP_UDEF: "undef", abi.EXCP_SWI: "svc",
+                   abi.EXCP_PREFETCH_ABORT: "prefetch_abort", abi.EXCP_DATA_ABORT: "data_abort",
+                   abi.EXCP_IRQ: "irq", abi.EXCP_FIQ: "fiq", abi.EXCP_BKPT: "bkpt",
+                   abi.EXCP_HVC: "hvc", abi.EXCP_SMC: "smc"}
 
-DEBUG_EXEC, DEBUG_STORES = 2, 4      # cpu.h debug_flags
 MAX_TBS_BEFORE_FLUSH = 200000
 DEFAULT_JIT_THRESHOLD = 1000    # interpreted runs before a block is compiled
 
@@ -408,6 +410,16 @@ def _stop_compile_threads():
     # a daemon thread must not be inside LLVM while the interpreter exits
     for thread in list(_COMPILE_THREADS):
         thread.stop()
+
+
+def virt_emulator(ram_size, engine="interp", semihosting=False, uart_out=None, no_reboot=False,
+                  semihost_out=None, semihost_err=None, **emu_options):
+    """A new Emulator set up as QEMU's virt board (runtime.board.build_virt;
+    emu.board is the VirtBoard).  emu_options (jit_threshold, jit_opt,
+    icount_shift, ...) go to the Emulator; engine None: the interpreter."""
+    emu = Emulator(semihosting=semihosting, engine=engine or "interp", **emu_options)
+    return build_virt(ram_size, semihosting=semihosting, uart_out=uart_out, no_reboot=no_reboot,
+                      semihost_out=semihost_out, semihost_err=semihost_err, emu=emu)
 
 
 class _FnDevice:

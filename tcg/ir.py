@@ -16,24 +16,20 @@ import struct
 
 from tcg.ir_ops import OPS, OP_INDEX
 
-# Value-file indices (runtime/include/cpu.h).
+# Value-file indices, memory-op bits and exception numbers: runtime/abi.py.
+from runtime.abi import (  # noqa: F401  (re-exported for the frontend)
+    NUM_GLOBALS, NUM_TEMPS, V_SP, V_LR, V_PC, V_NF, V_ZF, V_CF, V_VF, V_QF, V_GE,
+    V_EXCL_ADDR, V_EXCL_VAL, V_EXCL_HI, MO_8, MO_16, MO_32, MO_64, MO_SIGN, MO_USER, MO_BE,
+    MO_ALIGN, EXCP_UDEF, EXCP_SWI, EXCP_PREFETCH_ABORT, EXCP_DATA_ABORT, EXCP_IRQ, EXCP_FIQ,
+    EXCP_BKPT, EXCP_HVC, EXCP_SMC, EXCP_HALTED, EXCP_SEMIHOST)
+
+# Short names of the value-file globals, as the translators write them.
 R = list(range(16))
-SP, LR, PC = 13, 14, 15
-NF, ZF, CF, VF, QF, GE = 16, 17, 18, 19, 20, 21
-EXCL_ADDR, EXCL_VAL, EXCL_HI = 22, 23, 24
-NUM_GLOBALS = 32
-NUM_TEMPS = 96
+SP, LR, PC = V_SP, V_LR, V_PC
+NF, ZF, CF, VF, QF, GE = V_NF, V_ZF, V_CF, V_VF, V_QF, V_GE
+EXCL_ADDR, EXCL_VAL, EXCL_HI = V_EXCL_ADDR, V_EXCL_VAL, V_EXCL_HI
 GLOBAL_NAMES = ["r%d" % i for i in range(13)] + ["sp", "lr", "pc",
                 "NF", "ZF", "CF", "VF", "QF", "GE", "excl_addr", "excl_val", "excl_hi"]
-
-# memory-op aux bits (MO_* in cpu.h)
-MO_8, MO_16, MO_32, MO_64 = 0, 1, 2, 3
-MO_SIGN, MO_USER, MO_BE, MO_ALIGN = 4, 8, 16, 32
-
-# exception numbers (EXCP_* in cpu.h)
-EXCP_UDEF, EXCP_SWI, EXCP_PREFETCH_ABORT, EXCP_DATA_ABORT = 1, 2, 3, 4
-EXCP_IRQ, EXCP_FIQ, EXCP_BKPT, EXCP_HVC, EXCP_SMC = 5, 6, 7, 11, 13
-EXCP_HALTED, EXCP_SEMIHOST = 0x100, 0x101
 
 COND_NAMES = ["eq", "ne", "cs", "cc", "mi", "pl", "vs", "vc",
               "hi", "ls", "ge", "lt", "gt", "le", "al", "nv"]

@@ -48,6 +48,10 @@ import threading
 import time
 from collections import Counter
 
+from runtime.board import build_virt, parse_ram_size
+from runtime.loader import LoaderError
+from tcg.emulator import Emulator, EmulatorError
+
 SORT_KEYS = ("time", "insns", "execs")
 GROUPINGS = ("block", "function")
 DEFAULT_TOP = 20
@@ -705,7 +709,6 @@ def add_arguments(parser, flag):
 
 
 def _default_engine():
-    from tcg.emulator import Emulator
     return "auto" if "auto" in getattr(Emulator, "ENGINES", ()) else "interp"
 
 
@@ -721,7 +724,6 @@ def _open_sink(spec, usage_error):
 
 
 def _new_emulator(args, usage_error):
-    from tcg.emulator import Emulator, EmulatorError
     kw = {"semihosting": args.semihosting}
     if args.engine != "interp":
         kw["engine"] = args.engine
@@ -735,14 +737,10 @@ def _new_emulator(args, usage_error):
         raise usage_error("this emulator has no --jit-threshold") from None
 
 
-def cmd_profile(args, cli=None):
+def cmd_profile(args, cli):
     """`armtcg profile`; cli is the calling tcg.cli module (it may be
-    __main__, whose UsageError is the one main() catches)."""
-    if cli is None:
-        from tcg import cli
-    from runtime.board import build_virt, parse_ram_size
-    from runtime.loader import LoaderError
-
+    __main__, whose UsageError is the one main() catches): passed in, so
+    that this module does not import the command line back."""
     UsageError = cli.UsageError
     machine = args.machine.split(",")[0]
     if machine not in cli.MACHINES:
@@ -810,9 +808,6 @@ def profile_image(path, engine="interp", ram_size=128 << 20, max_insns=None,
                   sample_us=DEFAULT_SAMPLE_US, semihosting=False, uart_out=None, **emu_kw):
     """Library use: run an image on the virt board under the profiler;
     returns (Profile, emu).  uart_out: binary stream (default: discarded)."""
-    from runtime.board import build_virt
-    from tcg.emulator import Emulator
-
     if engine != "interp":
         emu_kw["engine"] = engine
     emu = Emulator(semihosting=semihosting, **emu_kw)

@@ -81,9 +81,9 @@ def build_guest(tmp_path, body, name="guest", base="0x40000000", extra_ld="", ra
 
 def run_ours(path, count=200000, semihosting=True, ram="128M", no_reboot=False):
     """Run a guest in-process; returns (StopReason, uart bytes, semihosting stdout, stderr)."""
-    from runtime.board import build_virt
+    from tcg.emulator import virt_emulator
     uart, out, err = io.BytesIO(), io.BytesIO(), io.BytesIO()
-    emu = build_virt(parse_ram_size(ram), semihosting=semihosting, uart_out=uart,
+    emu = virt_emulator(parse_ram_size(ram), semihosting=semihosting, uart_out=uart,
                      semihost_out=out, semihost_err=err, no_reboot=no_reboot)
     emu.board.load(path)
     reason = emu.board.run(count)

@@ -17,6 +17,8 @@ import pytest
 
 from runtime import cp15
 from runtime.cp15 import CP15Table, R, PL1_R, PL1_RW, CONST
+from frontend import cp15_emit
+from frontend.cp15_emit import emit_access
 from frontend.translate import A32Context, MODE_USR
 from tcg.ir import IRBuilder, NF, ZF, CF, VF, EXCP_UDEF
 from tcg.ir_ops import OPS
@@ -132,7 +134,7 @@ def op_names(ctx):
 
 def emit(table, ctx, name, is_read, rt=0, rt2=1, enc=None):
     cp, opc1, crn, crm, opc2 = enc or ENC[name]
-    table.emit_access(ctx, cp, opc1, crn, crm, opc2, False, is_read, rt, rt2)
+    emit_access(table, ctx, cp, opc1, crn, crm, opc2, False, is_read, rt, rt2)
 
 
 # -- the table -------------------------------------------------------------------
@@ -231,10 +233,10 @@ def test_unknown_readonly_writeonly_are_undef():
              (ENC["CLIDR"], False)]
     for enc, is_read in cases:
         ctx = ctx_for()
-        t.emit_access(ctx, *enc, False, is_read, 0, 0)
+        emit_access(t, ctx, *enc, False, is_read, 0, 0)
         assert op_names(ctx) == ["raise_exc"], enc
     ctx = ctx_for()
-    t.emit_access(ctx, 14, 0, 0, 0, 0, False, True, 0, 0)    # cp14 DBGDIDR: no debug
+    emit_access(t, ctx, 14, 0, 0, 0, 0, False, True, 0, 0)    # cp14 DBGDIDR: no debug
     assert op_names(ctx) == ["raise_exc"]
 
 
@@ -254,13 +256,13 @@ def test_mrc_apsr_nzcv_form():
                    R("F", "p15, 0, c15, c0, 1", PL1_RW, field="tpidrprw")],
                   offset_of=lambda f: c_offsets()[f])
     ctx = ctx_for()
-    t.emit_access(ctx, 15, 0, 15, 0, 0, False, True, 15, 0)
+    emit_access(t, ctx, 15, 0, 15, 0, 0, False, True, 15, 0)
     env = MiniEnv(t)
     env.run(ctx.b)
     assert 15 not in env.v
     assert env.v[NF] >> 31 == 1 and env.v[ZF] != 0 and env.v[CF] == 1 and env.v[VF] >> 31 == 0
     ctx = ctx_for()
-    t.emit_access(ctx, 15, 0, 15, 0, 1, False, True, 15, 0)
+    emit_access(t, ctx, 15, 0, 15, 0, 1, False, True, 15, 0)
     env = MiniEnv(t)
     env.mem[c_offsets()["tpidrprw"]] = 0x5000_00FF
     env.run(ctx.b)
@@ -324,17 +326,17 @@ def test_nop_writes_emit_nothing():
 def test_64bit_forms():
     t = a15_table()
     ctx = ctx_for()
-    t.emit_access(ctx, 15, 0, 0, 2, 0, True, True, 4, 5)      # MRRC p15, 0, r4, r5, c2
+    emit_access(t, ctx, 15, 0, 0, 2, 0, True, True, 4, 5)      # MRRC p15, 0, r4, r5, c2
     env = MiniEnv(t)
     env.mem[c_offsets()["ttbr0_lo"]] = 0x80004000
     env.mem[c_offsets()["ttbr0_hi"]] = 0x00010000
     env.run(ctx.b)
     assert (env.v[4], env.v[5]) == (0x80004000, 0x00010000)
     ctx = ctx_for()
-    t.emit_access(ctx, 15, 0, 0, 2, 0, True, False, 4, 5)     # MCRR: flushes, ends block
+    emit_access(t, ctx, 15, 0, 0, 2, 0, True, False, 4, 5)     # MCRR: flushes, ends block
     assert op_names(ctx) == ["cp_write64", "exit_tb"]
     ctx = ctx_for()
-    t.emit_access(ctx, 15, 0, 0, 2, 0, True, False, 15, 5)    # Rt == PC: UNPREDICTABLE
+    emit_access(t, ctx, 15, 0, 0, 2, 0, True, False, 15, 5)    # Rt == PC: UNPREDICTABLE
     assert op_names(ctx) == ["raise_exc"]
 
 
@@ -342,7 +344,7 @@ def test_module_level_emit_uses_ctx_table():
     t = CP15Table([R("K", "p15, 0, c15, c0, 0", PL1_R, CONST, reset=7)])
     ctx = ctx_for()
     ctx.cp15 = t
-    cp15.emit_access(ctx, 15, 0, 15, 0, 0, False, True, 1)
+    cp15_emit.emit(ctx, 15, 0, 15, 0, 0, False, True, 1)
     assert op_names(ctx) == ["movi"]
 
 
@@ -593,7 +595,7 @@ def test_accessfn_forces_a_run_time_call():
                   offset_of=lambda f: c_offsets()[f])
     for is_read, op in ((True, "cp_read"), (False, "cp_write")):
         ctx = ctx_for()
-        t.emit_access(ctx, 15, 0, 15, 0, 0, False, is_read, 1, 0)
+        emit_access(t, ctx, 15, 0, 15, 0, 0, False, is_read, 1, 0)
         assert op_names(ctx) == [op]
 
 

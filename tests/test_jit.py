@@ -10,7 +10,7 @@ import pytest
 
 from backend import lower
 from runtime import core
-from runtime.board import build_virt
+from tcg.emulator import virt_emulator
 from tcg import ir
 from tcg.emulator import Emulator
 from tcg.ir_ops import OPS
@@ -218,7 +218,7 @@ def test_board_runs_guest_under_jit_with_same_output():
     outs = {}
     for engine in ENGINES:
         out = io.BytesIO()
-        emu = build_virt(128 << 20, uart_out=out, engine=engine, jit_threshold=50)
+        emu = virt_emulator(128 << 20, uart_out=out, engine=engine, jit_threshold=50)
         emu.board.load(elf)
         assert emu.board.run().kind == "shutdown"
         outs[engine] = out.getvalue()

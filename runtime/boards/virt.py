@@ -14,6 +14,7 @@ Linux's probe of it fails on QEMU too), the platform bus's dynamic devices.
 import os
 
 from runtime import boot, fdt
+from runtime.abi import CPSR_T
 from runtime.boards import virt_map
 from runtime.boards.base import Board, BoardError, MachineConfig, Prop, parse_bool, register
 from runtime.boards.virt_map import BY_NAME as MAP, IRQMAP
@@ -26,7 +27,6 @@ from runtime.semihosting import Semihosting
 RAM_BASE = MAP["ram"].base
 MAX_RAM_SIZE = MAP["ram"].size                  # 3 GiB: RAM must end below 4 GiB
 RESET_CPSR = 0x400001D3                         # SVC, A I F masked, Z (as QEMU)
-CPSR_T = 1 << 5
 
 # Wall-clock time a guest sees at start-up under -icount (2000-01-01), so
 # that runs are reproducible; QEMU's -rtc base plays this role.

@@ -17,76 +17,12 @@
  * per-instruction temporaries.  Keeping both in one array lets the
  * interpreter address every operand as v[i].
  */
-#define NUM_GLOBALS 32
-#define NUM_TEMPS   96
+/* The constants shared with Python (V_*, MODE_*, BANK_*, CPSR_*, EXCP_*,
+ * EXIT_REQ_*, DEBUG_*, IRQ_LINE_*, MMU_IDX_*, MO_*, TBF_*, JIT_*, TB_EXIT_*)
+ * are generated from runtime/abi.py. */
+#include "abi.h"
+
 #define NUM_VALUES  (NUM_GLOBALS + NUM_TEMPS)
-
-enum {
-    V_R0 = 0, V_SP = 13, V_LR = 14, V_PC = 15,
-    V_NF = 16,        /* N is bit 31 */
-    V_ZF = 17,        /* Z is (ZF == 0) */
-    V_CF = 18,        /* C is 0 or 1 */
-    V_VF = 19,        /* V is bit 31 */
-    V_QF = 20,        /* Q is (QF != 0) */
-    V_GE = 21,        /* GE[3:0] in bits 3..0 */
-    V_EXCL_ADDR = 22, /* exclusive monitor: address, or -1 when open */
-    V_EXCL_VAL = 23,  /* value read by LDREX (low word for LDREXD) */
-    V_EXCL_HI = 24,   /* high word read by LDREXD */
-    V_TEMP0 = NUM_GLOBALS
-};
-
-/* ---- modes and register banks ------------------------------------------- */
-enum {
-    MODE_USR = 0x10, MODE_FIQ = 0x11, MODE_IRQ = 0x12, MODE_SVC = 0x13,
-    MODE_MON = 0x16, MODE_ABT = 0x17, MODE_HYP = 0x1a, MODE_UND = 0x1b,
-    MODE_SYS = 0x1f
-};
-enum {
-    BANK_USRSYS = 0, BANK_SVC = 1, BANK_ABT = 2, BANK_UND = 3,
-    BANK_IRQ = 4, BANK_FIQ = 5, BANK_HYP = 6, BANK_MON = 7, NUM_BANKS = 8
-};
-
-#define CPSR_M    0x1fu
-#define CPSR_T    (1u << 5)
-#define CPSR_F    (1u << 6)
-#define CPSR_I    (1u << 7)
-#define CPSR_A    (1u << 8)
-#define CPSR_E    (1u << 9)
-#define CPSR_IT_2_7 0xfc00u
-#define CPSR_GE   (0xfu << 16)
-#define CPSR_J    (1u << 24)
-#define CPSR_IT_0_1 (3u << 25)
-#define CPSR_Q    (1u << 27)
-#define CPSR_NZCV (0xfu << 28)
-
-/* ---- exceptions ----------------------------------------------------------
- * exception_index values; also the numbers used by the IR op raise_exc. */
-enum {
-    EXCP_NONE = -1,
-    EXCP_UDEF = 1, EXCP_SWI = 2, EXCP_PREFETCH_ABORT = 3,
-    EXCP_DATA_ABORT = 4, EXCP_IRQ = 5, EXCP_FIQ = 6, EXCP_BKPT = 7,
-    EXCP_HVC = 11, EXCP_SMC = 13,
-    /* not architectural: reasons to leave the exec loop */
-    EXCP_HALTED = 0x100,     /* WFI with nothing pending */
-    EXCP_SEMIHOST = 0x101    /* semihosting call; Python serves it */
-};
-
-/* exit_request bits (checked at every TB entry) */
-enum {
-    EXIT_REQ_IRQ = 1,      /* an interrupt line changed: re-evaluate */
-    EXIT_REQ_STOP = 2,     /* stop requested (Ctrl-C, shutdown, debugger) */
-    EXIT_REQ_FLUSH = 4     /* translation state changed: flush TBs */
-};
-
-/* debug_flags bits */
-enum {
-    DEBUG_EXC = 1,    /* return before taking any exception (-d int) */
-    DEBUG_EXEC = 2,   /* return before every block (-d exec,cpu; profiling of misses) */
-    DEBUG_STORES = 4  /* the interpreter logs its stores (armtcg compare) */
-};
-
-/* pending interrupt lines (env->irq_lines) */
-enum { IRQ_LINE_IRQ = 1, IRQ_LINE_FIQ = 2 };
 
 /* ---- soft TLB --------------------------------------------------------------
  * One table per MMU index.  An entry maps a virtual page to a host addend
@@ -100,8 +36,6 @@ enum { IRQ_LINE_IRQ = 1, IRQ_LINE_FIQ = 2 };
 #define TLB_SIZE (1 << TLB_BITS)
 #define TLB_INVALID  1u     /* tag never matches a page-aligned address */
 #define TLB_SLOW     2u     /* MMIO or code page: take the slow path */
-
-enum { MMU_IDX_PRIV = 0, MMU_IDX_USER = 1, NB_MMU_MODES = 2 };
 
 typedef struct TLBEntry {
     uint32_t addr_read;
@@ -144,13 +78,6 @@ typedef struct IROp {
     uint32_t imm;
 } IROp;
 
-/* memory-op aux bits */
-#define MO_SIZE_MASK 3u   /* log2 of the access size: 0..2 (3 = 64-bit) */
-#define MO_SIGN      4u
-#define MO_USER      8u   /* unprivileged access (LDRT etc.) */
-#define MO_BE        16u  /* big-endian data */
-#define MO_ALIGN     32u  /* alignment required regardless of SCTLR.A */
-
 /* ---- translation blocks ----------------------------------------------- */
 typedef struct TB {
     uint32_t pc;
@@ -176,18 +103,6 @@ typedef struct TB {
     uint32_t id;
 } TB;
 
-enum { JIT_COLD = 0, JIT_QUEUED = 1, JIT_NATIVE = 2 };
-
-/* How a block (interpreted or native) left; the exec loop dispatches on it. */
-enum {
-    TB_EXIT_SLOT0 = 0,      /* goto_tb slot 0: pc set, chain through jmp_dest[0] */
-    TB_EXIT_SLOT1 = 1,
-    TB_EXIT_JC = 2,         /* indirect: pc in r15, look it up */
-    TB_EXIT_NOCHAIN = 3,    /* state that keys TBs may have changed */
-    TB_EXIT_EXC = 4,        /* exception recorded in exception_index */
-    TB_EXIT_WFI = 5,
-    TB_EXIT_REQUESTED = 6   /* native entry check: exit request or budget; nothing ran */
-};
 
 struct CPUARMState;
 typedef uint32_t (*native_tb_fn)(struct CPUARMState *env);
@@ -278,13 +193,7 @@ static inline uint32_t bank_of_mode(uint32_t mode)
     }
 }
 
-/* The key under which a TB is cached: everything translation depends on. */
-#define TBF_MODE_MASK 0x1fu
-#define TBF_THUMB     (1u << 5)
-#define TBF_BE_DATA   (1u << 6)
-#define TBF_ALIGN     (1u << 7)   /* every access alignment-checked */
-#define TBF_SINGLE    (1u << 8)   /* one instruction per block */
-
+/* The key under which a TB is cached (TBF_* bits): everything translation depends on. */
 static inline uint32_t tb_flags_of(const CPUARMState *env)
 {
     uint32_t f = env->uncached_cpsr & CPSR_M;
