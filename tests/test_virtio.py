@@ -618,3 +618,94 @@ def test_parse_device(tmp_path):
     with pytest.raises(ValueError, match="unknown device"):
         vm.parse_device("virtio-gpu-device", drives)
     assert isinstance(vm.parse_device("virtio-rng-device", {}), VirtioRng)
+
+
+# ---- board helpers ---------------------------------------------------------------------
+
+class FakeEmu:
+    def __init__(self, ram):
+        self.ram = ram
+        self.maps = {}
+
+    def mem_read(self, addr, n):
+        return self.ram.read(addr, n)
+
+    def mem_write(self, addr, data):
+        self.ram.write(addr, data)
+
+    def map_mmio(self, base, size, device):
+        self.maps[base] = (size, device)
+
+
+def test_setup_virtio(ram, tmp_path):
+    emu = FakeEmu(ram)
+    sinks = {}
+    path = make_disk(tmp_path)
+    before = path.read_bytes()
+    v = vm.setup_virtio(emu, ["file=%s,format=raw,if=none,id=d0" % path],
+                        ["virtio-blk-device,drive=d0", "virtio-rng-device"], snapshot=True,
+                        spi_sink=lambda spi: sinks.setdefault(spi, Sink()))
+    assert len(emu.maps) == 32 and sorted(sinks) == list(range(16, 48))
+    assert emu.maps[0x0A003E00][1].read(DEVICE_ID, 4) == 2
+    assert emu.maps[0x0A003C00][1].read(DEVICE_ID, 4) == 4
+    assert v.disks["d0"].snapshot                   # -snapshot reaches every drive
+    v.disks["d0"].write(0, b"x" * 512)
+    v.reset()
+    v.close()
+    assert path.read_bytes() == before
+
+
+def test_setup_virtio_bad_options_close_disks(ram, tmp_path):
+    emu = FakeEmu(ram)
+    drive = "file=%s,format=raw,if=none,id=d0" % make_disk(tmp_path)
+    with pytest.raises(ValueError, match="duplicate id"):
+        vm.setup_virtio(emu, [drive, drive])
+    with pytest.raises(ValueError, match="no -drive with id=d1"):
+        vm.setup_virtio(emu, [drive], ["virtio-blk-device,drive=d1"])
+    assert not emu.maps
+
+
+def test_too_many_devices(ram):
+    with pytest.raises(ValueError, match="only 32"):
+        vm.plug_devices(vm.create_transports(ram.dma()), [VirtioRng() for _ in range(33)])
+
+
+def test_dtb_nodes_like_qemu_layout():
+    nodes = vm.dtb_nodes()
+    assert len(nodes) == 32
+    name, props = nodes[0]
+    assert name == "virtio_mmio@a000000"
+    assert props == {"compatible": "virtio,mmio", "reg": (0x0A000000, 0x200),
+                     "interrupts": (0, 16, 1), "dma-coherent": None}
+    assert nodes[31][0] == "virtio_mmio@a003e00" and nodes[31][1]["interrupts"] == (0, 47, 1)
+
+
+@pytest.mark.qemu
+def test_dtb_nodes_match_qemu_dumpdtb(tmp_path):
+    """QEMU 7.2 -M virt,dumpdtb: the same 32 nodes with the same properties."""
+    import shutil
+    import subprocess
+    libfdt = pytest.importorskip("libfdt")
+    if not shutil.which("qemu-system-arm"):
+        pytest.skip("qemu-system-arm not installed")
+    dtb = tmp_path / "virt.dtb"
+    subprocess.run(["qemu-system-arm", "-M", "virt,dumpdtb=%s" % dtb, "-cpu", "cortex-a15",
+                    "-m", "128M", "-nographic"], check=True, capture_output=True, timeout=60)
+    fdt = libfdt.Fdt(dtb.read_bytes())
+    qemu_nodes = []
+    node = fdt.first_subnode(0)
+    while True:
+        name = fdt.get_name(node)
+        if name.startswith("virtio_mmio@"):
+            qemu_nodes.append((name, node))
+        try:
+            node = fdt.next_subnode(node)
+        except libfdt.FdtException:
+            break
+    assert [n for n, _ in qemu_nodes] == [n for n, _ in vm.dtb_nodes()]
+    for (name, off), (_, props) in zip(qemu_nodes, vm.dtb_nodes()):
+        got = fdt.getprop(off, "reg")
+        assert struct.unpack(">4I", bytes(got)) == (0, props["reg"][0], 0, props["reg"][1])
+        assert struct.unpack(">3I", bytes(fdt.getprop(off, "interrupts"))) == props["interrupts"]
+        assert fdt.getprop(off, "compatible").as_str() == props["compatible"]
+        assert len(fdt.getprop(off, "dma-coherent")) == 0

@@ -18,9 +18,11 @@ the device in DEVICE_NEEDS_RESET (2.1.2) with a configuration-change
 interrupt and a message on `log`, like QEMU's virtio_error(); the device
 then ignores notifications until the driver resets it.
 
-Board helpers: create_transports(dma), plug_devices(transports, devices),
-parse_device(text, drives) for `-device virtio-blk-device,drive=ID` and
-`-device virtio-rng-device`.
+Board helpers: setup_virtio(emu, drives, devices, snapshot, spi_sink) does
+it all (parse -drive/-device, create, plug, map, wire IRQs); the pieces are
+create_transports(dma), plug_devices(transports, devices),
+map_transports(emu, transports, spi_sink), parse_device(text, drives) for
+`-device virtio-blk-device,drive=ID` / `virtio-rng-device`, dtb_nodes().
 """
 
 import sys
@@ -405,6 +407,78 @@ def map_transports(emu, transports, spi_sink):
     for t, (_, base, size, spi) in zip(transports, transport_layout()):
         emu.map_mmio(base, size, device=t)
         t.irq_line.connect(spi_sink(spi))
+
+
+# Device-tree nodes as QEMU 7.2's virt makes them (create_virtio_devices):
+# lowest address first in the finished tree, 2 address + 2 size cells,
+# interrupts = <GIC_FDT_IRQ_TYPE_SPI spi GIC_FDT_IRQ_FLAGS_EDGE_LO_HI>.
+FDT_IRQ_TYPE_SPI = 0
+FDT_IRQ_EDGE_LO_HI = 1
+
+
+def dtb_nodes():
+    """[(node name, {property: value})] for the 32 transports, in tree order:
+    reg as (base, size) pairs of 64-bit cells, interrupts as 3 cells,
+    dma-coherent as an empty property (None)."""
+    return [("virtio_mmio@%x" % base,
+             {"compatible": "virtio,mmio",
+              "reg": (base, size),
+              "interrupts": (FDT_IRQ_TYPE_SPI, spi, FDT_IRQ_EDGE_LO_HI),
+              "dma-coherent": None})
+            for _, base, size, spi in transport_layout()]
+
+
+class VirtioSetup:
+    """What setup_virtio made: the 32 transports (slot order), the disks
+    opened from -drive (by id) and the plugged devices (command-line order)."""
+
+    def __init__(self, transports, disks, devices):
+        self.transports = transports
+        self.disks = disks
+        self.devices = devices
+
+    def reset(self):
+        """System reset (PSCI SYSTEM_RESET): every transport back to reset."""
+        for t in self.transports:
+            t.reset()
+
+    def close(self):
+        """Flush and close the disk images (also done at exit)."""
+        for disk in self.disks.values():
+            disk.close()
+
+
+def setup_virtio(emu, drives=(), devices=(), snapshot=False, spi_sink=None,
+                 rng_source=None, log=_stderr_log):
+    """The board's whole virtio part in one call.  drives: the -drive option
+    strings, devices: the -device option strings (virtio ones), snapshot:
+    QEMU's -snapshot.  Maps the 32 transports on emu (DMA through
+    emu.mem_read/mem_write) and wires transport i's IRQ line to
+    spi_sink(16 + i) (None: not connected).  Raises ValueError with a clear
+    message on bad options; returns a VirtioSetup."""
+    from runtime.blockdev import parse_drive
+    from runtime.devices.virtqueue import DMA
+    disks = {}
+    try:
+        for n, text in enumerate(drives):
+            disk = parse_drive(text, snapshot=snapshot)
+            key = disk.drive_id or "#%d" % n     # QEMU names id-less drives itself
+            if key in disks:
+                disk.close()
+                raise ValueError("-drive %s: duplicate id '%s'" % (text, key))
+            disks[key] = disk
+        backends = [parse_device(text, disks, rng_source) for text in devices]
+    except ValueError:
+        for disk in disks.values():
+            disk.close()
+        raise
+    transports = create_transports(DMA(emu.mem_read, emu.mem_write), log=log)
+    plug_devices(transports, backends)
+    for t, (_, base, size, spi) in zip(transports, transport_layout()):
+        emu.map_mmio(base, size, device=t)
+        if spi_sink is not None:
+            t.irq_line.connect(spi_sink(spi))
+    return VirtioSetup(transports, disks, backends)
 
 
 # ---- -device -----------------------------------------------------------------------
