@@ -82,6 +82,13 @@ class VirtioDevice:
         chain does not have the layout the device type requires."""
         raise NotImplementedError
 
+    def driver_ok(self, transport):
+        """The driver set DRIVER_OK: the device is live (3.1.1 step 8)."""
+
+    def queue_notify(self, queue, transport):
+        """The driver kicked queue number `queue` (QueueNotify)."""
+        transport.drain(queue, lambda chain: self.serve(queue, chain, transport))
+
     def reset(self):
         """Device reset by the driver (status 0)."""
 
@@ -147,6 +154,7 @@ class VirtioMMIO(Device):
         if self.backend is not None:
             raise ValueError("virtio-mmio@0x%08x already holds %s" % (self.base, self.backend.NAME))
         self.backend = backend
+        backend.transport = self        # for device-initiated work (console input)
         self.queues = [VirtQueue(QUEUE_NUM_MAX) for _ in range(backend.NUM_QUEUES)]
         self.reset()
 
@@ -284,7 +292,10 @@ class VirtioMMIO(Device):
         if value & FEATURES_OK and not self.status & FEATURES_OK:
             if not self._accept_features():
                 value &= ~FEATURES_OK   # 3.1.1: re-reading shows it was refused
+        started = value & DRIVER_OK and not self.status & DRIVER_OK
         self.status = value | (self.status & DEVICE_NEEDS_RESET)
+        if started:
+            self.backend.driver_ok(self)
 
     def _accept_features(self):
         """FEATURES_OK: the driver's subset must be offered (2.2.1) and, on a
@@ -315,26 +326,40 @@ class VirtioMMIO(Device):
 
     # -- queues
     def notify(self, index):
-        """QueueNotify: serve every available chain of queue `index`."""
+        """QueueNotify: the device decides what a kick means (by default:
+        serve every available chain, VirtioDevice.queue_notify)."""
+        if self.queue_live(index):
+            self.backend.queue_notify(index, self)
+
+    def queue_live(self, index):
+        """May the device use queue `index` now?  Not before DRIVER_OK
+        (3.1.1), not after an error (2.1.2), only once the queue is ready."""
         if index >= len(self.queues) or self.status & DEVICE_NEEDS_RESET:
-            return
-        q = self.queues[index]
-        if not (q.ready and self.status & DRIVER_OK):
-            return                      # 3.1.1: no buffers are used before DRIVER_OK
+            return False
+        return bool(self.queues[index].ready and self.status & DRIVER_OK)
+
+    def drain(self, index, serve, more=None):
+        """Pop chains of queue `index` while more() (default: always) says
+        the device has work, serve(chain) each and return it through the
+        used ring, then interrupt if the driver asked for it.  A guest error
+        puts the device in DEVICE_NEEDS_RESET.  Returns how many were used."""
+        if not self.queue_live(index):
+            return 0
         try:
-            self._drain(index, q)
+            return self._drain(self.queues[index], serve, more)
         except VirtqError as e:
             self.needs_reset("queue %d: %s" % (index, e))
+            return 0
 
-    def _drain(self, index, q):
+    def _drain(self, q, serve, more):
         event_idx = self.has_feature(VIRTIO_F_EVENT_IDX)
         indirect = self.has_feature(VIRTIO_F_INDIRECT_DESC)
         served = 0
-        while True:
+        while more is None or more():
             chain = q.pop(self.dma, indirect)
             if chain is None:
                 break
-            self.backend.serve(index, chain, self)
+            serve(chain)
             q.push(self.dma, chain)
             served += 1
         if event_idx:
@@ -342,6 +367,7 @@ class VirtioMMIO(Device):
         if served and q.should_interrupt(self.dma, event_idx):
             self.interrupt_status |= INT_USED_BUFFER
             self._update_irq()
+        return served
 
     def needs_reset(self, why):
         """2.1.2: the device hit an error it cannot recover from."""
