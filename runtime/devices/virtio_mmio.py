@@ -475,12 +475,13 @@ class VirtioSetup:
 
 
 def setup_virtio(emu, drives=(), devices=(), snapshot=False, spi_sink=None,
-                 rng_source=None, log=_stderr_log):
+                 rng_source=None, chardevs=None, log=_stderr_log):
     """The board's whole virtio part in one call.  drives: the -drive option
     strings, devices: the -device option strings (virtio ones), snapshot:
     QEMU's -snapshot.  Maps the 32 transports on emu (DMA through
     emu.mem_read/mem_write) and wires transport i's IRQ line to
-    spi_sink(16 + i) (None: not connected).  Raises ValueError with a clear
+    spi_sink(16 + i) (None: not connected).  chardevs: {id: binary output
+    stream} for virtconsole ports (their input: VirtioSetup.devices[k].ports[n].feed).  Raises ValueError with a clear
     message on bad options; returns a VirtioSetup."""
     from runtime.blockdev import parse_drive
     from runtime.devices.virtqueue import DMA
@@ -493,7 +494,7 @@ def setup_virtio(emu, drives=(), devices=(), snapshot=False, spi_sink=None,
                 disk.close()
                 raise ValueError("-drive %s: duplicate id '%s'" % (text, key))
             disks[key] = disk
-        backends = [parse_device(text, disks, rng_source) for text in devices]
+        backends = parse_devices(devices, disks, rng_source, chardevs)
     except ValueError:
         for disk in disks.values():
             disk.close()
@@ -510,13 +511,31 @@ def setup_virtio(emu, drives=(), devices=(), snapshot=False, spi_sink=None,
 # ---- -device -----------------------------------------------------------------------
 
 PCI_DEVICES = ("virtio-blk-pci", "virtio-rng-pci", "virtio-serial-pci", "virtio-net-pci")
+KNOWN = "virtio-blk-device, virtio-rng-device, virtio-serial-device, virtconsole, virtserialport"
 
 
-def parse_device(text, drives, rng_source=None):
-    """A `-device` option -> a VirtioDevice to plug.  drives: {id:
-    BlockDevice} from parse_drive; each drive may back one device.
-    rng_source: n -> bytes for virtio-rng (default os.urandom)."""
-    from runtime.blockdev import split_options
+def parse_devices(texts, drives, rng_source=None, chardevs=None):
+    """The `-device` options in order -> the VirtioDevices to plug.
+    virtconsole / virtserialport add a port to the virtio-serial-device
+    before them instead of taking a transport (QEMU puts them on that
+    device's bus)."""
+    backends = []
+    serial_bus = None
+    for text in texts:
+        dev = parse_device(text, drives, rng_source, chardevs, serial_bus)
+        if dev is not None:
+            backends.append(dev)
+            if dev.DEVICE_ID == 3:
+                serial_bus = dev
+    return backends
+
+
+def parse_device(text, drives, rng_source=None, chardevs=None, serial_bus=None):
+    """One `-device` option -> a VirtioDevice to plug, or None for a port
+    added to serial_bus.  drives: {id: BlockDevice} from parse_drive (each
+    backs one device); rng_source: n -> bytes for virtio-rng (default
+    os.urandom); chardevs: {id: binary output stream} for console ports."""
+    from runtime.blockdev import parse_bool, split_options
     pairs = split_options(text)
     if not pairs:
         raise ValueError("-device: empty device specification")
@@ -525,24 +544,49 @@ def parse_device(text, drives, rng_source=None):
         raise ValueError("-device %s: armtcg's virt has no PCI bus; use %s"
                          % (driver, driver.replace("-pci", "-device")))
     if driver == "virtio-blk-device":
-        from runtime.devices.virtio_blk import VirtioBlk
-        _only(driver, opts, ("drive", "serial", "id"))
-        drive_id = opts.get("drive")
-        if not drive_id:
-            raise ValueError("-device virtio-blk-device: drive property not set")
-        dev = drives.get(drive_id)
-        if dev is None:
-            raise ValueError("-device virtio-blk-device: no -drive with id=%s" % drive_id)
-        if getattr(dev, "in_use", False):
-            raise ValueError("-device virtio-blk-device: drive '%s' is already in use" % drive_id)
-        dev.in_use = True
-        return VirtioBlk(dev, serial=opts.get("serial") or "")
+        return _blk_device(opts, drives)
     if driver == "virtio-rng-device":
         from runtime.devices.virtio_rng import VirtioRng
         _only(driver, opts, ("id",))
         return VirtioRng(rng_source)
-    raise ValueError("-device %s: unknown device (have virtio-blk-device, virtio-rng-device)"
-                     % driver)
+    if driver == "virtio-serial-device":
+        from runtime.devices.virtio_console import DEFAULT_MAX_PORTS, VirtioConsole
+        _only(driver, opts, ("id", "max_ports", "emergency-write"))
+        try:
+            max_ports = int(opts.get("max_ports") or DEFAULT_MAX_PORTS)
+        except ValueError:
+            raise ValueError("-device %s: max_ports must be a number" % text) from None
+        return VirtioConsole(max_ports,
+                             parse_bool("emergency-write", opts.get("emergency-write", "on")))
+    if driver in ("virtconsole", "virtserialport"):
+        _only(driver, opts, ("id", "chardev", "name", "nr"))
+        if serial_bus is None:
+            raise ValueError("-device %s: no virtio-serial-device before it for its port"
+                             % driver)
+        chardev = opts.get("chardev")
+        if chardev and chardev not in (chardevs or {}):
+            raise ValueError("-device %s: no -chardev with id=%s" % (driver, chardev))
+        output = (chardevs or {}).get(chardev) if chardev else None
+        nr = opts.get("nr")
+        serial_bus.add_port(output, int(nr) if nr is not None else None,
+                            is_console=driver == "virtconsole", name=opts.get("name"))
+        return None
+    raise ValueError("-device %s: unknown device (have %s)" % (driver, KNOWN))
+
+
+def _blk_device(opts, drives):
+    from runtime.devices.virtio_blk import VirtioBlk
+    _only("virtio-blk-device", opts, ("drive", "serial", "id"))
+    drive_id = opts.get("drive")
+    if not drive_id:
+        raise ValueError("-device virtio-blk-device: drive property not set")
+    dev = drives.get(drive_id)
+    if dev is None:
+        raise ValueError("-device virtio-blk-device: no -drive with id=%s" % drive_id)
+    if getattr(dev, "in_use", False):
+        raise ValueError("-device virtio-blk-device: drive '%s' is already in use" % drive_id)
+    dev.in_use = True
+    return VirtioBlk(dev, serial=opts.get("serial") or "")
 
 
 def _only(driver, opts, allowed):
