@@ -1,0 +1,595 @@
+"""virtio-mmio transports (virtio 1.2 section 4.2), as QEMU 7.2's `virt` has
+them: 32 transports of 0x200 bytes from 0x0a000000, SPI 16 + slot.
+
+Modern transport only (Version register = 2, section 4.2.2).  QEMU 7.2's
+own default is the legacy version 1 layout (GuestPageSize/QueuePFN) unless
+`-global virtio-mmio.force-legacy=false`; Linux and u-boot 2023.01 drive
+both, so we model the one the spec describes and refuse legacy=True
+clearly (see LEGACY_REFUSED).
+
+An empty transport answers as QEMU's does: MagicValue "virt", Version,
+VendorID "QEMU", DeviceID 0 (no device) and zero everywhere else.  A plugged
+device is a `VirtioDevice` (virtio_blk.py, virtio_rng.py): it offers feature
+bits, a config space and serves chains popped from its queues.  Requests are
+served synchronously when the driver writes QueueNotify.
+
+Guest mistakes (bad ring addresses, malformed chains, DMA outside RAM) put
+the device in DEVICE_NEEDS_RESET (2.1.2) with a configuration-change
+interrupt and a message on `log`, like QEMU's virtio_error(); the device
+then ignores notifications until the driver resets it.
+
+Board helpers: setup_virtio(emu, drives, devices, snapshot, spi_sink) does
+it all (parse -drive/-device, create, plug, map, wire IRQs); the pieces are
+create_transports(dma), plug_devices(transports, devices),
+map_transports(emu, transports, spi_sink), parse_device(text, drives) for
+`-device virtio-blk-device,drive=ID` / `virtio-rng-device`, dtb_nodes().
+"""
+
+import sys
+
+from runtime.boards.virt_map import BY_NAME, IRQMAP, NUM_VIRTIO_TRANSPORTS, VIRTIO_STRIDE
+from runtime.devices.base import Device, R, Reg, RW, W
+from runtime.devices.virtqueue import VirtQueue, VirtqError
+
+MAGIC = 0x74726976              # "virt" (4.2.2)
+VERSION_MODERN = 2              # 4.2.2: 2 = virtio 1.x; 1 = legacy
+VENDOR_QEMU = 0x554D4551        # "QEMU", what QEMU's transports report
+QUEUE_NUM_MAX = 1024            # QEMU's VIRTQUEUE_MAX_SIZE, reported for each existing queue
+CONFIG_OFFSET = 0x100           # device-specific configuration space (4.2.2)
+
+# device status bits (2.1)
+ACKNOWLEDGE, DRIVER, DRIVER_OK, FEATURES_OK = 1, 2, 4, 8
+DEVICE_NEEDS_RESET, FAILED = 0x40, 0x80
+
+# InterruptStatus bits (4.2.2)
+INT_USED_BUFFER = 1
+INT_CONFIG_CHANGE = 2
+
+# reserved feature bits (6) the transport layer offers for every device
+VIRTIO_F_INDIRECT_DESC = 28
+VIRTIO_F_EVENT_IDX = 29
+VIRTIO_F_VERSION_1 = 32
+TRANSPORT_FEATURES = (1 << VIRTIO_F_INDIRECT_DESC) | (1 << VIRTIO_F_EVENT_IDX) \
+    | (1 << VIRTIO_F_VERSION_1)
+
+LEGACY_REFUSED = ("legacy virtio-mmio (version 1, QEMU 7.2's default without "
+                  "-global virtio-mmio.force-legacy=false) is not modelled: armtcg's "
+                  "transports are the virtio 1.x modern layout (version 2)")
+
+
+class VirtioDevice:
+    """What a device behind a transport provides (subclasses fill it in)."""
+
+    NAME = "virtio"
+    DEVICE_ID = 0
+    NUM_QUEUES = 1
+    STATE = ()
+
+    def features(self):
+        """Device-type feature bits offered (the transport adds its own)."""
+        return 0
+
+    def config(self):
+        """The configuration space as bytes (little-endian fields)."""
+        return b""
+
+    def config_write(self, offset, data):
+        """The driver wrote to the configuration space (default: ignored)."""
+
+    def serve(self, queue, chain, transport):
+        """Serve one chain from queue number `queue`: read chain.read_all(),
+        write the response with chain.write(); raise VirtqError when the
+        chain does not have the layout the device type requires."""
+        raise NotImplementedError
+
+    def driver_ok(self, transport):
+        """The driver set DRIVER_OK: the device is live (3.1.1 step 8)."""
+
+    def queue_notify(self, queue, transport):
+        """The driver kicked queue number `queue` (QueueNotify)."""
+        transport.drain(queue, lambda chain: self.serve(queue, chain, transport))
+
+    def reset(self):
+        """Device reset by the driver (status 0)."""
+
+
+# The register map (4.2.2, table "MMIO Device Register Layout").
+REGS = (
+    Reg(0x000, "magic", R, MAGIC),
+    Reg(0x004, "version", R, VERSION_MODERN),
+    Reg(0x008, "device_id", R, 0),
+    Reg(0x00C, "vendor_id", R, VENDOR_QEMU),
+    Reg(0x010, "device_features", R, 0),
+    Reg(0x014, "device_features_sel", W, 0),
+    Reg(0x020, "driver_features", W, 0),
+    Reg(0x024, "driver_features_sel", W, 0),
+    Reg(0x030, "queue_sel", W, 0),
+    Reg(0x034, "queue_num_max", R, 0),
+    Reg(0x038, "queue_num", W, 0),
+    Reg(0x044, "queue_ready", RW, 0),
+    Reg(0x050, "queue_notify", W, 0),
+    Reg(0x060, "interrupt_status", R, 0),
+    Reg(0x064, "interrupt_ack", W, 0),
+    Reg(0x070, "status", RW, 0),
+    Reg(0x080, "queue_desc_low", W, 0),
+    Reg(0x084, "queue_desc_high", W, 0),
+    Reg(0x090, "queue_driver_low", W, 0),
+    Reg(0x094, "queue_driver_high", W, 0),
+    Reg(0x0A0, "queue_device_low", W, 0),
+    Reg(0x0A4, "queue_device_high", W, 0),
+    Reg(0x0FC, "config_generation", R, 0),
+)
+# what an empty transport answers (QEMU virtio_mmio_read with no vdev)
+EMPTY_READABLE = ("magic", "version", "vendor_id")
+# which queue field each address-register pair sets
+QUEUE_ADDR_REGS = {"queue_desc": "desc", "queue_driver": "driver", "queue_device": "device"}
+
+
+def _stderr_log(msg):
+    print("armtcg: %s" % msg, file=sys.stderr)
+
+
+class VirtioMMIO(Device):
+    """One virtio-mmio transport (see the module docstring)."""
+
+    NAME = "virtio-mmio"
+    SIZE = VIRTIO_STRIDE
+    REGS = REGS
+    STATE = ("status", "device_features_sel", "driver_features_sel", "driver_features",
+             "features", "queue_sel", "interrupt_status", "queues")
+
+    def __init__(self, dma, base=0, legacy=False, log=_stderr_log):
+        if legacy:
+            raise ValueError(LEGACY_REFUSED)
+        self.dma = dma
+        self.base = base
+        self.log = log
+        self.backend = None
+        self.queues = []
+        super().__init__()
+        self.irq_line = self.irq()
+
+    # -- plugging
+    def plug(self, backend):
+        if self.backend is not None:
+            raise ValueError("virtio-mmio@0x%08x already holds %s" % (self.base, self.backend.NAME))
+        self.backend = backend
+        backend.transport = self        # for device-initiated work (console input)
+        self.queues = [VirtQueue(QUEUE_NUM_MAX) for _ in range(backend.NUM_QUEUES)]
+        self.reset()
+
+    def offered_features(self):
+        return 0 if self.backend is None else self.backend.features() | TRANSPORT_FEATURES
+
+    def has_feature(self, bit):
+        return bool(self.features >> bit & 1)
+
+    # -- reset and state
+    def reset_state(self):
+        self.status = 0
+        self.device_features_sel = 0
+        self.driver_features_sel = 0
+        self.driver_features = 0        # what the driver wrote, both halves
+        self.features = 0               # negotiated at FEATURES_OK
+        self.queue_sel = 0
+        self.interrupt_status = 0
+        for q in self.queues:
+            q.reset()
+        if self.backend is not None:
+            self.backend.reset()
+        if hasattr(self, "irq_line"):
+            self.irq_line.lower()
+
+    def state(self):
+        """The transport's state as plain data (queues as dicts)."""
+        st = {name: getattr(self, name) for name in self.STATE if name != "queues"}
+        st["queues"] = [q.state() for q in self.queues]
+        return st
+
+    def load_state(self, st):
+        for name in self.STATE:
+            if name != "queues":
+                setattr(self, name, st[name])
+        for q, qs in zip(self.queues, st["queues"]):
+            q.load_state(qs)
+        self._update_irq()
+
+    # -- MMIO
+    def read(self, offset, size):
+        if offset >= CONFIG_OFFSET:
+            return self._config_read(offset - CONFIG_OFFSET, size)
+        if size != 4 or offset & 3:
+            return 0                    # 4.2.2: registers are 32-bit; QEMU answers 0
+        reg = self._regs.get(offset)
+        if reg is None or (self.backend is None and reg.name not in EMPTY_READABLE):
+            return 0
+        return super().read(offset, size)
+
+    def write(self, offset, size, value):
+        if offset >= CONFIG_OFFSET:
+            self._config_write(offset - CONFIG_OFFSET, size, value)
+        elif size == 4 and not offset & 3 and self.backend is not None:
+            super().write(offset, size, value & 0xFFFFFFFF)
+
+    def _config_read(self, offset, size):
+        if self.backend is None:
+            return 0
+        data = self.backend.config()[offset:offset + size]
+        return int.from_bytes(data.ljust(size, b"\0"), "little")
+
+    def _config_write(self, offset, size, value):
+        if self.backend is not None and size in (1, 2, 4):
+            self.backend.config_write(offset, value.to_bytes(size, "little"))
+
+    # -- registers
+    def read_device_id(self):
+        return self.backend.DEVICE_ID
+
+    def read_device_features(self):
+        if self.device_features_sel > 1:
+            return 0
+        return self.offered_features() >> (32 * self.device_features_sel) & 0xFFFFFFFF
+
+    def write_device_features_sel(self, value):
+        self.device_features_sel = value
+
+    def write_driver_features(self, value):
+        if self.driver_features_sel <= 1 and not self.status & FEATURES_OK:
+            shift = 32 * self.driver_features_sel
+            self.driver_features = self.driver_features & ~(0xFFFFFFFF << shift) | value << shift
+
+    def write_driver_features_sel(self, value):
+        self.driver_features_sel = value
+
+    def write_queue_sel(self, value):
+        self.queue_sel = value
+
+    def _queue(self):
+        return self.queues[self.queue_sel] if self.queue_sel < len(self.queues) else None
+
+    def read_queue_num_max(self):
+        return QUEUE_NUM_MAX if self._queue() is not None else 0
+
+    def write_queue_num(self, value):
+        q = self._queue()
+        if q is not None:
+            q.num = value
+
+    def read_queue_ready(self):
+        q = self._queue()
+        return q.ready if q is not None else 0
+
+    def write_queue_ready(self, value):
+        q = self._queue()
+        if q is None:
+            return
+        if value & 1:
+            try:
+                q.check()
+            except VirtqError as e:
+                self.needs_reset("queue %d: %s" % (self.queue_sel, e))
+                return
+        q.ready = value & 1
+
+    def write_queue_notify(self, value):
+        self.notify(value & 0xFFFF)
+
+    def read_interrupt_status(self):
+        return self.interrupt_status
+
+    def write_interrupt_ack(self, value):
+        self.interrupt_status &= ~value
+        self._update_irq()
+
+    def read_status(self):
+        return self.status
+
+    def write_status(self, value):
+        value &= 0xFF
+        if value == 0:
+            self.reset()                # 4.2.2: writing 0 resets the device
+            return
+        if value & FEATURES_OK and not self.status & FEATURES_OK:
+            if not self._accept_features():
+                value &= ~FEATURES_OK   # 3.1.1: re-reading shows it was refused
+        started = value & DRIVER_OK and not self.status & DRIVER_OK
+        self.status = value | (self.status & DEVICE_NEEDS_RESET)
+        if started:
+            self.backend.driver_ok(self)
+
+    def _accept_features(self):
+        """FEATURES_OK: the driver's subset must be offered (2.2.1) and, on a
+        modern transport, include VIRTIO_F_VERSION_1 (6.1: a device may
+        refuse to operate without it)."""
+        wanted = self.driver_features
+        if wanted & ~self.offered_features():
+            self.log("virtio-mmio@0x%08x: driver asked for features 0x%x that were not offered"
+                     % (self.base, wanted & ~self.offered_features()))
+            return False
+        if not wanted >> VIRTIO_F_VERSION_1 & 1:
+            self.log("virtio-mmio@0x%08x: driver did not accept VIRTIO_F_VERSION_1"
+                     % self.base)
+            return False
+        self.features = wanted
+        return True
+
+    def _write_addr(self, field, high, value):
+        """Queue{Desc,Driver,Device}{Low,High}: one half of a 64-bit address."""
+        q = self._queue()
+        if q is not None:
+            old = getattr(q, field)
+            new = (old & 0xFFFFFFFF) | value << 32 if high else (old & ~0xFFFFFFFF) | value
+            setattr(q, field, new)
+
+    def read_config_generation(self):
+        return 0                        # our config spaces never change at run time
+
+    # -- queues
+    def notify(self, index):
+        """QueueNotify: the device decides what a kick means (by default:
+        serve every available chain, VirtioDevice.queue_notify)."""
+        if self.queue_live(index):
+            self.backend.queue_notify(index, self)
+
+    def queue_live(self, index):
+        """May the device use queue `index` now?  Not before DRIVER_OK
+        (3.1.1), not after an error (2.1.2), only once the queue is ready."""
+        if index >= len(self.queues) or self.status & DEVICE_NEEDS_RESET:
+            return False
+        return bool(self.queues[index].ready and self.status & DRIVER_OK)
+
+    def drain(self, index, serve, more=None):
+        """Pop chains of queue `index` while more() (default: always) says
+        the device has work, serve(chain) each and return it through the
+        used ring, then interrupt if the driver asked for it.  A guest error
+        puts the device in DEVICE_NEEDS_RESET.  Returns how many were used."""
+        if not self.queue_live(index):
+            return 0
+        try:
+            return self._drain(self.queues[index], serve, more)
+        except VirtqError as e:
+            self.needs_reset("queue %d: %s" % (index, e))
+            return 0
+
+    def _drain(self, q, serve, more):
+        event_idx = self.has_feature(VIRTIO_F_EVENT_IDX)
+        indirect = self.has_feature(VIRTIO_F_INDIRECT_DESC)
+        served = 0
+        while more is None or more():
+            chain = q.pop(self.dma, indirect)
+            if chain is None:
+                break
+            serve(chain)
+            q.push(self.dma, chain)
+            served += 1
+        if event_idx:
+            q.set_avail_event(self.dma, q.last_avail_idx)   # notify me at the next one
+        if served and q.should_interrupt(self.dma, event_idx):
+            self.interrupt_status |= INT_USED_BUFFER
+            self._update_irq()
+        return served
+
+    def needs_reset(self, why):
+        """2.1.2: the device hit an error it cannot recover from."""
+        self.log("virtio-mmio@0x%08x (%s): %s; device needs reset"
+                 % (self.base, self.backend.NAME if self.backend else "empty", why))
+        self.status |= DEVICE_NEEDS_RESET
+        if self.status & DRIVER_OK:
+            self.interrupt_status |= INT_CONFIG_CHANGE
+            self._update_irq()
+
+    def _update_irq(self):
+        self.irq_line.set(self.interrupt_status != 0)
+
+
+def _addr_writer(field, high):
+    return lambda self, value: self._write_addr(field, high, value)
+
+
+# write_queue_{desc,driver,device}_{low,high}: one rule for the six registers
+for _prefix, _field in QUEUE_ADDR_REGS.items():
+    setattr(VirtioMMIO, "write_%s_low" % _prefix, _addr_writer(_field, False))
+    setattr(VirtioMMIO, "write_%s_high" % _prefix, _addr_writer(_field, True))
+
+
+# ---- the board's view ------------------------------------------------------------
+
+MMIO_BASE = BY_NAME["mmio"].base
+MMIO_SPI = IRQMAP["mmio"]
+
+
+def transport_layout():
+    """(slot, base, size, spi) of each transport (hw/arm/virt.c
+    create_virtio_devices: base 0x0a000000 + slot * 0x200, SPI 16 + slot)."""
+    return [(i, MMIO_BASE + i * VIRTIO_STRIDE, VIRTIO_STRIDE, MMIO_SPI + i)
+            for i in range(NUM_VIRTIO_TRANSPORTS)]
+
+
+def create_transports(dma, log=_stderr_log):
+    """The 32 empty transports, slot order (index = slot)."""
+    return [VirtioMMIO(dma, base, log=log) for _, base, _, _ in transport_layout()]
+
+
+def plug_devices(transports, devices):
+    """Plug devices in command-line order as QEMU 7.2 does: the first
+    -device takes the LAST transport (slot 31, 0x0a003e00) and each next one
+    the slot below (the transports' buses are created in increasing order,
+    qbus_realize prepends each, and -device picks the first free bus in
+    that reversed list).  Returns the transports used, in device order."""
+    if len(devices) > len(transports):
+        raise ValueError("%d virtio devices but only %d virtio-mmio transports"
+                         % (len(devices), len(transports)))
+    used = []
+    for n, dev in enumerate(devices):
+        t = transports[len(transports) - 1 - n]
+        t.plug(dev)
+        used.append(t)
+    return used
+
+
+def map_transports(emu, transports, spi_sink):
+    """Map each transport at its base and connect its IRQ line to
+    spi_sink(spi) (a callable returning the sink for that SPI number)."""
+    for t, (_, base, size, spi) in zip(transports, transport_layout()):
+        emu.map_mmio(base, size, device=t)
+        t.irq_line.connect(spi_sink(spi))
+
+
+# Device-tree nodes as QEMU 7.2's virt makes them (create_virtio_devices):
+# lowest address first in the finished tree, 2 address + 2 size cells,
+# interrupts = <GIC_FDT_IRQ_TYPE_SPI spi GIC_FDT_IRQ_FLAGS_EDGE_LO_HI>.
+FDT_IRQ_TYPE_SPI = 0
+FDT_IRQ_EDGE_LO_HI = 1
+
+
+def dtb_nodes():
+    """[(node name, {property: value})] for the 32 transports, in tree order:
+    reg as (base, size) pairs of 64-bit cells, interrupts as 3 cells,
+    dma-coherent as an empty property (None)."""
+    return [("virtio_mmio@%x" % base,
+             {"compatible": "virtio,mmio",
+              "reg": (base, size),
+              "interrupts": (FDT_IRQ_TYPE_SPI, spi, FDT_IRQ_EDGE_LO_HI),
+              "dma-coherent": None})
+            for _, base, size, spi in transport_layout()]
+
+
+class VirtioSetup:
+    """What setup_virtio made: the 32 transports (slot order), the disks
+    opened from -drive (by id) and the plugged devices (command-line order)."""
+
+    def __init__(self, transports, disks, devices):
+        self.transports = transports
+        self.disks = disks
+        self.devices = devices
+
+    def reset(self):
+        """System reset (PSCI SYSTEM_RESET): every transport back to reset."""
+        for t in self.transports:
+            t.reset()
+
+    def close(self):
+        """Flush and close the disk images (also done at exit)."""
+        for disk in self.disks.values():
+            disk.close()
+
+
+def setup_virtio(emu, drives=(), devices=(), snapshot=False, spi_sink=None,
+                 rng_source=None, chardevs=None, log=_stderr_log):
+    """The board's whole virtio part in one call.  drives: the -drive option
+    strings, devices: the -device option strings (virtio ones), snapshot:
+    QEMU's -snapshot.  Maps the 32 transports on emu (DMA through
+    emu.mem_read/mem_write) and wires transport i's IRQ line to
+    spi_sink(16 + i) (None: not connected).  chardevs: {id: binary output
+    stream} for virtconsole ports (their input: VirtioSetup.devices[k].ports[n].feed).  Raises ValueError with a clear
+    message on bad options; returns a VirtioSetup."""
+    from runtime.blockdev import parse_drive
+    from runtime.devices.virtqueue import DMA
+    disks = {}
+    try:
+        for n, text in enumerate(drives):
+            disk = parse_drive(text, snapshot=snapshot)
+            key = disk.drive_id or "#%d" % n     # QEMU names id-less drives itself
+            if key in disks:
+                disk.close()
+                raise ValueError("-drive %s: duplicate id '%s'" % (text, key))
+            disks[key] = disk
+        backends = parse_devices(devices, disks, rng_source, chardevs)
+    except ValueError:
+        for disk in disks.values():
+            disk.close()
+        raise
+    transports = create_transports(DMA(emu.mem_read, emu.mem_write), log=log)
+    plug_devices(transports, backends)
+    for t, (_, base, size, spi) in zip(transports, transport_layout()):
+        emu.map_mmio(base, size, device=t)
+        if spi_sink is not None:
+            t.irq_line.connect(spi_sink(spi))
+    return VirtioSetup(transports, disks, backends)
+
+
+# ---- -device -----------------------------------------------------------------------
+
+PCI_DEVICES = ("virtio-blk-pci", "virtio-rng-pci", "virtio-serial-pci", "virtio-net-pci")
+KNOWN = "virtio-blk-device, virtio-rng-device, virtio-serial-device, virtconsole, virtserialport"
+
+
+def parse_devices(texts, drives, rng_source=None, chardevs=None):
+    """The `-device` options in order -> the VirtioDevices to plug.
+    virtconsole / virtserialport add a port to the virtio-serial-device
+    before them instead of taking a transport (QEMU puts them on that
+    device's bus)."""
+    backends = []
+    serial_bus = None
+    for text in texts:
+        dev = parse_device(text, drives, rng_source, chardevs, serial_bus)
+        if dev is not None:
+            backends.append(dev)
+            if dev.DEVICE_ID == 3:
+                serial_bus = dev
+    return backends
+
+
+def parse_device(text, drives, rng_source=None, chardevs=None, serial_bus=None):
+    """One `-device` option -> a VirtioDevice to plug, or None for a port
+    added to serial_bus.  drives: {id: BlockDevice} from parse_drive (each
+    backs one device); rng_source: n -> bytes for virtio-rng (default
+    os.urandom); chardevs: {id: binary output stream} for console ports."""
+    from runtime.blockdev import parse_bool, split_options
+    pairs = split_options(text)
+    if not pairs:
+        raise ValueError("-device: empty device specification")
+    driver, opts = pairs[0][0], dict(pairs[1:])
+    if driver in PCI_DEVICES:
+        raise ValueError("-device %s: armtcg's virt has no PCI bus; use %s"
+                         % (driver, driver.replace("-pci", "-device")))
+    if driver == "virtio-blk-device":
+        return _blk_device(opts, drives)
+    if driver == "virtio-rng-device":
+        from runtime.devices.virtio_rng import VirtioRng
+        _only(driver, opts, ("id",))
+        return VirtioRng(rng_source)
+    if driver == "virtio-serial-device":
+        from runtime.devices.virtio_console import DEFAULT_MAX_PORTS, VirtioConsole
+        _only(driver, opts, ("id", "max_ports", "emergency-write"))
+        try:
+            max_ports = int(opts.get("max_ports") or DEFAULT_MAX_PORTS)
+        except ValueError:
+            raise ValueError("-device %s: max_ports must be a number" % text) from None
+        return VirtioConsole(max_ports,
+                             parse_bool("emergency-write", opts.get("emergency-write", "on")))
+    if driver in ("virtconsole", "virtserialport"):
+        _only(driver, opts, ("id", "chardev", "name", "nr"))
+        if serial_bus is None:
+            raise ValueError("-device %s: no virtio-serial-device before it for its port"
+                             % driver)
+        chardev = opts.get("chardev")
+        if chardev and chardev not in (chardevs or {}):
+            raise ValueError("-device %s: no -chardev with id=%s" % (driver, chardev))
+        output = (chardevs or {}).get(chardev) if chardev else None
+        nr = opts.get("nr")
+        serial_bus.add_port(output, int(nr) if nr is not None else None,
+                            is_console=driver == "virtconsole", name=opts.get("name"))
+        return None
+    raise ValueError("-device %s: unknown device (have %s)" % (driver, KNOWN))
+
+
+def _blk_device(opts, drives):
+    from runtime.devices.virtio_blk import VirtioBlk
+    _only("virtio-blk-device", opts, ("drive", "serial", "id"))
+    drive_id = opts.get("drive")
+    if not drive_id:
+        raise ValueError("-device virtio-blk-device: drive property not set")
+    dev = drives.get(drive_id)
+    if dev is None:
+        raise ValueError("-device virtio-blk-device: no -drive with id=%s" % drive_id)
+    if getattr(dev, "in_use", False):
+        raise ValueError("-device virtio-blk-device: drive '%s' is already in use" % drive_id)
+    dev.in_use = True
+    return VirtioBlk(dev, serial=opts.get("serial") or "")
+
+
+def _only(driver, opts, allowed):
+    for key in opts:
+        if key not in allowed:
+            raise ValueError("-device %s: unknown property '%s'" % (driver, key))
