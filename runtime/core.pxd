@@ -106,6 +106,7 @@ cdef extern from "cpu.h" nogil:
         TLBEntry tlb[NB_MMU_MODES][TLB_SIZE]
         MemRegion regions[MAX_REGIONS]
         int nregions
+        uint32_t tlb_large_addr, tlb_large_mask
         TB *tb_hash[TB_HASH_SIZE]
         TB *tb_jc[TB_JC_SIZE]
         TB *last_tb

@@ -301,7 +301,7 @@ cdef void do_interrupt(CPUARMState *env) noexcept nogil:
     elif excp == EXCP_SWI:
         enter_exception(env, MODE_SVC, 0x08, pc + ret_insn, 0)
     elif excp == EXCP_BKPT:
-        env.ifsr = 0x2      # debug event
+        env.ifsr = fsr_debug(env)      # debug event
         enter_exception(env, MODE_ABT, 0x0c, pc + 4, CPSR_A)
     elif excp == EXCP_PREFETCH_ABORT:
         enter_exception(env, MODE_ABT, 0x0c, pc + 4, CPSR_A)
@@ -341,6 +341,8 @@ cdef MemRegion *find_region(CPUARMState *env, uint32_t paddr) noexcept nogil:
 
 cdef void tlb_flush(CPUARMState *env) noexcept nogil:
     memset(env.tlb, 0xff, sizeof(env.tlb))   # 0xffffffff: TLB_INVALID set
+    env.tlb_large_addr = 1                   # no large mapping cached (mmu.pxi)
+    env.tlb_large_mask = 0
     # The jump cache maps virtual pcs to TBs; a new mapping invalidates it.
     memset(env.tb_jc, 0, sizeof(env.tb_jc))
 
@@ -353,25 +355,9 @@ cdef void tlb_flush_page_all(CPUARMState *env, uint32_t vpage) noexcept nogil:
         memset(e, 0xff, sizeof(TLBEntry))
 
 
-# Fault status codes (short-descriptor format, ARM ARM B3.13.3)
-DEF FS_ALIGNMENT = 0x01
-DEF FS_TRANSLATION_SECTION = 0x05
-DEF FS_TRANSLATION_PAGE = 0x07
-DEF FS_DOMAIN_SECTION = 0x09
-DEF FS_DOMAIN_PAGE = 0x0b
-DEF FS_PERMISSION_SECTION = 0x0d
-DEF FS_PERMISSION_PAGE = 0x0f
-DEF FS_EXTERNAL = 0x08
-DEF FS_EXTERNAL_WALK_L1 = 0x0c
-DEF FS_EXTERNAL_WALK_L2 = 0x0e
-
 DEF ACC_READ = 0
 DEF ACC_WRITE = 1
 DEF ACC_EXEC = 2
-
-
-cdef inline uint32_t fsr_of(uint32_t fs, uint32_t domain, bint write) noexcept nogil:
-    return (fs & 0xf) | ((fs & 0x10) << 6) | ((domain & 0xf) << 4) | ((<uint32_t>write) << 11)
 
 
 cdef int raise_abort(CPUARMState *env, uint32_t vaddr, int access, uint32_t fsr) noexcept nogil:
@@ -394,115 +380,8 @@ cdef int phys_read32(CPUARMState *env, uint32_t paddr, uint32_t *val) noexcept n
     return 0
 
 
-cdef inline bint ap_allows(uint32_t ap, bint user, int access) noexcept nogil:
-    """Short-descriptor AP[2:0] check with SCTLR.AFE == 0 (ARM ARM B3.7.1)."""
-    if ap == 0 or ap == 4:
-        return False
-    if ap == 1:
-        return not user
-    if ap == 2:
-        return (not user) or access != ACC_WRITE
-    if ap == 3:
-        return True
-    if ap == 5:
-        return (not user) and access != ACC_WRITE
-    return access != ACC_WRITE      # 6, 7: read-only at both levels
-
-
-DEF PROT_DEVICE = 8      # prot bit: Device or Strongly-ordered memory
-
-
-cdef inline bint is_device_memory(CPUARMState *env, uint32_t tex, uint32_t c,
-                                  uint32_t b) noexcept nogil:
-    """Memory type of a short descriptor (ARM ARM B3.8.2, B3.8.3 with
-    SCTLR.TRE): True for Device and Strongly-ordered."""
-    cdef uint32_t n
-    if env.sctlr & (1u << 28):                   # TEX remap: PRRR.TRn
-        n = ((tex & 1) << 2) | (c << 1) | b
-        return ((env.prrr >> (2 * n)) & 3) < 2
-    if tex & 4:
-        return False                             # cacheable Normal
-    return c == 0 and (tex == 0 or (tex == 2 and b == 0))
-
-
-cdef int mmu_translate(CPUARMState *env, uint32_t va, int access, bint user,
-                       uint32_t *pa, uint32_t *prot) noexcept nogil:
-    """Short-descriptor translation table walk.  On success sets *pa and
-    *prot (bit ACC_READ/WRITE/EXEC allowed for this privilege, plus
-    PROT_DEVICE) and returns 0; otherwise returns the fault status (with
-    the domain in bits 11:8)."""
-    cdef uint32_t n = env.ttbcr & 7
-    cdef uint32_t ttb, l1addr, desc, l2, dom, dacr_bits, ap, xn, fs_perm, tex
-    cdef int a
-    if n != 0 and (va >> (32 - n)) != 0:
-        ttb = env.ttbr1_lo & 0xffffc000u
-        l1addr = ttb | ((va >> 20) << 2)
-    else:
-        ttb = env.ttbr0_lo & (0xffffffffu << (14 - n))
-        l1addr = ttb | (((va << n) >> (n + 20)) << 2)
-    if phys_read32(env, l1addr, &desc):
-        return FS_EXTERNAL_WALK_L1
-    if env.sctlr & (1u << 25):
-        desc = __builtin_bswap32(desc)
-    dom = (desc >> 5) & 0xf
-    if (desc & 3) == 0 or (desc & 3) == 3:
-        return FS_TRANSLATION_SECTION
-    if (desc & 3) == 2:                       # section or supersection
-        if desc & (1u << 18):
-            pa[0] = (desc & 0xff000000u) | (va & 0x00ffffffu)
-            dom = 0
-        else:
-            pa[0] = (desc & 0xfff00000u) | (va & 0x000fffffu)
-        ap = ((desc >> 13) & 4) | ((desc >> 10) & 3)
-        xn = (desc >> 4) & 1
-        tex = (desc >> 12) & 7
-        fs_perm = FS_PERMISSION_SECTION
-        dacr_bits = (env.dacr >> (2 * dom)) & 3
-        if dacr_bits == 0 or dacr_bits == 2:
-            return FS_DOMAIN_SECTION | (dom << 8)
-    else:                                      # page table
-        dacr_bits = (env.dacr >> (2 * dom)) & 3
-        l2 = (desc & 0xfffffc00u) | (((va >> 12) & 0xff) << 2)
-        if phys_read32(env, l2, &desc):
-            return FS_EXTERNAL_WALK_L2 | (dom << 8)
-        if env.sctlr & (1u << 25):
-            desc = __builtin_bswap32(desc)
-        if (desc & 3) == 0:
-            return FS_TRANSLATION_PAGE | (dom << 8)
-        if dacr_bits == 0 or dacr_bits == 2:
-            return FS_DOMAIN_PAGE | (dom << 8)
-        if (desc & 3) == 1:                   # large page
-            pa[0] = (desc & 0xffff0000u) | (va & 0xffffu)
-            xn = (desc >> 15) & 1
-            tex = (desc >> 12) & 7
-        else:                                  # small page
-            pa[0] = (desc & 0xfffff000u) | (va & 0xfffu)
-            xn = desc & 1
-            tex = (desc >> 6) & 7
-        ap = ((desc >> 7) & 4) | ((desc >> 4) & 3)
-        fs_perm = FS_PERMISSION_PAGE
-    if dacr_bits == 3:
-        prot[0] = 7        # Manager domain: no permission checks, XN included
-    else:
-        prot[0] = 0
-        for a in range(3):
-            if ap_allows(ap, user, a if a != ACC_EXEC else ACC_READ):
-                if a != ACC_EXEC or not xn:
-                    prot[0] |= 1u << a
-    if is_device_memory(env, tex, (desc >> 3) & 1, (desc >> 2) & 1):
-        prot[0] |= PROT_DEVICE
-    if not (prot[0] >> access) & 1:
-        return fs_perm | (dom << 8)
-    return 0
-
-
-cdef int get_phys_addr(CPUARMState *env, uint32_t va, int access, int mmu_idx,
-                       uint32_t *pa, uint32_t *prot) noexcept nogil:
-    if not (env.sctlr & 1):
-        pa[0] = va
-        prot[0] = 7 | PROT_DEVICE     # data accesses are Strongly-ordered (B3.2.1)
-        return 0
-    return mmu_translate(env, va, access, mmu_idx == MMU_IDX_USER, pa, prot)
+# the MMU: walks (short-descriptor and LPAE), fault status, ATS, TLB maintenance
+include "mmu.pxi"
 
 
 cdef void tlb_set_entry(CPUARMState *env, uint32_t va, int mmu_idx, MemRegion *r,
@@ -534,17 +413,20 @@ cdef uint32_t tlb_translate(CPUARMState *env, uint32_t va, int access, int mmu_i
                            MemRegion **region_out, uint32_t *pa_out) noexcept nogil:
     """Translate va for access and cache the page in the TLB when it is RAM.
     Returns 0, or the FSR of the fault (nothing is raised)."""
-    cdef uint32_t pa, prot, fs
+    cdef MMUResult res
+    cdef uint32_t pa, fsr
     cdef MemRegion *r
-    fs = get_phys_addr(env, va, access, mmu_idx, &pa, &prot)
-    if fs:
-        return fsr_of(fs & 0x1f, fs >> 8, access == ACC_WRITE)
+    fsr = get_phys_addr_r(env, va, access, mmu_idx, &res)
+    if fsr:
+        return fsr | (FSR_WNR if access == ACC_WRITE else 0)
+    pa = <uint32_t>res.pa
     r = find_region(env, pa)
     if r == NULL:
-        return fsr_of(FS_EXTERNAL, 0, access == ACC_WRITE)
+        return fsr_external(env, access == ACC_WRITE)
     region_out[0] = r
     pa_out[0] = pa
-    tlb_set_entry(env, va, mmu_idx, r, pa, prot)
+    tlb_set_entry(env, va, mmu_idx, r, pa, res.prot)
+    tlb_note_large(env, va, res.lg_size)
     return 0
 
 
@@ -620,7 +502,7 @@ cdef int access_one_page(CPUARMState *env, uint32_t addr, uint32_t size_log2, in
         return 1
     off = pa - r.base
     if off > r.size - (1u << size_log2):
-        return raise_abort(env, addr, access, fsr_of(FS_EXTERNAL, 0, access == ACC_WRITE))
+        return raise_abort(env, addr, access, fsr_external(env, access == ACC_WRITE))
     if r.host != NULL:
         if access == ACC_WRITE:
             if r.readonly:
@@ -636,13 +518,13 @@ cdef int access_one_page(CPUARMState *env, uint32_t addr, uint32_t size_log2, in
     else:
         rc = r.read(r.opaque, off, 1 << size_log2, val)
     if rc:
-        return raise_abort(env, addr, access, fsr_of(FS_EXTERNAL, 0, access == ACC_WRITE))
+        return raise_abort(env, addr, access, fsr_external(env, access == ACC_WRITE))
     return 0
 
 
 cdef int raise_alignment_fault(CPUARMState *env, uint32_t addr, bint is_write) noexcept nogil:
     return raise_abort(env, addr, ACC_WRITE if is_write else ACC_READ,
-                       fsr_of(FS_ALIGNMENT, 0, is_write))
+                       fsr_alignment(env, is_write))
 
 
 cdef inline bint misaligned(uint32_t addr, uint32_t aux, bint align_all) noexcept nogil:
@@ -1032,7 +914,7 @@ cdef class CPU:
         buf[addr - base:addr - base + len(data)] = data
 
     def translate_address(self, uint32_t va, int access=0, bint user=False):
-        """(pa, None) or (None, fault status) for a debugger-style lookup."""
+        """(pa, None) or (None, FSR of the fault, WnR clear) for a debugger-style lookup."""
         cdef uint32_t pa, prot
         cdef int fs = get_phys_addr(self.env, va, access, MMU_IDX_USER if user else MMU_IDX_PRIV,
                                     &pa, &prot)
@@ -1066,7 +948,7 @@ cdef class CPU:
         if fsr:
             return None, fsr
         if r.host == NULL or pa - r.base > r.size - 4:
-            return None, fsr_of(FS_EXTERNAL, 0, False)
+            return None, fsr_external(e, False)
         memcpy(&word, r.host + (pa - r.base), 4)
         return word, pa
 
@@ -1132,7 +1014,8 @@ cdef class CPU:
             e.spsr = value
         elif name in _ENV_FIELDS and name not in ("tlb", "tb_jc", "v", "sizeof"):
             self.env_write32(_ENV_FIELDS[name], value)
-            if name in ("sctlr", "ttbr0_lo", "ttbr1_lo", "ttbcr", "dacr", "prrr"):
+            if name in ("sctlr", "ttbr0_lo", "ttbr1_lo", "ttbcr", "dacr", "prrr",
+                        "nmrr", "ttbr0_hi", "ttbr1_hi", "contextidr"):
                 tlb_flush(e)
         else:
             raise KeyError("unknown register %r" % name)

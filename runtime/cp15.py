@@ -155,9 +155,10 @@ CORTEX_A15 = [
       writefn="field_write_flush"),
     R("TTBR1",     "p15, 0, c2, c0, 1", PL1_RW, ALIAS | END_TB, field="ttbr1_lo",
       writefn="field_write_flush"),
-    # EAE, and both the short-descriptor (N, PD0, PD1) and LPAE layouts
+    # EAE, and both the short-descriptor (N, PD0, PD1) and LPAE layouts (T0SZ,
+    # EPD0, IRGN0, ORGN0, SH0, T1SZ, A1, EPD1, IRGN1, ORGN1, SH1): B4.1.153
     R("TTBCR",     "p15, 0, c2, c0, 2", PL1_RW, END_TB, field="ttbcr",
-      writefn="field_write_flush", mask=0xBF873FB7),
+      writefn="field_write_flush", mask=0xBFC73FB7),
     R("TTBR0_64",  "p15, 0, c2", PL1_RW, END_TB, field="ttbr0_lo", field_hi="ttbr0_hi",
       writefn="field_write_flush"),
     R("TTBR1_64",  "p15, 1, c2", PL1_RW, END_TB, field="ttbr1_lo", field_hi="ttbr1_hi",
@@ -177,6 +178,13 @@ CORTEX_A15 = [
     # self-modifying code is caught by the code-page tracking, so all are NOPs)
     R("PAR",       "p15, 0, c7, c4, 0", PL1_RW, ALIAS, field="par_lo"),
     R("PAR_64",    "p15, 0, c7", PL1_RW, field="par_lo", field_hi="par_hi"),
+    # address translation (B4.2.3): values[0] = bit 0 write, bit 1 as PL0.
+    # ATS12NSO* exist only with the Security Extensions (B4.1.12), which
+    # this CPU does not have (ID_PFR1): UNDEFINED, as on QEMU's virt.
+    R("ATS1CPR",   "p15, 0, c7, c8, 0", PL1_W, NO_RAW, writefn="ats_write", values={0: 0}),
+    R("ATS1CPW",   "p15, 0, c7, c8, 1", PL1_W, NO_RAW, writefn="ats_write", values={0: 1}),
+    R("ATS1CUR",   "p15, 0, c7, c8, 2", PL1_W, NO_RAW, writefn="ats_write", values={0: 2}),
+    R("ATS1CUW",   "p15, 0, c7, c8, 3", PL1_W, NO_RAW, writefn="ats_write", values={0: 3}),
     R("ICIALLUIS", "p15, 0, c7, c1, 0", PL1_W, NOP | NO_RAW),
     R("BPIALLIS",  "p15, 0, c7, c1, 6", PL1_W, NOP | NO_RAW),
     R("ICIALLU",   "p15, 0, c7, c5, 0", PL1_W, NOP | NO_RAW),
@@ -194,22 +202,23 @@ CORTEX_A15 = [
     R("DCCIMVAC",  "p15, 0, c7, c14, 1", PL1_W, NOP | NO_RAW),
     R("DCCISW",    "p15, 0, c7, c14, 2", PL1_W, NOP | NO_RAW),
 
-    # -- c8: TLB maintenance.  The soft TLB is not tagged by ASID, so every
-    # operation flushes all of it (correct, if more than needed).
+    # -- c8: TLB maintenance (B4.2.2).  The soft TLB holds only the current
+    # ASID's translations (and global ones): by-ASID and ALL operations flush
+    # it, by-MVA ones drop that VA (runtime/mmu.pxi).
     R("TLBIALLIS", "p15, 0, c8, c3, 0", PL1_W, NO_RAW | END_TB, writefn="tlb_flush_all"),
-    R("TLBIMVAIS", "p15, 0, c8, c3, 1", PL1_W, NO_RAW | END_TB, writefn="tlb_flush_all"),
+    R("TLBIMVAIS", "p15, 0, c8, c3, 1", PL1_W, NO_RAW | END_TB, writefn="tlbi_mva"),
     R("TLBIASIDIS", "p15, 0, c8, c3, 2", PL1_W, NO_RAW | END_TB, writefn="tlb_flush_all"),
-    R("TLBIMVAAIS", "p15, 0, c8, c3, 3", PL1_W, NO_RAW | END_TB, writefn="tlb_flush_all"),
+    R("TLBIMVAAIS", "p15, 0, c8, c3, 3", PL1_W, NO_RAW | END_TB, writefn="tlbi_mva"),
     R("ITLBIALL",  "p15, 0, c8, c5, 0", PL1_W, NO_RAW | END_TB, writefn="tlb_flush_all"),
-    R("ITLBIMVA",  "p15, 0, c8, c5, 1", PL1_W, NO_RAW | END_TB, writefn="tlb_flush_all"),
+    R("ITLBIMVA",  "p15, 0, c8, c5, 1", PL1_W, NO_RAW | END_TB, writefn="tlbi_mva"),
     R("ITLBIASID", "p15, 0, c8, c5, 2", PL1_W, NO_RAW | END_TB, writefn="tlb_flush_all"),
     R("DTLBIALL",  "p15, 0, c8, c6, 0", PL1_W, NO_RAW | END_TB, writefn="tlb_flush_all"),
-    R("DTLBIMVA",  "p15, 0, c8, c6, 1", PL1_W, NO_RAW | END_TB, writefn="tlb_flush_all"),
+    R("DTLBIMVA",  "p15, 0, c8, c6, 1", PL1_W, NO_RAW | END_TB, writefn="tlbi_mva"),
     R("DTLBIASID", "p15, 0, c8, c6, 2", PL1_W, NO_RAW | END_TB, writefn="tlb_flush_all"),
     R("TLBIALL",   "p15, 0, c8, c7, 0", PL1_W, NO_RAW | END_TB, writefn="tlb_flush_all"),
-    R("TLBIMVA",   "p15, 0, c8, c7, 1", PL1_W, NO_RAW | END_TB, writefn="tlb_flush_all"),
+    R("TLBIMVA",   "p15, 0, c8, c7, 1", PL1_W, NO_RAW | END_TB, writefn="tlbi_mva"),
     R("TLBIASID",  "p15, 0, c8, c7, 2", PL1_W, NO_RAW | END_TB, writefn="tlb_flush_all"),
-    R("TLBIMVAA",  "p15, 0, c8, c7, 3", PL1_W, NO_RAW | END_TB, writefn="tlb_flush_all"),
+    R("TLBIMVAA",  "p15, 0, c8, c7, 3", PL1_W, NO_RAW | END_TB, writefn="tlbi_mva"),
 
     # -- c9: L2 control (A15 TRM 4.3.49/4.3.50): one core, no ECC
     R("L2CTLR",    "p15, 1, c9, c0, 2", PL1_RW, CONST, reset=0),
@@ -217,10 +226,13 @@ CORTEX_A15 = [
 
     # -- c10: memory attributes (PRRR/NMRR are MAIR0/MAIR1 under LPAE)
     # reset values: A15 TRM 4.3.57/4.3.58
-    # PRRR decides Device vs Normal under TEX remap, which the soft TLB caches
+    # PRRR decides Device vs Normal under TEX remap, which the soft TLB caches;
+    # under LPAE PRRR/NMRR are MAIR0/MAIR1 (B4.1.104), the same state
     R("PRRR",      "p15, 0, c10, c2, 0", PL1_RW, END_TB, field="prrr", reset=0x00098AA4,
       writefn="field_write_flush"),
-    R("NMRR",      "p15, 0, c10, c2, 1", PL1_RW, field="nmrr", reset=0x44E048E0),
+    # NMRR is MAIR1 under LPAE (device or not for AttrIndx 4-7): flush too
+    R("NMRR",      "p15, 0, c10, c2, 1", PL1_RW, END_TB, field="nmrr", reset=0x44E048E0,
+      writefn="field_write_flush"),
     R("AMAIR0",    "p15, 0, c10, c3, 0", PL1_RW, field="amair0"),
     R("AMAIR1",    "p15, 0, c10, c3, 1", PL1_RW, field="amair1"),
 

@@ -160,6 +160,11 @@ typedef struct CPUARMState {
     MemRegion regions[MAX_REGIONS];
     int nregions;
 
+    /* MMU (runtime/mmu.pxi): the VA region holding every mapping larger
+     * than a page the soft TLB caches (tlb_large_addr odd: none), so a
+     * TLBIMVA inside it flushes the whole soft TLB */
+    uint32_t tlb_large_addr, tlb_large_mask;
+
     /* translation block lookup */
     TB *tb_hash[TB_HASH_SIZE];
     TB *tb_jc[TB_JC_SIZE];
