@@ -21,7 +21,7 @@ when the board is built with no_reboot (QEMU -no-reboot).
 import sys
 
 from runtime.loader import load_image
-from runtime.pl011 import PL011, SIZE as PL011_SIZE
+from runtime.devices.pl011 import PL011, SIZE as PL011_SIZE
 from runtime.psci import PSCI
 from runtime.semihosting import Semihosting, _stop_reason
 
