@@ -22,7 +22,7 @@ import sys
 
 from runtime.abi import CPSR_T
 from runtime.loader import load_image
-from runtime.pl011 import PL011, SIZE as PL011_SIZE
+from runtime.devices.pl011 import PL011, SIZE as PL011_SIZE
 from runtime.psci import PSCI
 from runtime.semihosting import Semihosting, _stop_reason
 

@@ -15,10 +15,10 @@ import time
 
 import pytest
 
-from runtime import pl011
+from runtime.devices import pl011
 from runtime.board import RAM_BASE, parse_ram_size
 from runtime.loader import LoaderError, load_elf, load_image
-from runtime.pl011 import PL011
+from runtime.devices.pl011 import PL011
 
 GCC = shutil.which("arm-none-eabi-gcc")
 QEMU = shutil.which("qemu-system-arm")
