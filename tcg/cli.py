@@ -21,7 +21,7 @@ import threading
 from runtime import abi
 from runtime.abi import CPSR_M, CPSR_T, MODE_NAMES
 from runtime.boards.base import BoardError, board_class
-from runtime.boards import virt  # noqa: F401  (registers the board)
+from runtime.boards.virt import parse_ram_size  # (importing registers the board)
 from runtime.fdt import FdtError
 from runtime.loader import LoaderError
 from tcg import profile, qemu_args
@@ -147,8 +147,6 @@ def engine_options(args):
 
 
 def cmd_compare(args):
-    from runtime.board import parse_ram_size
-    from runtime.loader import LoaderError
     from tcg.compare import compare
     image = args.image or args.kernel
     if not image:
@@ -157,7 +155,6 @@ def cmd_compare(args):
         ram_size = parse_ram_size(args.memory)
     except ValueError as e:
         raise UsageError("-m %s: %s" % (args.memory, e)) from None
-    check_image(image, ram_size)
     try:
         return compare(image, ram_size, max_blocks=args.max_blocks)
     except LoaderError as e:
@@ -344,18 +341,6 @@ def _where(emu, reason):
     mode = MODE_NAMES.get(emu.reg_read("cpsr") & CPSR_M, "???")
     return "pc=0x%08x mode=%s insns=%d" % (pc, mode, reason.icount if reason.icount is not None
                                             else emu.icount)
-
-
-def check_image(path, ram_size):
-    """Load the image into nowhere: every loader error is reported before
-    the emulator (and its RAM) exists."""
-    from runtime.board import KERNEL_LOAD_OFFSET, RAM_BASE
-    from runtime.loader import LoaderError, load_image
-    try:
-        load_image(path, lambda addr, data: None, [(RAM_BASE, ram_size)],
-                   RAM_BASE + KERNEL_LOAD_OFFSET)
-    except LoaderError as e:
-        raise UsageError(str(e)) from None
 
 
 def cmd_run(args):

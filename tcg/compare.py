@@ -19,7 +19,7 @@ import io
 import sys
 
 from runtime import core
-from runtime.board import RAM_BASE
+from runtime.boards.virt import RAM_BASE
 from tcg import interp
 from runtime.abi import DEBUG_STORES
 from tcg.emulator import virt_emulator

@@ -20,7 +20,7 @@ from tcg import interp
 from runtime.abi import (EXCP_HVC, EXCP_SMC, EXCP_SEMIHOST, EXCP_HALTED, EXCP_PREFETCH_ABORT,
                          EXCP_NONE, DEBUG_EXC, DEBUG_EXEC, DEBUG_STORES, EXIT_REQ_STOP,
                          EXIT_REQ_FLUSH)
-from runtime.board import build_virt
+from runtime.boards.virt import build_virt
 from runtime.stop import StopReason  # noqa: F401  (re-exported: the embedding API)
 from frontend.translate import translate_block, FetchFault
 
@@ -414,7 +414,7 @@ def _stop_compile_threads():
 
 def virt_emulator(ram_size, engine="interp", semihosting=False, uart_out=None, no_reboot=False,
                   semihost_out=None, semihost_err=None, **emu_options):
-    """A new Emulator set up as QEMU's virt board (runtime.board.build_virt;
+    """A new Emulator set up as QEMU's virt board (runtime.boards.virt.build_virt;
     emu.board is the VirtBoard).  emu_options (jit_threshold, jit_opt,
     icount_shift, ...) go to the Emulator; engine None: the interpreter."""
     emu = Emulator(semihosting=semihosting, engine=engine or "interp", **emu_options)

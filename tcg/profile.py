@@ -48,7 +48,7 @@ import threading
 import time
 from collections import Counter
 
-from runtime.board import build_virt, parse_ram_size
+from runtime.boards.virt import build_virt, parse_ram_size
 from runtime.loader import LoaderError
 from tcg.emulator import Emulator, EmulatorError
 
@@ -762,7 +762,6 @@ def cmd_profile(args, cli):
         raise UsageError("--top must be 0 (all) or a positive number")
     if args.sample_us < 0:
         raise UsageError("--sample-us must be 0 (off) or a positive number")
-    cli.check_image(path, ram_size)
 
     report_out, close_report = sys.stdout, False
     if args.output:

@@ -171,7 +171,7 @@ def machine_config(args, serial):
         ram_size=ram_size, smp=smp, kernel=args.kernel, initrd=args.initrd,
         append=args.append, dtb=args.dtb, bios=args.bios, no_reboot=args.no_reboot,
         semihosting=args.semihosting, properties=props, drives=list(args.drives),
-        devices=list(args.devices), serial=serial)
+        devices=list(args.devices), snapshot=args.snapshot, serial=serial)
 
 
 def serial_spec(args):

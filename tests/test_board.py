@@ -16,7 +16,7 @@ import time
 import pytest
 
 from runtime.devices import pl011
-from runtime.board import RAM_BASE, parse_ram_size
+from runtime.boards.virt import RAM_BASE, parse_ram_size
 from runtime.loader import LoaderError, load_elf, load_image
 from runtime.devices.pl011 import PL011
 

@@ -243,7 +243,7 @@ needs_gcc = pytest.mark.skipif(shutil.which(guestlib.CROSS + "gcc") is None,
 @needs_gcc
 def test_guest_flash_commands():
     from runtime import chardev
-    from runtime.board import build_virt
+    from runtime.boards.virt import build_virt
     out = chardev.BufferBackend()
     emu = build_virt(128 << 20, uart_out=out)
     if not any(base == 0x04000000 for base, _, _ in emu.cpu.regions()):
@@ -258,7 +258,7 @@ def test_guest_flash_commands():
 def test_code_runs_from_rom_mapped_flash(tmp_path):
     """-bios: the bank is host memory, so the CPU executes from it."""
     from tests.asm import assemble
-    from runtime.board import build_virt
+    from runtime.boards.virt import build_virt
     emu = build_virt(128 << 20, uart_out=None)
     f = PFlash(name="flash0")
     code = assemble("mov r0, #42\nmov r1, #7\nadd r2, r0, r1\nb .\n")

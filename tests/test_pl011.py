@@ -316,7 +316,7 @@ def run_uart_guest(emu, uart, backend):
 
 @needs_gcc
 def test_guest_receives_by_polling_and_interrupt():
-    from runtime.board import build_virt
+    from runtime.boards.virt import build_virt
     elf = guestlib.build_sysguest("dev_uart_rx")
     backend = chardev.BufferBackend()
     emu = build_virt(128 << 20, uart_out=backend)

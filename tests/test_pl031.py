@@ -138,7 +138,7 @@ needs_gcc = pytest.mark.skipif(shutil.which(guestlib.CROSS + "gcc") is None,
 @needs_gcc
 def test_guest_rtc_under_icount():
     from runtime import chardev
-    from runtime.board import build_virt, ICOUNT_EPOCH
+    from runtime.boards.virt import build_virt, ICOUNT_EPOCH
     out = chardev.BufferBackend()
     emu = build_virt(128 << 20, uart_out=out, icount_shift=10)
     if not any(base == 0x09010000 for base, _, _ in emu.cpu.regions()):

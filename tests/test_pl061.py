@@ -171,7 +171,7 @@ needs_gcc = pytest.mark.skipif(shutil.which(guestlib.CROSS + "gcc") is None,
 @needs_gcc
 def test_guest_power_key():
     from runtime import chardev
-    from runtime.board import build_virt
+    from runtime.boards.virt import build_virt
     out = chardev.BufferBackend()
     emu = build_virt(128 << 20, uart_out=out)
     g = PL061(emu.guest_time_ns)

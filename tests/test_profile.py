@@ -228,7 +228,7 @@ def test_plain_table_without_rich():
 @needs_emu
 @pytest.mark.parametrize("engine", ENGINES)
 def test_profiling_does_not_change_the_guest(crc32_elf, engine):
-    from runtime.board import build_virt
+    from runtime.boards.virt import build_virt
     from tcg.emulator import Emulator
     from tcg.profile import profile_image
 

@@ -49,7 +49,7 @@ def new_emulator(engine, jit_threshold=None):
 
 def run_guest_in_process(elf, engine, jit_threshold=None):
     """(UART bytes, StopReason, Emulator) of one run of a virt-board ELF."""
-    from runtime.board import build_virt
+    from runtime.boards.virt import build_virt
 
     out = io.BytesIO()
     emu = build_virt(128 << 20, uart_out=out, emu=new_emulator(engine, jit_threshold))

@@ -86,7 +86,7 @@ class Sink:
 
 
 def run_on_armtcg(elf, image):
-    from runtime.board import build_virt
+    from runtime.boards.virt import build_virt
     uart = io.BytesIO()
     emu = build_virt(128 << 20, uart_out=uart)
     transports = create_transports(DMA(emu.mem_read, emu.mem_write))
@@ -145,7 +145,7 @@ RNG_EXPECTED = b"".join(line.encode() + b"\n" for line in [
 
 
 def test_virtio_rng_guest_armtcg(tmp_path):
-    from runtime.board import build_virt
+    from runtime.boards.virt import build_virt
     from runtime.devices.virtio_rng import VirtioRng
     elf = build_sysguest("virtio_rng")
     uart = io.BytesIO()
@@ -192,7 +192,7 @@ CONSOLE_HOST = b"hello from the guest over virtio-console\nE\n"
 
 
 def test_virtio_console_guest_armtcg():
-    from runtime.board import build_virt
+    from runtime.boards.virt import build_virt
     from runtime.devices.virtio_mmio import setup_virtio
     elf = build_sysguest("virtio_console")
     uart, host = io.BytesIO(), io.BytesIO()

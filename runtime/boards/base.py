@@ -79,8 +79,9 @@ class MachineConfig:
     no_reboot: bool = False
     semihosting: bool = False
     properties: dict = field(default_factory=dict)
-    drives: list = field(default_factory=list)       # parsed -drive specs
-    devices: list = field(default_factory=list)      # parsed -device specs
+    drives: list = field(default_factory=list)       # -drive option strings
+    devices: list = field(default_factory=list)      # -device option strings
+    snapshot: bool = False                           # -snapshot: disks untouched
     serial: object = None        # a chardev backend (runtime/chardev.py) or a byte stream
     semihost_out: object = None
     semihost_err: object = None

@@ -12,15 +12,21 @@ Linux's probe of it fails on QEMU too), the platform bus's dynamic devices.
 """
 
 import os
+import sys
 
-from runtime import boot, fdt
+from runtime import boot, fdt, memsize
 from runtime.abi import CPSR_T
 from runtime.boards import virt_map
 from runtime.boards.base import Board, BoardError, MachineConfig, Prop, parse_bool, register
 from runtime.boards.virt_map import BY_NAME as MAP, IRQMAP
 from runtime.fdt import Cells, Node, reg_cells
 from runtime.loader import LoaderError, SymbolTable
-from runtime.pl011 import PL011, SIZE as PL011_SIZE
+from runtime.blockdev import split_options
+from runtime.devices.pflash import FlashError, PFlash, load_bios, map_pflash, open_drive
+from runtime.devices.pl011 import PL011
+from runtime.devices.pl031 import PL031
+from runtime.devices.pl061 import PL061
+from runtime.devices.virtio_mmio import setup_virtio
 from runtime.psci import PSCI
 from runtime.semihosting import Semihosting
 
@@ -91,9 +97,52 @@ class VirtBoard(Board):
         self.emu.map_ram(RAM_BASE, self.ram_size)
 
     def _build_devices(self):
+        cfg, emu = self.config, self.emu
+        self._build_flash()
+        self.uart = self._map(PL011(cfg.serial), "uart")
+        epoch = ICOUNT_EPOCH if emu.icount_shift is not None else None
+        self.rtc = self._map(PL031(emu.guest_time_ns, epoch), "rtc")
+        self.gpio = self._map(PL061(emu.guest_time_ns), "gpio")
+        drives = [d for d in cfg.drives if dict(split_options(d)).get("if") != "pflash"]
+        try:
+            self.virtio = setup_virtio(emu, drives, cfg.devices, cfg.snapshot,
+                                       spi_sink=self.spi_input)
+        except ValueError as e:
+            raise BoardError(str(e)) from None
+
+    def _map(self, device, name, irq=True):
+        """Map a device at its memory-map slot and wire its interrupt."""
+        region = MAP[name]
+        self.emu.map_mmio(region.base, device.SIZE, device=device)
+        if irq and name in IRQMAP:
+            device.intr.connect(self.spi_input(IRQMAP[name]))
+        return device
+
+    def _build_flash(self):
+        """Two CFI banks: -bios in the first, -drive if=pflash in the second
+        (the first such drive is unit 0 when no -bios is given, as QEMU)."""
         cfg = self.config
-        self.uart = PL011(cfg.serial)
-        self.emu.map_mmio(MAP["uart"].base, PL011_SIZE, self.uart.read, self.uart.write)
+        self.flash = [PFlash(), PFlash()]
+        pflash = [dict(split_options(d)) for d in cfg.drives if dict(split_options(d)).get("if") == "pflash"]
+        try:
+            if cfg.bios is not None:
+                load_bios(self.flash[0], cfg.bios)
+            units = [int(d.get("unit", i + (1 if cfg.bios else 0))) for i, d in enumerate(pflash)]
+            for unit, d in zip(units, pflash):
+                if unit not in (0, 1) or (unit == 0 and cfg.bios is not None):
+                    raise BoardError("-drive if=pflash,unit=%d: no such free flash bank" % unit)
+                if "file" not in d:
+                    raise BoardError("-drive if=pflash needs file=PATH")
+                open_drive(self.flash[unit], d["file"],
+                           readonly=parse_bool("readonly", d.get("readonly", "off")))
+        except (ValueError, FlashError) as e:
+            raise BoardError(str(e)) from None
+        for bank, name in zip(self.flash, ("flash0", "flash1")):
+            map_pflash(self.emu, MAP[name].base, bank)
+
+    def spi_input(self, spi):
+        """The GIC input of shared peripheral interrupt `spi` (a level sink)."""
+        return lambda level: None
 
     def _build_semihosting(self):
         cfg, emu = self.config, self.emu
@@ -314,9 +363,21 @@ def virt_fdt(board, initrd=None):
                 children)
 
 
-def build_virt_board(emu, config=None, **overrides):
-    """A VirtBoard around emu; config fields may be given as keywords."""
-    config = config or MachineConfig()
-    for key, value in overrides.items():
-        setattr(config, key, value)
-    return VirtBoard(emu, config)
+def parse_ram_size(text):
+    """-m for this board: bytes, or ValueError naming the problem."""
+    return memsize.parse_ram_size(text, MAX_RAM_SIZE)
+
+
+def build_virt(ram_size, semihosting=False, uart_out=None, no_reboot=False,
+               semihost_out=None, semihost_err=None, *, emu, **config):
+    """Set the caller's Emulator up as QEMU's virt board (emu.board is the
+    VirtBoard) and return it.  uart_out: a chardev backend or binary stream
+    for the PL011 (default stdout); semihost_out / semihost_err: streams for
+    semihosting handles 1/2; config: more MachineConfig fields (kernel,
+    initrd, drives...).  tcg.emulator.virt_emulator builds the Emulator and
+    the board in one call."""
+    cfg = MachineConfig(ram_size=ram_size, semihosting=semihosting, no_reboot=no_reboot,
+                        serial=uart_out if uart_out is not None else sys.stdout.buffer,
+                        semihost_out=semihost_out, semihost_err=semihost_err, **config)
+    VirtBoard(emu, cfg)
+    return emu
