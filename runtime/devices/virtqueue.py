@@ -119,8 +119,8 @@ class VirtQueue:
     ring addresses) and the device's position in the rings."""
 
     # state as data, for snapshots (the transport saves each queue's STATE)
-    STATE = ("num", "ready", "desc", "driver", "device", "last_avail_idx", "used_idx",
-             "signalled_used", "signalled_used_valid")
+    STATE = ("num", "ready", "desc", "driver", "device", "align", "last_avail_idx",
+             "used_idx", "signalled_used", "signalled_used_valid")
 
     def __init__(self, num_max):
         self.num_max = num_max
@@ -132,6 +132,7 @@ class VirtQueue:
         self.desc = 0                # descriptor area (QueueDescLow/High)
         self.driver = 0              # available ring (QueueDriverLow/High)
         self.device = 0              # used ring (QueueDeviceLow/High)
+        self.align = 0               # legacy transport only: QueueAlign
         self.last_avail_idx = 0      # next available-ring entry the device reads
         self.used_idx = 0            # next used-ring entry the device writes
         self.signalled_used = 0      # used_idx at the last interrupt (EVENT_IDX)
