@@ -478,6 +478,25 @@ def test_bad_chain_sets_needs_reset(ram, log, tmp_path, case):
     assert t.read(STATUS, 4) == 0 and sink.levels[-1] == 0
 
 
+def test_chain_longer_than_qemu_allows(ram, log, tmp_path):
+    """An indirect table of 1025 readable descriptors: QEMU stops at
+    VIRTQUEUE_MAX_SIZE (1024) buffers per chain, so do we."""
+    t, _ = blk_transport(ram, log, BlockDevice(make_disk(tmp_path)))
+    drv = Driver(t, ram)
+    drv.start()
+    table = RAM_BASE + 0x10000
+    drv.chain([(BUF, 16, False)] * 1025, table=table)
+    drv.put_desc(0, table, 1025 * 16, VIRTQ_DESC_F_INDIRECT)
+    drv.post(0)
+    assert t.read(STATUS, 4) & NEEDS_RESET and "more than 1024" in log[0]
+
+
+def test_is_virtio_device():
+    assert vm.is_virtio_device("virtio-blk-device,drive=d0")
+    assert vm.is_virtio_device("virtio-blk-pci")            # ours to refuse clearly
+    assert not vm.is_virtio_device("loader,addr=0x40000000")
+
+
 def test_bad_queue_setup_sets_needs_reset(ram, log, tmp_path):
     t, _ = blk_transport(ram, log, BlockDevice(make_disk(tmp_path)))
     drv = Driver(t, ram)

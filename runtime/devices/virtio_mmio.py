@@ -616,6 +616,15 @@ def setup_virtio(emu, drives=(), devices=(), snapshot=False, spi_sink=None,
 # ---- -device -----------------------------------------------------------------------
 
 PCI_DEVICES = ("virtio-blk-pci", "virtio-rng-pci", "virtio-serial-pci", "virtio-net-pci")
+DEVICE_DRIVERS = ("virtio-blk-device", "virtio-rng-device", "virtio-serial-device",
+                  "virtconsole", "virtserialport")
+
+
+def is_virtio_device(text):
+    """Is this -device option one for parse_devices (ours, or a virtio PCI
+    device that we refuse with a clear message)?"""
+    driver = text.split(",", 1)[0]
+    return driver in DEVICE_DRIVERS or driver in PCI_DEVICES
 KNOWN = "virtio-blk-device, virtio-rng-device, virtio-serial-device, virtconsole, virtserialport"
 
 

@@ -29,6 +29,7 @@ VIRTQ_AVAIL_F_NO_INTERRUPT = 1
 VIRTQ_USED_F_NO_NOTIFY = 1
 
 DESC_SIZE = 16
+MAX_CHAIN = 1024              # QEMU's VIRTQUEUE_MAX_SIZE: most buffers in one chain
 USED_ELEM_SIZE = 8
 ADDR_LIMIT = 1 << 32          # our guest physical address space is 32 bits
 
@@ -217,6 +218,8 @@ class VirtQueue:
             writable = bool(flags & VIRTQ_DESC_F_WRITE)
             if buffers and buffers[-1].writable and not writable:
                 raise VirtqError("device-readable descriptor after a writable one (2.7.4.2)")
+            if len(buffers) == MAX_CHAIN:
+                raise VirtqError("chain from head %d has more than %d buffers" % (head, MAX_CHAIN))
             buffers.append(Buffer(addr, length, writable))
             if not flags & VIRTQ_DESC_F_NEXT:
                 return buffers
