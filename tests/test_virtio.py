@@ -597,6 +597,16 @@ def test_rng_fills_writable_buffers(ram, log):
     assert got != bytes(96)
 
 
+def test_seeded_source_state_round_trip():
+    a = VirtioRng(deterministic_source(7))
+    a.source(10)
+    st = a.state()
+    b = VirtioRng(deterministic_source(99))
+    b.load_state(st)
+    assert a.source(16) == b.source(16)
+    assert VirtioRng().state() is None
+
+
 def test_rng_default_source_is_urandom():
     assert VirtioRng().source is os.urandom
 
