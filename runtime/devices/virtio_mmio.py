@@ -435,6 +435,13 @@ class VirtioMMIOLegacy(VirtioMMIO):
             self.driver_features = value
             self.features = value & self.offered_features()
 
+    def queue_live(self, index):
+        """3.1.2 (legacy): drivers often used the device before DRIVER_OK,
+        so a legacy device serves a queue as soon as it has a QueuePFN."""
+        if index >= len(self.queues) or self.status & DEVICE_NEEDS_RESET:
+            return False
+        return bool(self.queues[index].ready)
+
     def write_guest_page_size(self, value):
         # QEMU: shift = ctz32(value), 0 for a value of 0
         self.guest_page_shift = (value & -value).bit_length() - 1 if value else 0
