@@ -586,14 +586,19 @@ class VirtioSetup:
 def setup_virtio(emu, drives=(), devices=(), snapshot=False, spi_sink=None,
                  rng_source=None, chardevs=None, force_legacy=FORCE_LEGACY_DEFAULT,
                  log=_stderr_log):
-    """The board's whole virtio part in one call.  drives: the -drive option
-    strings, devices: the -device option strings (virtio ones), snapshot:
-    QEMU's -snapshot.  Maps the 32 transports on emu (DMA through
-    emu.mem_read/mem_write) and wires transport i's IRQ line to
-    spi_sink(16 + i) (None: not connected).  chardevs: {id: binary output
-    stream} for virtconsole ports (their input: VirtioSetup.devices[k].ports[n].feed).
-    force_legacy: QEMU's -global virtio-mmio.force-legacy (parse_virtio_global).  Raises ValueError with a clear
-    message on bad options; returns a VirtioSetup."""
+    """The board's whole virtio part in one call.
+
+    drives: the -drive option strings; devices: the -device option strings
+    (those is_virtio_device accepts); snapshot: QEMU's -snapshot.
+    Maps the 32 transports on emu (DMA through emu.mem_read/mem_write) and
+    wires transport i's IRQ line to spi_sink(16 + i) (None: unconnected).
+    rng_source: n -> bytes for virtio-rng (deterministic_source(seed) under
+    -icount).  chardevs: {id: binary output stream} for virtconsole ports
+    (their input: port.feed(data), ports in VirtioSetup.devices[k].ports).
+    force_legacy: QEMU's -global virtio-mmio.force-legacy
+    (parse_virtio_global), QEMU 7.2's default True.
+    Raises ValueError with a clear message on bad options; returns a
+    VirtioSetup."""
     from runtime.blockdev import parse_drive
     from runtime.devices.virtqueue import DMA
     disks = {}

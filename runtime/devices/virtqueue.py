@@ -151,7 +151,8 @@ class VirtQueue:
         """Raise VirtqError unless num and the ring addresses are valid (2.7:
         size a power of 2 at most QueueNumMax; alignment 16/2/4)."""
         if not 0 < self.num <= self.num_max or self.num & (self.num - 1):
-            raise VirtqError("queue size %d is not a power of 2 in 1..%d" % (self.num, self.num_max))
+            raise VirtqError("queue size %d is not a power of 2 in 1..%d"
+                             % (self.num, self.num_max))
         for name, addr, align in (("descriptor table", self.desc, 16),
                                   ("available ring", self.driver, 2),
                                   ("used ring", self.device, 4)):
