@@ -252,6 +252,24 @@ def test_legacy_queue_at_pfn(ram, log, tmp_path):
     assert t.read(STATUS, 4) == 0 and t.queues[0].ready == 0
 
 
+def test_legacy_error_goes_quiet_like_qemu(ram, log, tmp_path):
+    """QEMU virtio_error(): DEVICE_NEEDS_RESET and the config interrupt only
+    for VERSION_1 devices; a legacy one is just marked broken."""
+    t = legacy_blk(ram, log, BlockDevice(make_disk(tmp_path)))
+    w = lambda off, v: t.write(off, 4, v)
+    w(STATUS, ACK | DRIVER | DRIVER_OK)
+    w(QUEUE_NUM, QSIZE)
+    w(0x040, DESC // 4096)
+    q = t.queues[0]
+    ram.write(DESC, struct.pack("<QIHH", 0x10000000, 16, 0, 0))    # outside RAM
+    ram.write(q.driver + 2, struct.pack("<H", 1))
+    w(QUEUE_NOTIFY, 0)
+    assert len(log) == 1 and t.broken
+    assert t.read(STATUS, 4) == ACK | DRIVER | DRIVER_OK and t.read(INTERRUPT_STATUS, 4) == 0
+    w(STATUS, 0)
+    assert not t.broken
+
+
 def test_parse_virtio_global():
     assert vm.parse_virtio_global("virtio-mmio.force-legacy=false") is False
     assert vm.parse_virtio_global("virtio-mmio.force-legacy=on") is True

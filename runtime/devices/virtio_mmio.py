@@ -17,7 +17,8 @@ served synchronously when the driver writes QueueNotify.
 Guest mistakes (bad ring addresses, malformed chains, DMA outside RAM) put
 the device in DEVICE_NEEDS_RESET (2.1.2) with a configuration-change
 interrupt and a message on `log`, like QEMU's virtio_error(); the device
-then ignores notifications until the driver resets it.
+then ignores notifications until the driver resets it (legacy: no status
+bit, no interrupt, as QEMU).
 
 Board helpers: setup_virtio(emu, drives, devices, snapshot, spi_sink) does
 it all (parse -drive/-device, create, plug, map, wire IRQs); the pieces are
@@ -138,7 +139,7 @@ class VirtioMMIO(Device):
     SIZE = VIRTIO_STRIDE
     REGS = REGS
     STATE = ("status", "device_features_sel", "driver_features_sel", "driver_features",
-             "features", "queue_sel", "interrupt_status", "queues")
+             "features", "queue_sel", "interrupt_status", "broken", "queues")
 
     def __init__(self, dma, base=0, log=_stderr_log):
         self.dma = dma
@@ -173,6 +174,7 @@ class VirtioMMIO(Device):
         self.features = 0               # negotiated at FEATURES_OK
         self.queue_sel = 0
         self.interrupt_status = 0
+        self.broken = False             # after needs_reset(), until the next reset
         for q in self.queues:
             q.reset()
         if self.backend is not None:
@@ -334,7 +336,7 @@ class VirtioMMIO(Device):
     def queue_live(self, index):
         """May the device use queue `index` now?  Not before DRIVER_OK
         (3.1.1), not after an error (2.1.2), only once the queue is ready."""
-        if index >= len(self.queues) or self.status & DEVICE_NEEDS_RESET:
+        if index >= len(self.queues) or self.broken:
             return False
         return bool(self.queues[index].ready and self.status & DRIVER_OK)
 
@@ -373,6 +375,10 @@ class VirtioMMIO(Device):
         """2.1.2: the device hit an error it cannot recover from."""
         self.log("virtio-mmio@0x%08x (%s): %s; device needs reset"
                  % (self.base, self.backend.NAME if self.backend else "empty", why))
+        self.broken = True              # queues stay dead until the driver resets
+        self._signal_needs_reset()
+
+    def _signal_needs_reset(self):
         self.status |= DEVICE_NEEDS_RESET
         if self.status & DRIVER_OK:
             self.interrupt_status |= INT_CONFIG_CHANGE
@@ -435,10 +441,15 @@ class VirtioMMIOLegacy(VirtioMMIO):
             self.driver_features = value
             self.features = value & self.offered_features()
 
+    def _signal_needs_reset(self):
+        """Legacy has no DEVICE_NEEDS_RESET bit: QEMU's virtio_error() sets it
+        and notifies only for VIRTIO_F_VERSION_1 devices, so a broken legacy
+        device just goes quiet (with the log message)."""
+
     def queue_live(self, index):
         """3.1.2 (legacy): drivers often used the device before DRIVER_OK,
         so a legacy device serves a queue as soon as it has a QueuePFN."""
-        if index >= len(self.queues) or self.status & DEVICE_NEEDS_RESET:
+        if index >= len(self.queues) or self.broken:
             return False
         return bool(self.queues[index].ready)
 
