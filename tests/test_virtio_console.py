@@ -94,7 +94,8 @@ def test_console_ids_features_config():
     ram = FakeRAM()
     t, con = console_transport(ram)
     assert t.read(0x008, 4) == 3                    # 5.3.1: console
-    assert t.read(0x010, 4) & 0xFF == MULTIPORT | EMERG_WRITE   # QEMU: 31 ports > 1, emergency-write
+    # QEMU: 31 ports > 1 -> MULTIPORT; emergency-write defaults on
+    assert t.read(0x010, 4) & 0xFF == MULTIPORT | EMERG_WRITE
     assert t.read(0x100 + 4, 4) == 31               # 5.3.4 max_nr_ports
     t.write(0x030, 4, 63)                           # 2 * 31 + 2 queues: 0..63
     assert t.read(0x034, 4) == 1024

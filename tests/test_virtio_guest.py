@@ -40,18 +40,21 @@ def guest_sector1():
     return bytes(data)
 
 
-def expected_output():
+def expected_output(legacy=False):
     s0 = SECTOR0[:512]
     s1 = guest_sector1()
     isr = "  isr 1 -> 0"        # 4.2.2: bit 0 = used buffer notification, cleared by ack
     lines = [
-        # QEMU's virt: the first -device sits on the last transport (31)
-        "slot 31 at a003e00: version 2 device 2 vendor 554d4551",
-        "features: VERSION_1 1 SEG_MAX 1 BLK_SIZE 1 FLUSH 1 RO 0",
-        "status after FEATURES_OK: 11",         # ACK|DRIVER|FEATURES_OK accepted (3.1.1)
+        # QEMU's virt: the first -device sits on the last transport (31);
+        # Version 2 = modern (4.2.2), 1 = legacy (4.2.4)
+        "slot 31 at a003e00: version %d device 2 vendor 554d4551" % (1 if legacy else 2),
+        # legacy devices have only 32 feature bits: no VIRTIO_F_VERSION_1
+        "features: VERSION_1 %d SEG_MAX 1 BLK_SIZE 1 FLUSH 1 RO 0" % (0 if legacy else 1),
+        # ACK|DRIVER|FEATURES_OK accepted (3.1.1); legacy has no FEATURES_OK
+        "status after features: %d" % (3 if legacy else 11),
         "capacity 0:%d sectors, seg_max 254, blk_size 512, byte0 %d" % (NSECTORS, NSECTORS),
-        "queue 0: num_max 1024 ready 0",        # QEMU: VIRTQUEUE_MAX_SIZE
-        "status 15, queue ready 1",
+        "queue 0: num_max 1024 live 0",         # QEMU: VIRTQUEUE_MAX_SIZE
+        "status %d, queue live 1" % (7 if legacy else 15),
         # 5.2.6: used length = data + status byte for IN, 1 for OUT/FLUSH
         'read sector 0: status 0 used 513 "%s" fnv %x' % (s0[:40].decode(), fnv1a(s0)),
         isr,
@@ -60,7 +63,7 @@ def expected_output():
         "read sector %d (past the end): status 1" % NSECTORS, isr,   # VIRTIO_BLK_S_IOERR
         'get id: status 0 "%s"' % SERIAL, isr,
         'read back sector 1: status 0 "%s" fnv %x' % (s1[:20].decode(), fnv1a(s1)), isr,
-        "final status 15",
+        "final status %d" % (7 if legacy else 15),
     ]
     return ("\n".join(lines) + "\n").encode()
 
@@ -85,11 +88,11 @@ class Sink:
         self.levels.append(level)
 
 
-def run_on_armtcg(elf, image):
+def run_on_armtcg(elf, image, legacy=False):
     from runtime.boards.virt import build_virt
     uart = io.BytesIO()
     emu = build_virt(128 << 20, uart_out=uart)
-    transports = create_transports(DMA(emu.mem_read, emu.mem_write))
+    transports = create_transports(DMA(emu.mem_read, emu.mem_write), legacy=legacy)
     disk = parse_drive("file=%s,format=raw,if=none,id=d0" % image)
     plug_devices(transports, [VirtioBlk(disk, serial=SERIAL)])
     sinks = {}
@@ -100,12 +103,13 @@ def run_on_armtcg(elf, image):
     return uart.getvalue(), reason, sinks
 
 
-def test_virtio_blk_guest_armtcg(tmp_path):
+@pytest.mark.parametrize("legacy", [False, True], ids=["modern", "legacy"])
+def test_virtio_blk_guest_armtcg(tmp_path, legacy):
     elf = build_sysguest("virtio_blk")
     image = make_image(tmp_path / "disk.img")
-    out, reason, sinks = run_on_armtcg(elf, image)
+    out, reason, sinks = run_on_armtcg(elf, image, legacy)
     assert reason.kind == "shutdown", (reason, out)
-    want = expected_output()
+    want = expected_output(legacy)
     assert _crlf(out) == want, output_diff(_crlf(out), want)
     check_image(image)
     # slot 31 is SPI 47; the guest acked each completion, so the line is low
@@ -115,15 +119,18 @@ def test_virtio_blk_guest_armtcg(tmp_path):
 
 @pytest.mark.qemu
 @pytest.mark.skipif(not have_qemu(), reason="qemu-system-arm not installed")
-def test_virtio_blk_guest_qemu(tmp_path):
+@pytest.mark.parametrize("legacy", [False, True], ids=["modern", "legacy"])
+def test_virtio_blk_guest_qemu(tmp_path, legacy):
     elf = build_sysguest("virtio_blk")
     image = make_image(tmp_path / "disk.img")
-    cmd = [QEMU, *QEMU_ARGS, "-global", "virtio-mmio.force-legacy=false",
+    # QEMU 7.2's virt is legacy unless told otherwise
+    transport = [] if legacy else ["-global", "virtio-mmio.force-legacy=false"]
+    cmd = [QEMU, *QEMU_ARGS, *transport,
            "-drive", "file=%s,format=raw,if=none,id=d0" % image,
            "-device", "virtio-blk-device,drive=d0,serial=%s" % SERIAL, "-kernel", str(elf)]
     out, status, err = run_command(cmd, 60)
     assert status == 0, (status, out, err)
-    want = expected_output()
+    want = expected_output(legacy)
     assert _crlf(out) == want, output_diff(_crlf(out), want)
     check_image(image)
 
@@ -198,7 +205,7 @@ def test_virtio_console_guest_armtcg():
     uart, host = io.BytesIO(), io.BytesIO()
     emu = build_virt(128 << 20, uart_out=uart)
     setup_virtio(emu, devices=["virtio-serial-device,max_ports=1", "virtconsole,chardev=c0"],
-                 chardevs={"c0": host})
+                 chardevs={"c0": host}, force_legacy=False)
     emu.board.load(str(elf))
     reason = emu.board.run(count=20_000_000)
     assert reason.kind == "shutdown", (reason, uart.getvalue())

@@ -1,11 +1,12 @@
 """virtio-mmio transports (virtio 1.2 section 4.2), as QEMU 7.2's `virt` has
 them: 32 transports of 0x200 bytes from 0x0a000000, SPI 16 + slot.
 
-Modern transport only (Version register = 2, section 4.2.2).  QEMU 7.2's
-own default is the legacy version 1 layout (GuestPageSize/QueuePFN) unless
-`-global virtio-mmio.force-legacy=false`; Linux and u-boot 2023.01 drive
-both, so we model the one the spec describes and refuse legacy=True
-clearly (see LEGACY_REFUSED).
+Both layouts of 4.2: VirtioMMIO is the modern transport (Version 2,
+4.2.2), VirtioMMIOLegacy the legacy one (Version 1, 4.2.4: GuestPageSize,
+QueueAlign, QueuePFN, 32 feature bits, no FEATURES_OK).  QEMU 7.2's virt
+uses legacy unless `-global virtio-mmio.force-legacy=false`
+(parse_virtio_global); FORCE_LEGACY_DEFAULT follows it, so the same command
+line shows the guest the same transport.  Linux and u-boot 2023.01 drive both.
 
 An empty transport answers as QEMU's does: MagicValue "virt", Version,
 VendorID "QEMU", DeviceID 0 (no device) and zero everywhere else.  A plugged
@@ -16,7 +17,8 @@ served synchronously when the driver writes QueueNotify.
 Guest mistakes (bad ring addresses, malformed chains, DMA outside RAM) put
 the device in DEVICE_NEEDS_RESET (2.1.2) with a configuration-change
 interrupt and a message on `log`, like QEMU's virtio_error(); the device
-then ignores notifications until the driver resets it.
+then ignores notifications until the driver resets it (legacy: no status
+bit, no interrupt, as QEMU).
 
 Board helpers: setup_virtio(emu, drives, devices, snapshot, spi_sink) does
 it all (parse -drive/-device, create, plug, map, wire IRQs); the pieces are
@@ -52,9 +54,10 @@ VIRTIO_F_VERSION_1 = 32
 TRANSPORT_FEATURES = (1 << VIRTIO_F_INDIRECT_DESC) | (1 << VIRTIO_F_EVENT_IDX) \
     | (1 << VIRTIO_F_VERSION_1)
 
-LEGACY_REFUSED = ("legacy virtio-mmio (version 1, QEMU 7.2's default without "
-                  "-global virtio-mmio.force-legacy=false) is not modelled: armtcg's "
-                  "transports are the virtio 1.x modern layout (version 2)")
+VERSION_LEGACY = 1
+FORCE_LEGACY_DEFAULT = True     # QEMU 7.2 virtio-mmio "force-legacy" property default
+LEGACY_PAGE_SHIFT = 12          # QEMU's guest_page_shift before the driver writes one
+LEGACY_ALIGN = 4096             # VIRTIO_PCI_VRING_ALIGN: QueueAlign before it is written
 
 
 class VirtioDevice:
@@ -136,11 +139,9 @@ class VirtioMMIO(Device):
     SIZE = VIRTIO_STRIDE
     REGS = REGS
     STATE = ("status", "device_features_sel", "driver_features_sel", "driver_features",
-             "features", "queue_sel", "interrupt_status", "queues")
+             "features", "queue_sel", "interrupt_status", "broken", "queues")
 
-    def __init__(self, dma, base=0, legacy=False, log=_stderr_log):
-        if legacy:
-            raise ValueError(LEGACY_REFUSED)
+    def __init__(self, dma, base=0, log=_stderr_log):
         self.dma = dma
         self.base = base
         self.log = log
@@ -173,6 +174,7 @@ class VirtioMMIO(Device):
         self.features = 0               # negotiated at FEATURES_OK
         self.queue_sel = 0
         self.interrupt_status = 0
+        self.broken = False             # after needs_reset(), until the next reset
         for q in self.queues:
             q.reset()
         if self.backend is not None:
@@ -334,7 +336,7 @@ class VirtioMMIO(Device):
     def queue_live(self, index):
         """May the device use queue `index` now?  Not before DRIVER_OK
         (3.1.1), not after an error (2.1.2), only once the queue is ready."""
-        if index >= len(self.queues) or self.status & DEVICE_NEEDS_RESET:
+        if index >= len(self.queues) or self.broken:
             return False
         return bool(self.queues[index].ready and self.status & DRIVER_OK)
 
@@ -373,6 +375,10 @@ class VirtioMMIO(Device):
         """2.1.2: the device hit an error it cannot recover from."""
         self.log("virtio-mmio@0x%08x (%s): %s; device needs reset"
                  % (self.base, self.backend.NAME if self.backend else "empty", why))
+        self.broken = True              # queues stay dead until the driver resets
+        self._signal_needs_reset()
+
+    def _signal_needs_reset(self):
         self.status |= DEVICE_NEEDS_RESET
         if self.status & DRIVER_OK:
             self.interrupt_status |= INT_CONFIG_CHANGE
@@ -392,6 +398,118 @@ for _prefix, _field in QUEUE_ADDR_REGS.items():
     setattr(VirtioMMIO, "write_%s_high" % _prefix, _addr_writer(_field, True))
 
 
+# The legacy register map (4.2.4): no QueueReady, no 64-bit ring addresses,
+# no ConfigGeneration; GuestPageSize, QueueAlign and QueuePFN instead.
+LEGACY_ONLY = (
+    Reg(0x028, "guest_page_size", W, 0),
+    Reg(0x03C, "queue_align", W, 0),
+    Reg(0x040, "queue_pfn", RW, 0),
+)
+MODERN_ONLY = ("queue_ready", "queue_desc_low", "queue_desc_high", "queue_driver_low",
+               "queue_driver_high", "queue_device_low", "queue_device_high",
+               "config_generation")
+LEGACY_REGS = tuple(sorted(
+    [r._replace(reset=VERSION_LEGACY) if r.name == "version" else r
+     for r in REGS if r.name not in MODERN_ONLY] + list(LEGACY_ONLY)))
+
+
+class VirtioMMIOLegacy(VirtioMMIO):
+    """The legacy (version 1) transport of 4.2.4, as QEMU's force-legacy=true:
+    32 feature bits without VIRTIO_F_VERSION_1, set as soon as the driver
+    writes them; each queue is one contiguous area at QueuePFN << page
+    shift (descriptors, then the available ring, then the used ring at the
+    next QueueAlign boundary, 2.7 "Legacy Interfaces"); QueuePFN 0 resets
+    the device (QEMU)."""
+
+    REGS = LEGACY_REGS
+    STATE = VirtioMMIO.STATE + ("guest_page_shift",)
+
+    def reset_state(self):
+        super().reset_state()
+        self.guest_page_shift = LEGACY_PAGE_SHIFT
+        for q in self.queues:
+            q.align = LEGACY_ALIGN
+
+    def offered_features(self):
+        return super().offered_features() & ~(1 << VIRTIO_F_VERSION_1)
+
+    def read_device_features(self):
+        return self.offered_features() & 0xFFFFFFFF if self.device_features_sel == 0 else 0
+
+    def write_driver_features(self, value):
+        if self.driver_features_sel == 0:       # QEMU ignores the upper half here
+            self.driver_features = value
+            self.features = value & self.offered_features()
+
+    def _signal_needs_reset(self):
+        """Legacy has no DEVICE_NEEDS_RESET bit: QEMU's virtio_error() sets it
+        and notifies only for VIRTIO_F_VERSION_1 devices, so a broken legacy
+        device just goes quiet (with the log message)."""
+
+    def queue_live(self, index):
+        """3.1.2 (legacy): drivers often used the device before DRIVER_OK,
+        so a legacy device serves a queue as soon as it has a QueuePFN."""
+        if index >= len(self.queues) or self.broken:
+            return False
+        return bool(self.queues[index].ready)
+
+    def write_guest_page_size(self, value):
+        # QEMU: shift = ctz32(value), 0 for a value of 0
+        self.guest_page_shift = (value & -value).bit_length() - 1 if value else 0
+
+    def write_queue_align(self, value):
+        q = self._queue()
+        if q is not None:
+            q.align = value
+
+    def read_queue_pfn(self):
+        q = self._queue()
+        return q.desc >> self.guest_page_shift if q is not None and q.ready else 0
+
+    def write_queue_pfn(self, value):
+        q = self._queue()
+        if q is None:
+            return
+        if value == 0:
+            self.reset()                        # QEMU: virtio_reset()
+            return
+        q.desc = value << self.guest_page_shift
+        q.driver = q.desc + 16 * q.num
+        used = q.driver + 4 + 2 * q.num + 2     # flags, idx, ring[num], used_event
+        align = q.align if q.align > 0 and not q.align & (q.align - 1) else LEGACY_ALIGN
+        q.device = -(-used // align) * align
+        try:
+            q.check()
+        except VirtqError as e:
+            self.needs_reset("queue %d: %s" % (self.queue_sel, e))
+            return
+        q.ready = 1
+
+    def write_status(self, value):
+        value &= 0xFF
+        if value == 0:
+            self.reset()
+            return
+        started = value & DRIVER_OK and not self.status & DRIVER_OK
+        self.status = value | (self.status & DEVICE_NEEDS_RESET)
+        if started:
+            self.backend.driver_ok(self)
+
+
+def parse_virtio_global(text):
+    """A `-global` option: its force-legacy value (bool) for
+    'virtio-mmio.force-legacy=on|off|true|false', None for other drivers'
+    properties (not ours); ValueError for other virtio-mmio properties."""
+    from runtime.blockdev import parse_bool
+    name, sep, value = text.partition("=")
+    driver, _, prop = name.partition(".")
+    if driver != "virtio-mmio":
+        return None
+    if prop != "force-legacy" or not sep:
+        raise ValueError("-global %s: virtio-mmio has only the force-legacy property here" % text)
+    return parse_bool("force-legacy", value)
+
+
 # ---- the board's view ------------------------------------------------------------
 
 MMIO_BASE = BY_NAME["mmio"].base
@@ -405,9 +523,11 @@ def transport_layout():
             for i in range(NUM_VIRTIO_TRANSPORTS)]
 
 
-def create_transports(dma, log=_stderr_log):
-    """The 32 empty transports, slot order (index = slot)."""
-    return [VirtioMMIO(dma, base, log=log) for _, base, _, _ in transport_layout()]
+def create_transports(dma, log=_stderr_log, legacy=False):
+    """The 32 empty transports, slot order (index = slot); legacy: the
+    version 1 layout (QEMU's force-legacy=true)."""
+    cls = VirtioMMIOLegacy if legacy else VirtioMMIO
+    return [cls(dma, base, log=log) for _, base, _, _ in transport_layout()]
 
 
 def plug_devices(transports, devices):
@@ -475,14 +595,21 @@ class VirtioSetup:
 
 
 def setup_virtio(emu, drives=(), devices=(), snapshot=False, spi_sink=None,
-                 rng_source=None, chardevs=None, log=_stderr_log):
-    """The board's whole virtio part in one call.  drives: the -drive option
-    strings, devices: the -device option strings (virtio ones), snapshot:
-    QEMU's -snapshot.  Maps the 32 transports on emu (DMA through
-    emu.mem_read/mem_write) and wires transport i's IRQ line to
-    spi_sink(16 + i) (None: not connected).  chardevs: {id: binary output
-    stream} for virtconsole ports (their input: VirtioSetup.devices[k].ports[n].feed).  Raises ValueError with a clear
-    message on bad options; returns a VirtioSetup."""
+                 rng_source=None, chardevs=None, force_legacy=FORCE_LEGACY_DEFAULT,
+                 log=_stderr_log):
+    """The board's whole virtio part in one call.
+
+    drives: the -drive option strings; devices: the -device option strings
+    (those is_virtio_device accepts); snapshot: QEMU's -snapshot.
+    Maps the 32 transports on emu (DMA through emu.mem_read/mem_write) and
+    wires transport i's IRQ line to spi_sink(16 + i) (None: unconnected).
+    rng_source: n -> bytes for virtio-rng (deterministic_source(seed) under
+    -icount).  chardevs: {id: binary output stream} for virtconsole ports
+    (their input: port.feed(data), ports in VirtioSetup.devices[k].ports).
+    force_legacy: QEMU's -global virtio-mmio.force-legacy
+    (parse_virtio_global), QEMU 7.2's default True.
+    Raises ValueError with a clear message on bad options; returns a
+    VirtioSetup."""
     from runtime.blockdev import parse_drive
     from runtime.devices.virtqueue import DMA
     disks = {}
@@ -499,7 +626,8 @@ def setup_virtio(emu, drives=(), devices=(), snapshot=False, spi_sink=None,
         for disk in disks.values():
             disk.close()
         raise
-    transports = create_transports(DMA(emu.mem_read, emu.mem_write), log=log)
+    transports = create_transports(DMA(emu.mem_read, emu.mem_write), log=log,
+                                   legacy=force_legacy)
     plug_devices(transports, backends)
     for t, (_, base, size, spi) in zip(transports, transport_layout()):
         emu.map_mmio(base, size, device=t)
@@ -511,6 +639,15 @@ def setup_virtio(emu, drives=(), devices=(), snapshot=False, spi_sink=None,
 # ---- -device -----------------------------------------------------------------------
 
 PCI_DEVICES = ("virtio-blk-pci", "virtio-rng-pci", "virtio-serial-pci", "virtio-net-pci")
+DEVICE_DRIVERS = ("virtio-blk-device", "virtio-rng-device", "virtio-serial-device",
+                  "virtconsole", "virtserialport")
+
+
+def is_virtio_device(text):
+    """Is this -device option one for parse_devices (ours, or a virtio PCI
+    device that we refuse with a clear message)?"""
+    driver = text.split(",", 1)[0]
+    return driver in DEVICE_DRIVERS or driver in PCI_DEVICES
 KNOWN = "virtio-blk-device, virtio-rng-device, virtio-serial-device, virtconsole, virtserialport"
 
 

@@ -19,9 +19,26 @@ from runtime.devices.virtio_mmio import VirtioDevice
 DEVICE_ID = 4
 
 
+class SeededSource:
+    """n -> n bytes from a seeded PRNG (not for cryptography: for runs
+    that must repeat).  state()/load_state() carry its position for
+    snapshots."""
+
+    def __init__(self, seed=0):
+        self._rng = random.Random(seed)
+
+    def __call__(self, n):
+        return self._rng.randbytes(n)
+
+    def state(self):
+        return self._rng.getstate()
+
+    def load_state(self, state):
+        self._rng.setstate(state)
+
+
 def deterministic_source(seed=0):
-    rng = random.Random(seed)
-    return rng.randbytes
+    return SeededSource(seed)
 
 
 class VirtioRng(VirtioDevice):
@@ -32,6 +49,14 @@ class VirtioRng(VirtioDevice):
 
     def __init__(self, source=None):
         self.source = source or os.urandom
+
+    def state(self):
+        """The source's position when it has one (SeededSource), else None."""
+        return self.source.state() if hasattr(self.source, "state") else None
+
+    def load_state(self, state):
+        if state is not None:
+            self.source.load_state(state)
 
     def serve(self, queue, chain, transport):
         if chain.in_size:

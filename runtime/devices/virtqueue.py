@@ -29,6 +29,7 @@ VIRTQ_AVAIL_F_NO_INTERRUPT = 1
 VIRTQ_USED_F_NO_NOTIFY = 1
 
 DESC_SIZE = 16
+MAX_CHAIN = 1024              # QEMU's VIRTQUEUE_MAX_SIZE: most buffers in one chain
 USED_ELEM_SIZE = 8
 ADDR_LIMIT = 1 << 32          # our guest physical address space is 32 bits
 
@@ -119,8 +120,8 @@ class VirtQueue:
     ring addresses) and the device's position in the rings."""
 
     # state as data, for snapshots (the transport saves each queue's STATE)
-    STATE = ("num", "ready", "desc", "driver", "device", "last_avail_idx", "used_idx",
-             "signalled_used", "signalled_used_valid")
+    STATE = ("num", "ready", "desc", "driver", "device", "align", "last_avail_idx",
+             "used_idx", "signalled_used", "signalled_used_valid")
 
     def __init__(self, num_max):
         self.num_max = num_max
@@ -132,6 +133,7 @@ class VirtQueue:
         self.desc = 0                # descriptor area (QueueDescLow/High)
         self.driver = 0              # available ring (QueueDriverLow/High)
         self.device = 0              # used ring (QueueDeviceLow/High)
+        self.align = 0               # legacy transport only: QueueAlign
         self.last_avail_idx = 0      # next available-ring entry the device reads
         self.used_idx = 0            # next used-ring entry the device writes
         self.signalled_used = 0      # used_idx at the last interrupt (EVENT_IDX)
@@ -149,7 +151,8 @@ class VirtQueue:
         """Raise VirtqError unless num and the ring addresses are valid (2.7:
         size a power of 2 at most QueueNumMax; alignment 16/2/4)."""
         if not 0 < self.num <= self.num_max or self.num & (self.num - 1):
-            raise VirtqError("queue size %d is not a power of 2 in 1..%d" % (self.num, self.num_max))
+            raise VirtqError("queue size %d is not a power of 2 in 1..%d"
+                             % (self.num, self.num_max))
         for name, addr, align in (("descriptor table", self.desc, 16),
                                   ("available ring", self.driver, 2),
                                   ("used ring", self.device, 4)):
@@ -216,6 +219,8 @@ class VirtQueue:
             writable = bool(flags & VIRTQ_DESC_F_WRITE)
             if buffers and buffers[-1].writable and not writable:
                 raise VirtqError("device-readable descriptor after a writable one (2.7.4.2)")
+            if len(buffers) == MAX_CHAIN:
+                raise VirtqError("chain from head %d has more than %d buffers" % (head, MAX_CHAIN))
             buffers.append(Buffer(addr, length, writable))
             if not flags & VIRTQ_DESC_F_NEXT:
                 return buffers

@@ -9,8 +9,10 @@
  * No interrupts: the guest polls the used ring index and then checks and
  * acknowledges InterruptStatus.
  *
- * Needs a modern (version 2) transport: under QEMU pass
- * -global virtio-mmio.force-legacy=false.
+ * Works over either transport layout: modern (version 2, 4.2.2; QEMU with
+ * -global virtio-mmio.force-legacy=false) or legacy (version 1, 4.2.4; QEMU's
+ * default), where the queue is one page-aligned area at QueuePFN and there
+ * is no FEATURES_OK step.
  */
 #include "guest.h"
 
@@ -30,6 +32,9 @@
 #define R_QUEUE_SEL      0x030
 #define R_QUEUE_NUM_MAX  0x034
 #define R_QUEUE_NUM      0x038
+#define R_GUEST_PAGE_SIZE 0x028
+#define R_QUEUE_ALIGN    0x03c
+#define R_QUEUE_PFN      0x040
 #define R_QUEUE_READY    0x044
 #define R_QUEUE_NOTIFY   0x050
 #define R_INT_STATUS     0x060
@@ -72,9 +77,14 @@ struct used_elem { uint32_t id, len; };
 struct used { uint16_t flags, idx; struct used_elem ring[QSIZE]; uint16_t avail_event; };
 struct req_hdr { uint32_t type, reserved, sector_lo, sector_hi; };
 
-static struct desc desc[QSIZE] __attribute__((aligned(16)));
-static struct avail avail __attribute__((aligned(4)));
-static struct used used __attribute__((aligned(4)));
+/* The queue lives in one area laid out as legacy requires (2.7 "Legacy
+ * Interfaces": descriptors, available ring, used ring at the next 4 KiB),
+ * which is also a valid modern placement. */
+#define PAGE 4096u
+static uint8_t queue_area[2 * PAGE] __attribute__((aligned(4096)));
+#define vq_desc ((struct desc *)queue_area)
+#define vq_avail (*(struct avail *)(queue_area + 16 * QSIZE))
+#define vq_used (*(struct used *)(queue_area + PAGE))
 static struct req_hdr hdr __attribute__((aligned(16)));
 static uint8_t data[512] __attribute__((aligned(16)));
 static volatile uint8_t status_byte;
@@ -101,27 +111,27 @@ static int request(uint32_t type, uint32_t sector, uint32_t len, uint32_t *used_
     hdr.sector_hi = 0;
     status_byte = 0xff;
 
-    desc[0] = (struct desc){(uint32_t)&hdr, 0, sizeof hdr, D_NEXT, 1};
+    vq_desc[0] = (struct desc){(uint32_t)&hdr, 0, sizeof hdr, D_NEXT, 1};
     n = 1;
     if (len) {
-        desc[1] = (struct desc){(uint32_t)data, 0, len,
+        vq_desc[1] = (struct desc){(uint32_t)data, 0, len,
                                 (uint16_t)(D_NEXT | (type == T_OUT ? 0 : D_WRITE)), 2};
         n = 2;
     }
-    desc[n - 1].next = (uint16_t)n;
-    desc[n] = (struct desc){(uint32_t)&status_byte, 0, 1, D_WRITE, 0};
+    vq_desc[n - 1].next = (uint16_t)n;
+    vq_desc[n] = (struct desc){(uint32_t)&status_byte, 0, 1, D_WRITE, 0};
 
-    uint16_t want = (uint16_t)(used.idx + 1);
-    avail.ring[avail_idx % QSIZE] = 0;
+    uint16_t want = (uint16_t)(vq_used.idx + 1);
+    vq_avail.ring[avail_idx % QSIZE] = 0;
     dsb();
     avail_idx++;
-    avail.idx = (uint16_t)avail_idx;
+    vq_avail.idx = (uint16_t)avail_idx;
     dsb();
     wr(R_QUEUE_NOTIFY, 0);
     for (uint32_t spin = 0; spin < 10000000u; spin++) {
         dsb();
-        if (*(volatile uint16_t *)&used.idx == want) {
-            struct used_elem *e = &used.ring[(want - 1) % QSIZE];
+        if (*(volatile uint16_t *)&vq_used.idx == want) {
+            struct used_elem *e = &vq_used.ring[(want - 1) % QSIZE];
             *used_len = e->len;
             if (e->id != 0)
                 printf("  used id %u, expected 0\n", e->id);
@@ -176,10 +186,7 @@ int main(void)
         guest_exit(1);
     }
     base = MMIO_BASE + MMIO_STRIDE * (uint32_t)slot;
-    if (rd(R_VERSION) != 2) {
-        printf("legacy transport: run QEMU with -global virtio-mmio.force-legacy=false\n");
-        guest_exit(1);
-    }
+    int legacy = rd(R_VERSION) == 1;
 
     /* 3.1.1 driver initialization */
     wr(R_STATUS, 0);
@@ -194,10 +201,13 @@ int main(void)
            !!(lo & F_BLK_FLUSH), !!(lo & F_BLK_RO));
     wr(R_DRV_FEAT_SEL, 0);
     wr(R_DRV_FEATURES, lo & (F_BLK_SEG_MAX | F_BLK_BLK_SIZE | F_BLK_FLUSH));
-    wr(R_DRV_FEAT_SEL, 1);
-    wr(R_DRV_FEATURES, F_VERSION_1_HI);
-    wr(R_STATUS, S_ACK | S_DRIVER | S_FEATURES_OK);
-    printf("status after FEATURES_OK: %u\n", rd(R_STATUS));
+    if (!legacy) {
+        wr(R_DRV_FEAT_SEL, 1);
+        wr(R_DRV_FEATURES, F_VERSION_1_HI);
+    }
+    uint32_t features_ok = legacy ? 0 : S_FEATURES_OK;  /* legacy has no FEATURES_OK */
+    wr(R_STATUS, S_ACK | S_DRIVER | features_ok);
+    printf("status after features: %u\n", rd(R_STATUS));
 
     /* 5.2.4 config space, read bytewise where it is not 32-bit aligned */
     uint32_t cap_lo = rd(R_CONFIG), cap_hi = rd(R_CONFIG + 4);
@@ -206,17 +216,24 @@ int main(void)
 
     /* one split queue (4.2.3.2) */
     wr(R_QUEUE_SEL, 0);
-    printf("queue 0: num_max %u ready %u\n", rd(R_QUEUE_NUM_MAX), rd(R_QUEUE_READY));
+    uint32_t live_reg = legacy ? R_QUEUE_PFN : R_QUEUE_READY;
+    printf("queue 0: num_max %u live %u\n", rd(R_QUEUE_NUM_MAX), rd(live_reg) != 0);
     wr(R_QUEUE_NUM, QSIZE);
-    wr(R_DESC_LO, (uint32_t)desc);
-    wr(R_DESC_HI, 0);
-    wr(R_DRIVER_LO, (uint32_t)&avail);
-    wr(R_DRIVER_HI, 0);
-    wr(R_DEVICE_LO, (uint32_t)&used);
-    wr(R_DEVICE_HI, 0);
-    wr(R_QUEUE_READY, 1);
-    wr(R_STATUS, S_ACK | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK);
-    printf("status %u, queue ready %u\n", rd(R_STATUS), rd(R_QUEUE_READY));
+    if (legacy) {
+        wr(R_GUEST_PAGE_SIZE, PAGE);
+        wr(R_QUEUE_ALIGN, PAGE);
+        wr(R_QUEUE_PFN, (uint32_t)queue_area / PAGE);
+    } else {
+        wr(R_DESC_LO, (uint32_t)vq_desc);
+        wr(R_DESC_HI, 0);
+        wr(R_DRIVER_LO, (uint32_t)&vq_avail);
+        wr(R_DRIVER_HI, 0);
+        wr(R_DEVICE_LO, (uint32_t)&vq_used);
+        wr(R_DEVICE_HI, 0);
+        wr(R_QUEUE_READY, 1);
+    }
+    wr(R_STATUS, S_ACK | S_DRIVER | features_ok | S_DRIVER_OK);
+    printf("status %u, queue live %u\n", rd(R_STATUS), rd(live_reg) != 0);
 
     uint32_t ulen = 0;
     int st = request(T_IN, 0, 512, &ulen);
