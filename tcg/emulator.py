@@ -413,13 +413,15 @@ def _stop_compile_threads():
 
 
 def virt_emulator(ram_size, engine="interp", semihosting=False, uart_out=None, no_reboot=False,
-                  semihost_out=None, semihost_err=None, **emu_options):
+                  semihost_out=None, semihost_err=None, board=None, **emu_options):
     """A new Emulator set up as QEMU's virt board (runtime.boards.virt.build_virt;
-    emu.board is the VirtBoard).  emu_options (jit_threshold, jit_opt,
+    emu.board is the VirtBoard).  board: more MachineConfig fields (kernel,
+    initrd, drives, devices...); emu_options (jit_threshold, jit_opt,
     icount_shift, ...) go to the Emulator; engine None: the interpreter."""
     emu = Emulator(semihosting=semihosting, engine=engine or "interp", **emu_options)
     return build_virt(ram_size, semihosting=semihosting, uart_out=uart_out, no_reboot=no_reboot,
-                      semihost_out=semihost_out, semihost_err=semihost_err, emu=emu)
+                      semihost_out=semihost_out, semihost_err=semihost_err, emu=emu,
+                      **(board or {}))
 
 
 class _FnDevice:

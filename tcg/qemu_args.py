@@ -29,7 +29,7 @@ QEMU_UNSUPPORTED = {
     "-usb": False, "-usbdevice": True, "-audiodev": True, "-soundhw": True,
     "-object": True, "-numa": True, "-fsdev": True, "-virtfs": True, "-pflash": True,
     "-sd": True, "-mtdblock": True, "-hda": True, "-hdb": True, "-cdrom": True,
-    "-boot": True, "-rtc": True, "-global": True, "-k": True, "-name": True,
+    "-boot": True, "-rtc": True, "-k": True, "-name": True,
     "-uuid": True, "-overcommit": True, "-incoming": True, "-loadvm": True,
     "-daemonize": False, "-enable-kvm": False, "-L": True, "-option-rom": True,
     "-fw_cfg": True, "-smbios": True, "-trace": True, "-plugin": True,
@@ -82,6 +82,8 @@ def add_machine_arguments(p):
           help="file=disk.img,format=raw,if=none,id=d0 (or if=pflash for the second flash bank)")
     _flag(p, "-device", dest="devices", action="append", default=[], metavar="SPEC",
           help="virtio-blk-device,drive=d0 | virtio-rng-device ('help' lists them)")
+    _flag(p, "-global", dest="globals", action="append", default=[], metavar="DRIVER.PROP=VALUE",
+          help="device defaults: virtio-mmio.force-legacy=on|off (QEMU 7.2's default: on)")
     _flag(p, "-snapshot", dest="snapshot", action="store_true",
           help="write disk changes to a temporary overlay, never to the files")
     _flag(p, "-serial", dest="serial", default=None, metavar="DEV",
@@ -171,7 +173,8 @@ def machine_config(args, serial):
         ram_size=ram_size, smp=smp, kernel=args.kernel, initrd=args.initrd,
         append=args.append, dtb=args.dtb, bios=args.bios, no_reboot=args.no_reboot,
         semihosting=args.semihosting, properties=props, drives=list(args.drives),
-        devices=list(args.devices), snapshot=args.snapshot, serial=serial)
+        devices=list(args.devices), snapshot=args.snapshot, globals=list(args.globals),
+        serial=serial)
 
 
 def serial_spec(args):

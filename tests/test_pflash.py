@@ -243,11 +243,9 @@ needs_gcc = pytest.mark.skipif(shutil.which(guestlib.CROSS + "gcc") is None,
 @needs_gcc
 def test_guest_flash_commands():
     from runtime import chardev
-    from runtime.boards.virt import build_virt
+    from tcg.emulator import virt_emulator
     out = chardev.BufferBackend()
-    emu = build_virt(128 << 20, uart_out=out)
-    if not any(base == 0x04000000 for base, _, _ in emu.cpu.regions()):
-        pflash.map_pflash(emu, 0x04000000, PFlash(name="flash1"))
+    emu = virt_emulator(128 << 20, uart_out=out)
     emu.board.load(str(guestlib.build_sysguest("dev_pflash")))
     reason = emu.board.run(50_000_000)
     assert reason.kind == "shutdown", (reason, bytes(out.output))
@@ -258,16 +256,11 @@ def test_guest_flash_commands():
 def test_code_runs_from_rom_mapped_flash(tmp_path):
     """-bios: the bank is host memory, so the CPU executes from it."""
     from tests.asm import assemble
-    from runtime.boards.virt import build_virt
-    emu = build_virt(128 << 20, uart_out=None)
-    f = PFlash(name="flash0")
+    from tcg.emulator import virt_emulator
     code = assemble("mov r0, #42\nmov r1, #7\nadd r2, r0, r1\nb .\n")
     bios = tmp_path / "bios.bin"
     bios.write_bytes(code)
-    pflash.load_bios(f, str(bios))
-    if any(base == 0 for base, _, _ in emu.cpu.regions()):
-        pytest.skip("the board maps flash0 itself")
-    pflash.map_pflash(emu, 0, f)
+    emu = virt_emulator(128 << 20, uart_out=None, board={"bios": str(bios)})
     emu.reg_write("pc", 0)
     emu.run(3)
     assert emu.reg_read("r2") == 49

@@ -316,10 +316,10 @@ def run_uart_guest(emu, uart, backend):
 
 @needs_gcc
 def test_guest_receives_by_polling_and_interrupt():
-    from runtime.boards.virt import build_virt
+    from tcg.emulator import virt_emulator
     elf = guestlib.build_sysguest("dev_uart_rx")
     backend = chardev.BufferBackend()
-    emu = build_virt(128 << 20, uart_out=backend)
+    emu = virt_emulator(128 << 20, uart_out=backend)
     uart = emu.board.uart
     if not any(base == 0x08000000 for base, _, _ in emu.cpu.regions()):
         emu.map_mmio(0x08000000, 0x20000, device=FakeGIC(uart.intr))

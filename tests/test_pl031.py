@@ -138,11 +138,9 @@ needs_gcc = pytest.mark.skipif(shutil.which(guestlib.CROSS + "gcc") is None,
 @needs_gcc
 def test_guest_rtc_under_icount():
     from runtime import chardev
-    from runtime.boards.virt import build_virt, ICOUNT_EPOCH
+    from tcg.emulator import virt_emulator
     out = chardev.BufferBackend()
-    emu = build_virt(128 << 20, uart_out=out, icount_shift=10)
-    if not any(base == 0x09010000 for base, _, _ in emu.cpu.regions()):
-        emu.map_mmio(0x09010000, pl031.SIZE, device=PL031(emu.guest_time_ns, ICOUNT_EPOCH))
+    emu = virt_emulator(128 << 20, uart_out=out, icount_shift=10)
     emu.board.load(str(guestlib.build_sysguest("dev_rtc")))
     reason = emu.board.run(20_000_000)
     assert reason.kind == "shutdown", (reason, bytes(out.output))

@@ -171,13 +171,10 @@ needs_gcc = pytest.mark.skipif(shutil.which(guestlib.CROSS + "gcc") is None,
 @needs_gcc
 def test_guest_power_key():
     from runtime import chardev
-    from runtime.boards.virt import build_virt
+    from tcg.emulator import virt_emulator
     out = chardev.BufferBackend()
-    emu = build_virt(128 << 20, uart_out=out)
-    g = PL061(emu.guest_time_ns)
-    if any(base == 0x09030000 for base, _, _ in emu.cpu.regions()):
-        pytest.skip("the board maps the PL061 itself")
-    emu.map_mmio(0x09030000, pl061.SIZE, device=g)
+    emu = virt_emulator(128 << 20, uart_out=out)
+    g = emu.board.gpio
     emu.board.load(str(guestlib.build_sysguest("dev_gpio")))
     pressed = False
     for _ in range(2000):                 # the key is pressed on this thread, between runs

@@ -14,7 +14,8 @@ import pytest
 
 from runtime import blockdev
 from runtime.blockdev import BlockDevice, BlockdevError, parse_drive, split_options
-from runtime.devices import virtio_mmio as vm
+from runtime.devices import virtio_mmio
+from runtime.devices import virtio_setup as vm
 from runtime.devices.virtio_blk import VirtioBlk
 from runtime.devices.virtio_rng import VirtioRng, deterministic_source
 from runtime.devices.virtqueue import (DMA, VIRTQ_AVAIL_F_NO_INTERRUPT, VIRTQ_DESC_F_INDIRECT,
@@ -160,7 +161,7 @@ def make_disk(tmp_path, nsectors=16, name="disk.img"):
 
 
 def blk_transport(ram, log, disk, **kw):
-    t = vm.VirtioMMIO(ram.dma(), base=0x0A003E00, log=log.append)
+    t = virtio_mmio.VirtioMMIO(ram.dma(), base=0x0A003E00, log=log.append)
     t.plug(VirtioBlk(disk, **kw))
     sink = Sink()
     t.irq_line.connect(sink)
@@ -185,7 +186,7 @@ def blk_request(drv, kind, sector, data=b"", read_len=0, head=0):
 # ---- transport registers ------------------------------------------------------
 
 def test_empty_transport_reads_like_qemu(ram):
-    t = vm.VirtioMMIO(ram.dma())
+    t = virtio_mmio.VirtioMMIO(ram.dma())
     assert t.read(MAGIC, 4) == 0x74726976          # 4.2.2: "virt"
     assert t.read(VERSION, 4) == 2                  # 4.2.2: 2 = non-legacy
     assert t.read(DEVICE_ID, 4) == 0                # 4.2.2: 0 = no device (5)
@@ -197,7 +198,7 @@ def test_empty_transport_reads_like_qemu(ram):
 
 
 def legacy_blk(ram, log, disk):
-    t = vm.VirtioMMIOLegacy(ram.dma(), base=0x0A003E00, log=log.append)
+    t = virtio_mmio.VirtioMMIOLegacy(ram.dma(), base=0x0A003E00, log=log.append)
     t.plug(VirtioBlk(disk))
     t.irq_line.connect(Sink())
     return t
@@ -215,7 +216,7 @@ def test_legacy_register_map(ram, log, tmp_path):
     assert t.read(DEVICE_FEATURES, 4) == 0          # 32 bits only: no VIRTIO_F_VERSION_1
     assert t.read(QUEUE_READY, 4) == 0              # not a legacy register
     assert t.read(0x040, 4) == 0                    # QueuePFN of an unused queue
-    assert vm.VirtioMMIOLegacy(ram.dma()).read(VERSION, 4) == 1   # empty legacy transport
+    assert virtio_mmio.VirtioMMIOLegacy(ram.dma()).read(VERSION, 4) == 1   # empty legacy transport
 
 
 def test_legacy_queue_at_pfn(ram, log, tmp_path):
@@ -271,11 +272,11 @@ def test_legacy_error_goes_quiet_like_qemu(ram, log, tmp_path):
 
 
 def test_parse_virtio_global():
-    assert vm.parse_virtio_global("virtio-mmio.force-legacy=false") is False
-    assert vm.parse_virtio_global("virtio-mmio.force-legacy=on") is True
-    assert vm.parse_virtio_global("cfi.pflash01.secure=on") is None
+    assert virtio_mmio.parse_virtio_global("virtio-mmio.force-legacy=false") is False
+    assert virtio_mmio.parse_virtio_global("virtio-mmio.force-legacy=on") is True
+    assert virtio_mmio.parse_virtio_global("cfi.pflash01.secure=on") is None
     with pytest.raises(ValueError, match="force-legacy"):
-        vm.parse_virtio_global("virtio-mmio.ioeventfd=off")
+        virtio_mmio.parse_virtio_global("virtio-mmio.ioeventfd=off")
 
 
 def test_transport_layout_matches_virt():
@@ -590,7 +591,7 @@ def test_state_round_trip(ram, log, tmp_path):
     blk_request(drv, 0, 1, read_len=512)
     st = t.state()
     assert st["queues"][0]["last_avail_idx"] == 1 and st["queues"][0]["used_idx"] == 1
-    t2 = vm.VirtioMMIO(ram.dma(), log=log.append)
+    t2 = virtio_mmio.VirtioMMIO(ram.dma(), log=log.append)
     t2.plug(VirtioBlk(disk))
     t2.load_state(st)
     drv.t = t2
@@ -602,11 +603,11 @@ def test_state_round_trip(ram, log, tmp_path):
 # ---- virtio-rng ----------------------------------------------------------------------
 
 def test_rng_fills_writable_buffers(ram, log):
-    t = vm.VirtioMMIO(ram.dma(), log=log.append)
+    t = virtio_mmio.VirtioMMIO(ram.dma(), log=log.append)
     t.plug(VirtioRng(deterministic_source(1)))
     drv = Driver(t, ram)
     assert t.read(DEVICE_ID, 4) == 4                # 5.4.1: entropy source
-    assert drv.device_features() == vm.TRANSPORT_FEATURES   # 5.4.3: no device features
+    assert drv.device_features() == virtio_mmio.TRANSPORT_FEATURES   # 5.4.3: no device features
     drv.start()
     drv.post(drv.chain([(BUF, 64, True), (BUF + 0x100, 32, True)]))
     assert drv.used_elem(0) == (0, 96)
@@ -778,42 +779,3 @@ def test_too_many_devices(ram):
         vm.plug_devices(vm.create_transports(ram.dma()), [VirtioRng() for _ in range(33)])
 
 
-def test_dtb_nodes_like_qemu_layout():
-    nodes = vm.dtb_nodes()
-    assert len(nodes) == 32
-    name, props = nodes[0]
-    assert name == "virtio_mmio@a000000"
-    assert props == {"compatible": "virtio,mmio", "reg": (0x0A000000, 0x200),
-                     "interrupts": (0, 16, 1), "dma-coherent": None}
-    assert nodes[31][0] == "virtio_mmio@a003e00" and nodes[31][1]["interrupts"] == (0, 47, 1)
-
-
-@pytest.mark.qemu
-def test_dtb_nodes_match_qemu_dumpdtb(tmp_path):
-    """QEMU 7.2 -M virt,dumpdtb: the same 32 nodes with the same properties."""
-    import shutil
-    import subprocess
-    libfdt = pytest.importorskip("libfdt")
-    if not shutil.which("qemu-system-arm"):
-        pytest.skip("qemu-system-arm not installed")
-    dtb = tmp_path / "virt.dtb"
-    subprocess.run(["qemu-system-arm", "-M", "virt,dumpdtb=%s" % dtb, "-cpu", "cortex-a15",
-                    "-m", "128M", "-nographic"], check=True, capture_output=True, timeout=60)
-    fdt = libfdt.Fdt(dtb.read_bytes())
-    qemu_nodes = []
-    node = fdt.first_subnode(0)
-    while True:
-        name = fdt.get_name(node)
-        if name.startswith("virtio_mmio@"):
-            qemu_nodes.append((name, node))
-        try:
-            node = fdt.next_subnode(node)
-        except libfdt.FdtException:
-            break
-    assert [n for n, _ in qemu_nodes] == [n for n, _ in vm.dtb_nodes()]
-    for (name, off), (_, props) in zip(qemu_nodes, vm.dtb_nodes()):
-        got = fdt.getprop(off, "reg")
-        assert struct.unpack(">4I", bytes(got)) == (0, props["reg"][0], 0, props["reg"][1])
-        assert struct.unpack(">3I", bytes(fdt.getprop(off, "interrupts"))) == props["interrupts"]
-        assert fdt.getprop(off, "compatible").as_str() == props["compatible"]
-        assert len(fdt.getprop(off, "dma-coherent")) == 0

@@ -9,7 +9,7 @@ import struct
 import pytest
 
 from test_virtio import (ACK, DRIVER, DRIVER_OK, FEATURES_OK, RAM_BASE, FakeRAM, Sink)
-from runtime.devices import virtio_mmio as vm
+from runtime.devices import virtio_setup as vm
 from runtime.devices.virtio_console import (CONSOLE_PORT, DEVICE_ADD, DEVICE_READY, PORT_NAME,
                                             PORT_OPEN, PORT_READY, VirtioConsole)
 from runtime.devices.virtqueue import VIRTQ_DESC_F_WRITE

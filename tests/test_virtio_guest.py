@@ -11,10 +11,6 @@ import io
 import pytest
 
 from guestlib import QEMU, QEMU_ARGS, build_sysguest, have_qemu, output_diff, run_command
-from runtime.blockdev import parse_drive
-from runtime.devices.virtio_blk import VirtioBlk
-from runtime.devices.virtio_mmio import create_transports, map_transports, plug_devices
-from runtime.devices.virtqueue import DMA
 
 NSECTORS = 64
 SERIAL = "ARMTCG01"
@@ -88,26 +84,29 @@ class Sink:
         self.levels.append(level)
 
 
-def run_on_armtcg(elf, image, legacy=False):
-    from runtime.boards.virt import build_virt
-    uart = io.BytesIO()
-    emu = build_virt(128 << 20, uart_out=uart)
-    transports = create_transports(DMA(emu.mem_read, emu.mem_write), legacy=legacy)
-    disk = parse_drive("file=%s,format=raw,if=none,id=d0" % image)
-    plug_devices(transports, [VirtioBlk(disk, serial=SERIAL)])
+def run_on_armtcg(elf, image, legacy=False, monkeypatch=None):
+    """The guest on the virt board with QEMU's options for one disk; the
+    SPI levels each transport drove are recorded."""
+    from runtime.boards.virt import VirtBoard
+    from tcg.emulator import virt_emulator
     sinks = {}
-    map_transports(emu, transports, lambda spi: sinks.setdefault(spi, Sink()))
+    monkeypatch.setattr(VirtBoard, "spi_input", lambda self, spi: sinks.setdefault(spi, Sink()))
+    uart = io.BytesIO()
+    emu = virt_emulator(128 << 20, uart_out=uart, board=dict(
+        drives=["file=%s,format=raw,if=none,id=d0" % image],
+        devices=["virtio-blk-device,drive=d0,serial=%s" % SERIAL],
+        globals=["virtio-mmio.force-legacy=%s" % ("on" if legacy else "off")]))
     emu.board.load(str(elf))
     reason = emu.board.run(count=20_000_000)
-    disk.close()
+    emu.board.virtio.close()
     return uart.getvalue(), reason, sinks
 
 
 @pytest.mark.parametrize("legacy", [False, True], ids=["modern", "legacy"])
-def test_virtio_blk_guest_armtcg(tmp_path, legacy):
+def test_virtio_blk_guest_armtcg(tmp_path, legacy, monkeypatch):
     elf = build_sysguest("virtio_blk")
     image = make_image(tmp_path / "disk.img")
-    out, reason, sinks = run_on_armtcg(elf, image, legacy)
+    out, reason, sinks = run_on_armtcg(elf, image, legacy, monkeypatch)
     assert reason.kind == "shutdown", (reason, out)
     want = expected_output(legacy)
     assert _crlf(out) == want, output_diff(_crlf(out), want)
@@ -152,18 +151,16 @@ RNG_EXPECTED = b"".join(line.encode() + b"\n" for line in [
 
 
 def test_virtio_rng_guest_armtcg(tmp_path):
-    from runtime.boards.virt import build_virt
-    from runtime.devices.virtio_rng import VirtioRng
+    from tcg.emulator import virt_emulator
     elf = build_sysguest("virtio_rng")
     uart = io.BytesIO()
-    emu = build_virt(128 << 20, uart_out=uart)
-    transports = create_transports(DMA(emu.mem_read, emu.mem_write))
-    disk = parse_drive("file=%s,format=raw,if=none,id=d0" % make_image(tmp_path / "d.img"))
-    plug_devices(transports, [VirtioRng(), VirtioBlk(disk)])
-    map_transports(emu, transports, lambda spi: Sink())
+    emu = virt_emulator(128 << 20, uart_out=uart, board=dict(
+        devices=["virtio-rng-device", "virtio-blk-device,drive=d0"],
+        drives=["file=%s,format=raw,if=none,id=d0" % make_image(tmp_path / "d.img")],
+        globals=["virtio-mmio.force-legacy=off"]))
     emu.board.load(str(elf))
     reason = emu.board.run(count=20_000_000)
-    disk.close()
+    emu.board.virtio.close()
     assert reason.kind == "shutdown", (reason, uart.getvalue())
     out = _crlf(uart.getvalue())
     assert out == RNG_EXPECTED, output_diff(out, RNG_EXPECTED)
@@ -199,13 +196,12 @@ CONSOLE_HOST = b"hello from the guest over virtio-console\nE\n"
 
 
 def test_virtio_console_guest_armtcg():
-    from runtime.boards.virt import build_virt
-    from runtime.devices.virtio_mmio import setup_virtio
+    from tcg.emulator import virt_emulator
     elf = build_sysguest("virtio_console")
     uart, host = io.BytesIO(), io.BytesIO()
-    emu = build_virt(128 << 20, uart_out=uart)
-    setup_virtio(emu, devices=["virtio-serial-device,max_ports=1", "virtconsole,chardev=c0"],
-                 chardevs={"c0": host}, force_legacy=False)
+    emu = virt_emulator(128 << 20, uart_out=uart, board=dict(
+        devices=["virtio-serial-device,max_ports=1", "virtconsole,chardev=c0"],
+        chardevs={"c0": host}, globals=["virtio-mmio.force-legacy=off"]))
     emu.board.load(str(elf))
     reason = emu.board.run(count=20_000_000)
     assert reason.kind == "shutdown", (reason, uart.getvalue())

@@ -82,6 +82,8 @@ class MachineConfig:
     drives: list = field(default_factory=list)       # -drive option strings
     devices: list = field(default_factory=list)      # -device option strings
     snapshot: bool = False                           # -snapshot: disks untouched
+    globals: list = field(default_factory=list)      # -global driver.prop=value
+    chardevs: dict = field(default_factory=dict)     # chardev id -> output stream
     serial: object = None        # a chardev backend (runtime/chardev.py) or a byte stream
     semihost_out: object = None
     semihost_err: object = None

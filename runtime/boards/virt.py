@@ -26,7 +26,9 @@ from runtime.devices.pflash import FlashError, PFlash, load_bios, map_pflash, op
 from runtime.devices.pl011 import PL011
 from runtime.devices.pl031 import PL031
 from runtime.devices.pl061 import PL061
-from runtime.devices.virtio_mmio import setup_virtio
+from runtime.devices.virtio_mmio import FORCE_LEGACY_DEFAULT, parse_virtio_global
+from runtime.devices.virtio_rng import deterministic_source
+from runtime.devices.virtio_setup import setup_virtio
 from runtime.psci import PSCI
 from runtime.semihosting import Semihosting
 
@@ -106,9 +108,26 @@ class VirtBoard(Board):
         drives = [d for d in cfg.drives if dict(split_options(d)).get("if") != "pflash"]
         try:
             self.virtio = setup_virtio(emu, drives, cfg.devices, cfg.snapshot,
-                                       spi_sink=self.spi_input)
+                                       spi_sink=self.spi_input, chardevs=cfg.chardevs,
+                                       force_legacy=self._force_legacy(),
+                                       rng_source=self._rng_source())
         except ValueError as e:
             raise BoardError(str(e)) from None
+
+    def _force_legacy(self):
+        """-global virtio-mmio.force-legacy=on|off (QEMU 7.2's default: on)."""
+        legacy = FORCE_LEGACY_DEFAULT
+        for text in self.config.globals:
+            value = parse_virtio_global(text)
+            if value is None:
+                raise BoardError("-global %s: no such property on this board" % text)
+            legacy = value
+        return legacy
+
+    def _rng_source(self):
+        """virtio-rng's entropy: the host's, or a fixed sequence under
+        -icount so that runs repeat."""
+        return deterministic_source(0) if self.emu.icount_shift is not None else None
 
     def _map(self, device, name, irq=True):
         """Map a device at its memory-map slot and wire its interrupt."""
@@ -195,9 +214,11 @@ class VirtBoard(Board):
         cfg = self.config
         if path is not None:
             cfg.kernel = path
+        emu = self.emu
+        if cfg.kernel is None and cfg.bios is not None:
+            return self._boot_firmware()
         if cfg.kernel is None:
             raise LoaderError("no image given (use -kernel IMAGE or -bios FILE)")
-        emu = self.emu
         if boot.is_elf(boot.read_head(cfg.kernel)):
             self.image = boot.load_bare_elf(cfg.kernel, emu.mem_write, self.ram_regions)
             if cfg.initrd is not None:
@@ -216,6 +237,16 @@ class VirtBoard(Board):
             self.semihosting.image_end = self.image.end
             if not self.semihosting.cmdline:
                 self.semihosting.cmdline = cfg.kernel
+        return self.image
+
+    def _boot_firmware(self):
+        """-bios: the firmware (already in flash bank 0) starts at 0 out of
+        reset; the DTB waits at the RAM base (QEMU's virt: the firmware
+        finds it there)."""
+        self.dtb = self._dtb_for(None)
+        self.emu.mem_write(RAM_BASE, self.dtb)
+        self.image = _FirmwareImage(self.config.bios, len(self.dtb))
+        self._start_cpu(MAP["flash0"].base, {})
         return self.image
 
     def _start_cpu(self, entry, regs):
@@ -245,6 +276,19 @@ class _LinuxImage:
         self.end = max(a + n for a, n in self.segments)
         self.symbols = SymbolTable()
         self.plan = plan
+
+
+class _FirmwareImage:
+    """What load() reports for -bios."""
+
+    kind = "bios"
+    entry = 0
+
+    def __init__(self, path, dtb_size):
+        self.path = path
+        self.segments = [(RAM_BASE, dtb_size)]
+        self.end = RAM_BASE + dtb_size
+        self.symbols = SymbolTable()
 
 
 # ---- the device tree, node for node as QEMU 7.2 lays it out -------------------
