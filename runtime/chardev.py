@@ -48,6 +48,7 @@ class CharBackend:
 
     def __init__(self):
         self._input = deque()
+        self._arrived = threading.Event()
         self.on_input = None
         self.on_quit = None
 
@@ -69,10 +70,22 @@ class CharBackend:
             out.append(self._input.popleft())
         return bytes(out)
 
+    def wait_input(self, timeout=None):
+        """Block until input is queued or timeout seconds pass (for the
+        board's WFI idle handler); True when input is waiting."""
+        if self._input:
+            return True
+        self._arrived.clear()
+        if self._input:          # arrived between the test and the clear
+            return True
+        return self._arrived.wait(timeout) or bool(self._input)
+
     def _queue_input(self, data):
         self._input.extend(data)
-        if data and self.on_input is not None:
-            self.on_input()
+        if data:
+            self._arrived.set()
+            if self.on_input is not None:
+                self.on_input()
 
     def close(self):
         pass
@@ -270,3 +283,60 @@ def open_serial(spec, stdout=None, stdin_fd=None):
     if spec.startswith("file:") and len(spec) > 5:
         return FileBackend(spec[5:])
     raise SerialError("unsupported -serial '%s' (stdio, mon:stdio, null or file:PATH)" % spec)
+
+
+class SerialInput:
+    """The wiring between a backend's reader thread and the emulator's
+    thread, for the board's run loop:
+
+        serial = SerialInput(emu, uart, backend)   # sets the hooks, starts stdin
+        ...
+        reason = emu.run(left)
+        if serial.service(reason):                 # our wake-up: input moved in
+            continue                               # keep running
+        if serial.quit_requested: ...              # mon:stdio Ctrl-A x
+
+    The reader thread only sets flags and asks the exec loop to stop
+    (emu.request_stop()); the UART takes the bytes in service(), on the
+    emulator's thread.  idle(timeout) is for the WFI idle handler: it
+    sleeps until input (or timeout seconds) and moves it in."""
+
+    def __init__(self, emu, uart, backend):
+        self.emu = emu
+        self.uart = uart
+        self.backend = backend
+        self.wake_pending = False
+        self.quit_requested = False
+        if backend is None or not hasattr(backend, "take_input"):
+            return
+        backend.on_input = self._wake
+        backend.on_quit = self._quit
+        if hasattr(backend, "start"):
+            backend.start()
+
+    def _wake(self):                 # reader thread
+        self.wake_pending = True
+        self.emu.request_stop()
+
+    def _quit(self):                 # reader thread
+        self.quit_requested = True
+        self.emu.request_stop()
+
+    def service(self, reason):
+        """True when `reason` is the stop our wake-up caused (the input is
+        now in the UART and the guest should go on running)."""
+        if reason.kind != "stop" or not self.wake_pending or self.quit_requested:
+            return False
+        self.wake_pending = False
+        self.uart.poll_input()
+        return True
+
+    def idle(self, timeout):
+        """Sleep until input arrives or timeout (seconds) passes; True if
+        input was moved into the UART."""
+        if self.backend is None or not hasattr(self.backend, "wait_input"):
+            return False
+        if self.backend.wait_input(timeout):
+            self.wake_pending = False
+            return self.uart.poll_input() > 0
+        return False

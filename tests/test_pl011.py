@@ -201,6 +201,42 @@ def test_open_serial_specs(tmp_path):
         chardev.open_serial("file:%s/no/such/dir/x" % tmp_path)
 
 
+def test_wait_input_wakes_on_feed():
+    b = chardev.BufferBackend()
+    assert not b.wait_input(0)
+    t = threading.Timer(0.05, b.feed, (b"k",))
+    t.start()
+    assert b.wait_input(10)                       # returns once the byte is queued
+    t.join()
+    assert b.take_input(4) == b"k"
+
+
+def test_serial_input_wiring():
+    class Emu:
+        stops = 0
+
+        def request_stop(self):
+            self.stops += 1
+    emu, u = Emu(), PL011(None)
+    b = chardev.BufferBackend()
+    serial = chardev.SerialInput(emu, u, b)
+    u.attach(b)
+    b.feed(b"x")                                  # as from the reader thread
+    assert emu.stops == 1 and serial.wake_pending and not u.rx_fifo
+    from collections import namedtuple
+    Stop = namedtuple("Stop", "kind")
+    assert not serial.service(Stop("count"))      # not our stop
+    assert serial.service(Stop("stop")) and list(u.rx_fifo) == [ord("x")]
+    assert not serial.service(Stop("stop"))       # a stop nobody asked for is the caller's
+    b.on_quit()
+    assert serial.quit_requested and emu.stops == 2
+    u.read(pl011.DR, 4)
+    t = threading.Timer(0.05, b.feed, (b"y",))
+    t.start()
+    assert serial.idle(10) and list(u.rx_fifo) == [ord("y")]
+    t.join()
+
+
 def test_null_discards_output(capfd):
     u = PL011(chardev.open_serial("null"))
     u.write(pl011.DR, 4, ord("n"))
@@ -301,16 +337,16 @@ class FakeGIC:
 
 
 def run_uart_guest(emu, uart, backend):
-    """board.run() with the input hook the board is to provide: the
-    backend's reader wakes the exec loop (request_stop) and the UART takes
-    the bytes on this thread."""
-    backend.on_input = emu.request_stop
+    """board.run() with chardev.SerialInput, as the board is to use it:
+    the backend's reader wakes the exec loop and the UART takes the bytes
+    on this thread."""
+    serial = chardev.SerialInput(emu, uart, backend)
     give_up = time.monotonic() + 120        # a guard against a hang, not a timing check
     while True:
         reason = emu.board.run(5_000_000)
-        if reason.kind == "stop":
-            uart.poll_input()
-        elif reason.kind != "count" or time.monotonic() > give_up:
+        if serial.service(reason):
+            continue
+        if reason.kind != "count" or time.monotonic() > give_up:
             return reason
 
 
