@@ -279,3 +279,38 @@ def test_code_runs_from_rom_mapped_flash(tmp_path):
 def test_guest_flash_commands_on_qemu():
     out, status = guestlib.run_qemu(guestlib.build_sysguest("dev_pflash"))
     assert out == PFLASH_EXPECTED and status == 0
+
+
+@needs_gcc
+def test_rom_device_mapping_runs_code_and_takes_commands(tmp_path):
+    """With the core's ROM-device regions (cpu.map_romd/set_romd): code runs
+    from the bank in read-array mode and the same bank answers a CFI query."""
+    from tests.asm import assemble
+    from runtime.board import build_virt
+    emu = build_virt(128 << 20, uart_out=None)
+    if not hasattr(emu.cpu, "map_romd"):
+        pytest.skip("the core has no ROM-device regions yet (cpu.map_romd)")
+    if any(base == 0x04000000 for base, _, _ in emu.cpu.regions()):
+        pytest.skip("the board maps flash1 itself")
+    f = PFlash(name="flash1")
+    bios = tmp_path / "code.bin"
+    bios.write_bytes(assemble("mov r4, #49\nbx lr\n"))
+    pflash.load_bios(f, str(bios))
+    pflash.map_pflash(emu, 0x04000000, f)
+    main = assemble("""
+        mov r1, #0x04000000
+        ldr r0, =0x00980098
+        str r0, [r1]            @ CFI query
+        ldr r2, [r1, #0x40]     @ "Q" from both chips
+        ldr r0, =0x00ff00ff
+        str r0, [r1]            @ read array
+        ldr r3, [r1]            @ the first instruction word again
+        blx r1                  @ run from flash
+        b .
+    """)
+    emu.mem_write(0x40000000, main)
+    emu.reg_write("pc", 0x40000000)
+    emu.run(12)
+    assert emu.reg_read("r2") == 0x00510051      # JESD68-01: "Q" at 0x10
+    assert emu.reg_read("r3") == int.from_bytes(bios.read_bytes()[:4], "little")
+    assert emu.reg_read("r4") == 49 and f.romd
