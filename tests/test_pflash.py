@@ -314,3 +314,22 @@ def test_rom_device_mapping_runs_code_and_takes_commands(tmp_path):
     assert emu.reg_read("r2") == 0x00510051      # JESD68-01: "Q" at 0x10
     assert emu.reg_read("r3") == int.from_bytes(bios.read_bytes()[:4], "little")
     assert emu.reg_read("r4") == 49 and f.romd
+
+
+@pytest.mark.parametrize("spec,want", [
+    ("if=pflash,format=raw,file=vars.img,unit=1", (1, "vars.img", False)),
+    ("if=pflash,format=raw,file=code.img,unit=0,readonly=on", (0, "code.img", True)),
+    ("if=pflash,file=a,,b.img", (None, "a,b.img", False)),   # QEMU: ',,' is a comma
+    ("if=virtio,file=disk.img", None),
+])
+def test_parse_drive(spec, want):
+    assert pflash.parse_drive(spec) == want
+
+
+@pytest.mark.parametrize("spec", [
+    "if=pflash,format=qcow2,file=x", "if=pflash,format=raw", "if=pflash,file=x,unit=2",
+    "if=pflash,file=x,cache=none", "if=pflash,file=x,readonly=maybe", "if=pflash,junk",
+])
+def test_parse_drive_rejects(spec):
+    with pytest.raises(FlashError):
+        pflash.parse_drive(spec)

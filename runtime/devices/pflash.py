@@ -362,3 +362,36 @@ def _adopt(emu, base, flash, buf):
             buf[off:off + len(chunk)] = chunk
     flash.storage = buf
     flash.store_hook = lambda offset, chunk: emu.mem_write(base + offset, chunk)
+
+
+def parse_drive(spec):
+    """A -drive argument for a flash bank: 'if=pflash,format=raw,file=F
+    [,unit=N][,readonly=on]' -> (unit or None, path, readonly); None when
+    the drive is not if=pflash.  ',,' is a literal comma (QEMU's option
+    syntax).  Raises FlashError for what we cannot serve."""
+    opts = {}
+    for item in spec.replace(",,", "\0").split(","):
+        if not item:
+            continue
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise FlashError("-drive %s: '%s' is not key=value" % (spec, item.replace("\0", ",")))
+        opts[key] = value.replace("\0", ",")
+    if opts.get("if") != "pflash":
+        return None
+    unknown = set(opts) - {"if", "format", "file", "unit", "index", "readonly"}
+    if unknown:
+        raise FlashError("-drive %s: unsupported option '%s'" % (spec, sorted(unknown)[0]))
+    if opts.get("format", "raw") != "raw":
+        raise FlashError("-drive %s: only format=raw flash images are supported" % spec)
+    if not opts.get("file"):
+        raise FlashError("-drive %s: no file=" % spec)
+    unit = opts.get("unit", opts.get("index"))
+    if unit is not None:
+        if unit not in ("0", "1"):
+            raise FlashError("-drive %s: virt has flash units 0 and 1" % spec)
+        unit = int(unit)
+    readonly = opts.get("readonly", "off")
+    if readonly not in ("on", "off", "true", "false", "yes", "no"):
+        raise FlashError("-drive %s: readonly=%s (use on or off)" % (spec, readonly))
+    return unit, opts["file"], readonly in ("on", "true", "yes")
