@@ -436,3 +436,75 @@ def test_guest_transmits_by_interrupt():
 def test_guest_transmit_matches_qemu():
     out, status = guestlib.run_qemu(guestlib.build_sysguest("dev_uart_tx"))
     assert out == TX_EXPECTED and status == 0
+
+
+RUN_WITH_STDIO = r"""
+import sys
+sys.path.insert(0, {root!r})
+sys.path.insert(0, {tests!r})
+from runtime import chardev
+from test_pl011 import virt_with_uart_irq, run_uart_guest
+backend = chardev.open_serial({spec!r})
+emu, uart = virt_with_uart_irq(backend)
+emu.board.load({elf!r})
+reason = run_uart_guest(emu, uart, backend)
+backend.close()
+sys.exit(0 if reason.kind == "shutdown" else 3)
+"""
+
+
+@needs_gcc
+@pytest.mark.parametrize("spec", ["stdio", "mon:stdio"])
+def test_stdio_backend_feeds_the_guest_from_a_pipe(spec):
+    """The real stdin reader thread and wake-up path, with stdin a pipe."""
+    import sys
+    from pathlib import Path
+    elf = guestlib.build_sysguest("dev_uart_rx")
+    tests = Path(__file__).parent
+    code = RUN_WITH_STDIO.format(root=str(tests.parent), tests=str(tests), spec=spec,
+                                 elf=str(elf))
+    p = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out = bytearray()
+    try:
+        for prompt, line in RX_DIALOGUE:
+            while prompt not in out:
+                chunk = p.stdout.read1(256)
+                if not chunk:
+                    break
+                out += chunk
+            p.stdin.write(line)
+            p.stdin.flush()
+        rest, err = p.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        rest, err = p.communicate()
+    assert bytes(out) + rest == RX_EXPECTED, err.decode(errors="replace")[-2000:]
+    assert p.returncode == 0
+
+
+@needs_gcc
+def test_mon_stdio_ctrl_a_x_stops_the_guest():
+    import sys
+    from pathlib import Path
+    elf = guestlib.build_sysguest("dev_uart_rx")
+    tests = Path(__file__).parent
+    code = RUN_WITH_STDIO.format(root=str(tests.parent), tests=str(tests), spec="mon:stdio",
+                                 elf=str(elf))
+    p = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out = bytearray()
+    try:
+        while b"ready1\n" not in out:
+            chunk = p.stdout.read1(256)
+            if not chunk:
+                break
+            out += chunk
+        p.stdin.write(b"\x01x")            # QEMU's mux: C-a x exits
+        p.stdin.flush()
+        rest, err = p.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        rest, err = p.communicate()
+    assert (bytes(out) + rest).endswith(b"ready1\narmtcg: Terminated\r\n")
+    assert p.returncode == 3                # the run loop saw a stop that is not input
