@@ -118,7 +118,7 @@ def dma(d, mem, control, length, address, at=0x100):
 def test_dma_register_signature(dev):
     d, _ = dev
     # fw_cfg.rst: reading the DMA address register gives "QEMU CFG"
-    got = d.read(fw_cfg.DMA_HI, 4).to_bytes(4, "little") + d.read(fw_cfg.DMA_LO, 4).to_bytes(4, "little")
+    got = b"".join(d.read(off, 4).to_bytes(4, "little") for off in (fw_cfg.DMA_HI, fw_cfg.DMA_LO))
     assert got == b"QEMU CFG"
 
 
