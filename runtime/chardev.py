@@ -30,7 +30,7 @@ import threading
 from collections import deque
 
 CTRL_A = 0x01
-REWAKE_S = 0.05          # the reader repeats on_input() this often until served
+REWAKE_S = 0.05          # the reader repeats on_input() this often while input waits
 
 MUX_HELP = (b"\r\n"
             b"C-a h    print this help\r\n"
@@ -142,7 +142,6 @@ class StdioBackend(CharBackend):
         self._saved_tty = None
         self._thread = None
         self._stop = threading.Event()
-        self._served = threading.Event()
 
     def write(self, data):
         self._out.write(data)
@@ -155,37 +154,26 @@ class StdioBackend(CharBackend):
         self._thread = threading.Thread(target=self._reader, name="serial-stdin", daemon=True)
         self._thread.start()
 
-    def take_input(self, n):
-        data = super().take_input(n)
-        if not self._input:
-            self._served.set()
-        return data
-
     # -- the reader thread
     def _reader(self):
         fd = self._in_fd
         while not self._stop.is_set():
             try:
-                ready, _, _ = select.select([fd], [], [], 0.2)
-                if not ready:
-                    continue
-                data = os.read(fd, 256)
+                ready, _, _ = select.select([fd], [], [], REWAKE_S)
+                data = os.read(fd, 256) if ready else None
             except (OSError, ValueError):
                 return              # stdin closed under us
-            if not data:
+            if data == b"":
+                self._rewake_until_served()
                 return              # EOF: no more input, output still works
-            self._deliver(self._filter(data))
+            if data:
+                self._queue_input(self._filter(data))
+            elif self._input and self.on_input is not None:
+                self.on_input()     # not taken yet: wake again (see module doc)
 
-    def _deliver(self, data):
-        if not data:
-            return
-        self._served.clear()
-        self._queue_input(data)
-        # repeat the wake-up until the emulator took the bytes (see module doc)
-        while self._input and not self._stop.is_set():
-            if self._served.wait(REWAKE_S):
-                break
-            if self.on_input is not None and self._input:
+    def _rewake_until_served(self):
+        while self._input and not self._stop.wait(REWAKE_S):
+            if self.on_input is not None:
                 self.on_input()
 
     def _filter(self, data):

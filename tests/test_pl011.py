@@ -292,6 +292,24 @@ def test_mon_stdio_escapes():
     os.close(w)
 
 
+def test_reader_rewakes_and_still_quits_while_input_waits():
+    wakes = []
+    b, w, out = _stdio_backend(chardev.MuxStdioBackend, lambda: wakes.append(1))
+    quit_ = threading.Event()
+    b.on_quit = quit_.set
+    b.start()
+    os.write(w, b"abc")                           # nobody takes it (a full FIFO, say)
+    for _ in range(500):
+        if len(wakes) >= 3:
+            break
+        threading.Event().wait(0.01)
+    assert len(wakes) >= 3                        # woken again while it waits
+    os.write(w, b"\x01x")
+    assert quit_.wait(5)                          # C-a x is read all the same
+    b.close()
+    os.close(w)
+
+
 def test_stdio_raw_mode_is_restored():
     pty = pytest.importorskip("pty")
     termios = pytest.importorskip("termios")
