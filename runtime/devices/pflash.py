@@ -221,8 +221,8 @@ class PFlash(Device):
             self._program(offset, value.to_bytes(size, "little"))
             self.wcycle = 0
         elif cmd in (0x20, 0x28):
-            if value & 0xFF == 0xD0:
-                self._erase(self.erase_offset)
+            if value & 0xFF == 0xD0:       # Intel: the erase starts on confirm
+                self._erase(self.erase_offset)   # (QEMU 7.2 erases at the 0x20)
                 self.wcycle = 0
             else:
                 self._read_array()           # cancelled (Intel: "invalid sequence")
