@@ -46,6 +46,11 @@ int main(void)
     REG(GICC, 0x000) = 1;
     LCR_H = 0x70;                                 /* 8 bits, FIFOs on (Linux) */
     ICR = 0x7FF;
+    IMSC = INT_TX;                                /* unmasking alone raises nothing */
+    uint32_t ris = RIS, mis = MIS;
+    IMSC = 0;
+    printf("unmasked: ris=%x mis=%x\n", ris, mis);
+    ICR = 0x7FF;
     printf("ris before: %x\n", RIS & INT_TX);
     DR = (uint32_t)(unsigned char)text[pos++];    /* pl011_start_tx_pio's first write */
     printf("ris after write: %x\n", RIS & INT_TX);
