@@ -276,6 +276,35 @@ def test_code_runs_from_rom_mapped_flash(tmp_path):
     assert emu.reg_read("r2") == 49
 
 
+def test_fallback_mapping_choice(tmp_path):
+    """Without ROM-device regions: code banks as ROM, others as MMIO."""
+    class Emu:
+        def __init__(self):
+            self.cpu, self.maps = object(), []
+
+        def map_ram(self, base, size, readonly=False):
+            self.maps.append(("ram", base, readonly))
+            return bytearray(size)
+
+        def map_mmio(self, base, size, device=None):
+            self.maps.append(("mmio", base, device))
+    emu = Emu()
+    code = PFlash(size=SECTOR)
+    code.storage[0] = 0xEA
+    pflash.map_pflash(emu, 0, code)
+    empty = PFlash(size=SECTOR)
+    pflash.map_pflash(emu, 0x04000000, empty)
+    img = tmp_path / "vars.img"
+    img.write_bytes(b"\x01" * SECTOR)
+    vars_ = PFlash(size=SECTOR)
+    pflash.open_drive(vars_, str(img))
+    pflash.map_pflash(emu, 0x08000000, vars_)
+    assert emu.maps == [("ram", 0, True), ("mmio", 0x04000000, empty),
+                        ("mmio", 0x08000000, vars_)]
+    assert code.storage[0] == 0xEA               # contents moved into the mapped buffer
+    vars_.close()
+
+
 @pytest.mark.qemu
 @needs_gcc
 @pytest.mark.skipif(not guestlib.have_qemu(), reason="qemu-system-arm is not installed")

@@ -333,7 +333,8 @@ def map_pflash(emu, base, flash, rom=None):
     runs code and takes commands.  Without it: rom=True maps it as
     read-only host memory (code runs; command writes are dropped),
     rom=False as MMIO (commands work; code cannot run from it).
-    Default: ROM when the bank holds an image (-bios), else MMIO."""
+    Default: ROM when the bank holds code (an image and no writable file:
+    -bios, or a readonly drive), else MMIO (a writable variables bank)."""
     cpu = emu.cpu
     if hasattr(cpu, "map_romd"):
         buf = cpu.map_romd(base, flash.SIZE, flash)
@@ -341,7 +342,8 @@ def map_pflash(emu, base, flash, rom=None):
         flash.on_romd = lambda flag: cpu.set_romd(base, flag)
         return
     if rom is None:
-        rom = any(flash.storage[:4096])
+        head = flash.storage[:4096]
+        rom = flash.backing is None and head.count(0) != len(head)
     if rom:
         buf = emu.map_ram(base, flash.SIZE, readonly=True)
         _adopt(emu, base, flash, buf)
