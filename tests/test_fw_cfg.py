@@ -140,6 +140,9 @@ def test_dma_errors(dev):
     assert dma(d, mem, fw_cfg.DMA_SELECT | fw_cfg.DMA_READ, 4, 0x10000) == fw_cfg.DMA_ERROR
     d.write(fw_cfg.DMA_LO, 4, int.from_bytes((0x20000).to_bytes(4, "big"), "little"))  # no RAM
     FwCfg().write(fw_cfg.DMA_LO, 4, 0x100)    # no memory at all: nothing happens
+    # a huge length fails on the first zero chunk past RAM, without a huge buffer
+    assert dma(d, mem, fw_cfg.DMA_SELECT | fw_cfg.DMA_READ, 0xFFFFFFFF, 0x200) == fw_cfg.DMA_ERROR
+    assert mem.buf[0x200:0x204] == b"QEMU"
 
 
 # ---- guest ---------------------------------------------------------------------------

@@ -136,6 +136,13 @@ def test_buffered_program_aborted(flash):
     assert flash.read(0, 4) == 0 and flash.romd
 
 
+def test_buffered_program_count_beyond_buffer(flash):
+    flash.write(0, 4, cmd(0xE8))
+    flash.write(0, 4, cmd(1024))                 # 1025 words: the buffer holds 1024 a chip
+    flash.write(0, 4, cmd(0x70))
+    assert flash.read(0, 4) == cmd(0xB0)         # SR.5 + SR.4: improper command sequence
+
+
 def test_lock_commands_are_accepted(flash):
     flash.write(0, 4, cmd(0x60))
     flash.write(0, 4, cmd(0x01))                 # lock: QEMU does not enforce it

@@ -51,6 +51,7 @@ ID_DMA = 1 << 1
 # FWCfgDmaAccess.control bits
 DMA_ERROR, DMA_READ, DMA_SKIP, DMA_SELECT, DMA_WRITE = 0x01, 0x02, 0x04, 0x08, 0x10
 DMA_SIGNATURE = b"QEMU CFG"
+DMA_ZERO_CHUNK = 1 << 16
 
 DATA, SELECTOR, DMA_HI, DMA_LO = 0x00, 0x08, 0x10, 0x14
 
@@ -166,17 +167,30 @@ class FwCfg(Device):
         status = 0
         if control & DMA_READ:
             try:
-                self._guest_write(address, self._take(length))
+                self._dma_read(address, length)
             except (ValueError, TypeError):
                 status = DMA_ERROR
         elif control & DMA_SKIP:
-            self._take(length)
+            self.offset = min(self.offset + length, len(self.items.get(self.key, b"")))
         elif control & DMA_WRITE:
             status = DMA_ERROR           # no writable items
         try:
             self._guest_write(addr, struct.pack(">I", status))
         except (ValueError, TypeError):
             pass
+
+    def _dma_read(self, address, length):
+        """The item's next `length` bytes to guest memory, zeros past its
+        end -- written in bounded chunks, whatever length the guest asks."""
+        data = self.items.get(self.key, b"")
+        chunk = data[self.offset:self.offset + length]
+        self.offset += len(chunk)
+        self._guest_write(address, chunk)
+        done = len(chunk)
+        while done < length:
+            n = min(length - done, DMA_ZERO_CHUNK)
+            self._guest_write(address + done, bytes(n))
+            done += n
 
     def _guest_read(self, addr, n):
         if self.mem_read is None or addr + n > 1 << 32:

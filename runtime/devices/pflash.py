@@ -227,7 +227,14 @@ class PFlash(Device):
             else:
                 self._read_array()           # cancelled (Intel: "invalid sequence")
         elif cmd == 0xE8:
-            self.counter = value & 0xFFFF    # words - 1, per chip (device width)
+            count = value & 0xFFFF           # words - 1, per chip (device width)
+            if (count + 1) * BANK_WIDTH > self.writeblock:
+                # Intel: a count beyond the buffer is an improper command
+                # sequence -- SR.4 and SR.5 set, nothing programmed
+                self.status |= SR_PROGRAM_ERR | SR_ERASE_ERR
+                self._read_array()
+                return
+            self.counter = count
             self.wcycle = 2
         elif cmd == 0x60:
             if value & 0xFF in (0xD0, 0x01):
