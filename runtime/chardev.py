@@ -30,7 +30,7 @@ import threading
 from collections import deque
 
 CTRL_A = 0x01
-REWAKE_S = 0.05          # the reader repeats on_input() this often until served
+REWAKE_S = 0.05          # the reader repeats on_input() this often while input waits
 
 MUX_HELP = (b"\r\n"
             b"C-a h    print this help\r\n"
@@ -48,6 +48,7 @@ class CharBackend:
 
     def __init__(self):
         self._input = deque()
+        self._arrived = threading.Event()
         self.on_input = None
         self.on_quit = None
 
@@ -69,10 +70,22 @@ class CharBackend:
             out.append(self._input.popleft())
         return bytes(out)
 
+    def wait_input(self, timeout=None):
+        """Block until input is queued or timeout seconds pass (for the
+        board's WFI idle handler); True when input is waiting."""
+        if self._input:
+            return True
+        self._arrived.clear()
+        if self._input:          # arrived between the test and the clear
+            return True
+        return self._arrived.wait(timeout) or bool(self._input)
+
     def _queue_input(self, data):
         self._input.extend(data)
-        if data and self.on_input is not None:
-            self.on_input()
+        if data:
+            self._arrived.set()
+            if self.on_input is not None:
+                self.on_input()
 
     def close(self):
         pass
@@ -129,7 +142,6 @@ class StdioBackend(CharBackend):
         self._saved_tty = None
         self._thread = None
         self._stop = threading.Event()
-        self._served = threading.Event()
 
     def write(self, data):
         self._out.write(data)
@@ -142,37 +154,26 @@ class StdioBackend(CharBackend):
         self._thread = threading.Thread(target=self._reader, name="serial-stdin", daemon=True)
         self._thread.start()
 
-    def take_input(self, n):
-        data = super().take_input(n)
-        if not self._input:
-            self._served.set()
-        return data
-
     # -- the reader thread
     def _reader(self):
         fd = self._in_fd
         while not self._stop.is_set():
             try:
-                ready, _, _ = select.select([fd], [], [], 0.2)
-                if not ready:
-                    continue
-                data = os.read(fd, 256)
+                ready, _, _ = select.select([fd], [], [], REWAKE_S)
+                data = os.read(fd, 256) if ready else None
             except (OSError, ValueError):
                 return              # stdin closed under us
-            if not data:
+            if data == b"":
+                self._rewake_until_served()
                 return              # EOF: no more input, output still works
-            self._deliver(self._filter(data))
+            if data:
+                self._queue_input(self._filter(data))
+            elif self._input and self.on_input is not None:
+                self.on_input()     # not taken yet: wake again (see module doc)
 
-    def _deliver(self, data):
-        if not data:
-            return
-        self._served.clear()
-        self._queue_input(data)
-        # repeat the wake-up until the emulator took the bytes (see module doc)
-        while self._input and not self._stop.is_set():
-            if self._served.wait(REWAKE_S):
-                break
-            if self.on_input is not None and self._input:
+    def _rewake_until_served(self):
+        while self._input and not self._stop.wait(REWAKE_S):
+            if self.on_input is not None:
                 self.on_input()
 
     def _filter(self, data):
@@ -270,3 +271,60 @@ def open_serial(spec, stdout=None, stdin_fd=None):
     if spec.startswith("file:") and len(spec) > 5:
         return FileBackend(spec[5:])
     raise SerialError("unsupported -serial '%s' (stdio, mon:stdio, null or file:PATH)" % spec)
+
+
+class SerialInput:
+    """The wiring between a backend's reader thread and the emulator's
+    thread, for the board's run loop:
+
+        serial = SerialInput(emu, uart, backend)   # sets the hooks, starts stdin
+        ...
+        reason = emu.run(left)
+        if serial.service(reason):                 # our wake-up: input moved in
+            continue                               # keep running
+        if serial.quit_requested: ...              # mon:stdio Ctrl-A x
+
+    The reader thread only sets flags and asks the exec loop to stop
+    (emu.request_stop()); the UART takes the bytes in service(), on the
+    emulator's thread.  idle(timeout) is for the WFI idle handler: it
+    sleeps until input (or timeout seconds) and moves it in."""
+
+    def __init__(self, emu, uart, backend):
+        self.emu = emu
+        self.uart = uart
+        self.backend = backend
+        self.wake_pending = False
+        self.quit_requested = False
+        if backend is None or not hasattr(backend, "take_input"):
+            return
+        backend.on_input = self._wake
+        backend.on_quit = self._quit
+        if hasattr(backend, "start"):
+            backend.start()
+
+    def _wake(self):                 # reader thread
+        self.wake_pending = True
+        self.emu.request_stop()
+
+    def _quit(self):                 # reader thread
+        self.quit_requested = True
+        self.emu.request_stop()
+
+    def service(self, reason):
+        """True when `reason` is the stop our wake-up caused (the input is
+        now in the UART and the guest should go on running)."""
+        if reason.kind != "stop" or not self.wake_pending or self.quit_requested:
+            return False
+        self.wake_pending = False
+        self.uart.poll_input()
+        return True
+
+    def idle(self, timeout):
+        """Sleep until input arrives or timeout (seconds) passes; True if
+        input was moved into the UART."""
+        if self.backend is None or not hasattr(self.backend, "wait_input"):
+            return False
+        if self.backend.wait_input(timeout):
+            self.wake_pending = False
+            return self.uart.poll_input() > 0
+        return False

@@ -161,6 +161,7 @@ cdef class CPU:
     cdef CPUARMState *env
     cdef object ram_buffers
     cdef object mmio_devices
+    cdef object romd_hosts
     cdef object __weakref__
     cdef public object pending_error
     cdef public object invalidate_hook

@@ -506,6 +506,9 @@ cdef int access_one_page(CPUARMState *env, uint32_t addr, uint32_t size_log2, in
     if r.host != NULL:
         if access == ACC_WRITE:
             if r.readonly:
+                if r.write != NULL:   # a ROM device (flash) in read-array mode: a command
+                    if r.write(r.opaque, off, 1 << size_log2, val[0]):
+                        return raise_abort(env, addr, access, fsr_external(env, True))
                 return 0   # writes to ROM are ignored, as on QEMU's flash-less ROM
             if r.code_bitmap[off >> TARGET_PAGE_BITS] and range_has_code(r, off, 1u << size_log2):
                 invalidate_code_range(env, r, off, 1u << size_log2)
@@ -799,6 +802,7 @@ cdef class CPU:
         self.env.machine = <void *>self
         self.ram_buffers = []
         self.mmio_devices = []
+        self.romd_hosts = {}
         self.pending_error = None
         self.invalidate_hook = None
         _live_cpus.add(self)
@@ -856,6 +860,27 @@ cdef class CPU:
         self.env.nregions += 1
         tlb_flush(self.env)
         return buf
+
+    def map_romd(self, uint32_t base, uint32_t size, device):
+        """A ROM device (QEMU's romd regions, e.g. CFI flash): reads come from
+        the returned host buffer while in ROM mode, and every write goes to
+        device.write as a command; set_romd(base, False) turns reads into
+        device.read calls too (the flash answers a command)."""
+        buf = self.map_ram(base, size, readonly=True)
+        cdef MemRegion *r = &self.env.regions[self.env.nregions - 1]
+        self.mmio_devices.append(device)
+        self.romd_hosts[base] = <uintptr_t>r.host
+        r.read = py_mmio_read
+        r.write = py_mmio_write
+        r.opaque = <void *>device
+        return buf
+
+    def set_romd(self, uint32_t base, bint rom_mode):
+        cdef MemRegion *r = find_region(self.env, base)
+        if r == NULL or base not in self.romd_hosts:
+            raise ValueError("no ROM device mapped at 0x%08x" % base)
+        r.host = <uint8_t *><uintptr_t>self.romd_hosts[base] if rom_mode else NULL
+        tlb_flush(self.env)
 
     def map_mmio(self, uint32_t base, uint32_t size, device):
         """device.read(offset, size) -> int, device.write(offset, size, value)."""

@@ -2,7 +2,8 @@
 
 kind: "count" (instruction budget), "stop" (stop requested), "halt" (WFI
 with nothing to wake the CPU, or CPU_OFF), "shutdown" (exit_code: the
-guest's), "error" (the run cannot go on).  Defined in runtime/ so that
+guest's), "quit" (the user quit at the console: mon:stdio's Ctrl-A x),
+"error" (the run cannot go on).  Defined in runtime/ so that
 boards, firmware and semihosting can build one without the engine.
 """
 

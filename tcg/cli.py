@@ -18,7 +18,7 @@ import signal
 import sys
 import threading
 
-from runtime import abi
+from runtime import abi, chardev
 from runtime.abi import CPSR_M, CPSR_T, MODE_NAMES
 from runtime.boards.base import BoardError, board_class
 from runtime.boards.virt import parse_ram_size  # (importing registers the board)
@@ -169,27 +169,11 @@ def parse_log_items(text):
     return set(items)
 
 
-class _Discard:
-    """-serial null: output goes nowhere."""
-
-    def write(self, data):
-        return len(data)
-
-    def flush(self):
-        pass
-
-
 def open_serial(spec):
-    if spec in ("stdio", "mon:stdio"):
-        return sys.stdout.buffer
-    if spec == "null":
-        return _Discard()
-    if spec.startswith("file:"):
-        try:
-            return open(spec[5:], "wb")
-        except OSError as e:
-            raise UsageError("cannot open serial file '%s': %s" % (spec[5:], e.strerror))
-    raise UsageError("unsupported -serial '%s' (stdio, null or file:PATH)" % spec)
+    try:
+        return chardev.open_serial(spec)
+    except chardev.SerialError as e:
+        raise UsageError(str(e)) from None
 
 
 # ---- the -d log -------------------------------------------------------------
@@ -396,6 +380,9 @@ def report_stop(emu, reason, interrupted, max_insns):
     did not end by itself."""
     if reason.kind == "shutdown":
         return (reason.exit_code or 0) & 0xFF
+    if reason.kind == "quit":
+        sys.stderr.write("armtcg: terminated at the console (Ctrl-A x)\n")
+        return 0
     if reason.kind == "count":
         sys.stderr.write("armtcg: stopped after %d instructions (--max-insns): %s\n"
                          % (max_insns, _where(emu, reason)))

@@ -201,6 +201,42 @@ def test_open_serial_specs(tmp_path):
         chardev.open_serial("file:%s/no/such/dir/x" % tmp_path)
 
 
+def test_wait_input_wakes_on_feed():
+    b = chardev.BufferBackend()
+    assert not b.wait_input(0)
+    t = threading.Timer(0.05, b.feed, (b"k",))
+    t.start()
+    assert b.wait_input(10)                       # returns once the byte is queued
+    t.join()
+    assert b.take_input(4) == b"k"
+
+
+def test_serial_input_wiring():
+    class Emu:
+        stops = 0
+
+        def request_stop(self):
+            self.stops += 1
+    emu, u = Emu(), PL011(None)
+    b = chardev.BufferBackend()
+    serial = chardev.SerialInput(emu, u, b)
+    u.attach(b)
+    b.feed(b"x")                                  # as from the reader thread
+    assert emu.stops == 1 and serial.wake_pending and not u.rx_fifo
+    from collections import namedtuple
+    Stop = namedtuple("Stop", "kind")
+    assert not serial.service(Stop("count"))      # not our stop
+    assert serial.service(Stop("stop")) and list(u.rx_fifo) == [ord("x")]
+    assert not serial.service(Stop("stop"))       # a stop nobody asked for is the caller's
+    b.on_quit()
+    assert serial.quit_requested and emu.stops == 2
+    u.read(pl011.DR, 4)
+    t = threading.Timer(0.05, b.feed, (b"y",))
+    t.start()
+    assert serial.idle(10) and list(u.rx_fifo) == [ord("y")]
+    t.join()
+
+
 def test_null_discards_output(capfd):
     u = PL011(chardev.open_serial("null"))
     u.write(pl011.DR, 4, ord("n"))
@@ -256,6 +292,24 @@ def test_mon_stdio_escapes():
     os.close(w)
 
 
+def test_reader_rewakes_and_still_quits_while_input_waits():
+    wakes = []
+    b, w, out = _stdio_backend(chardev.MuxStdioBackend, lambda: wakes.append(1))
+    quit_ = threading.Event()
+    b.on_quit = quit_.set
+    b.start()
+    os.write(w, b"abc")                           # nobody takes it (a full FIFO, say)
+    for _ in range(500):
+        if len(wakes) >= 3:
+            break
+        threading.Event().wait(0.01)
+    assert len(wakes) >= 3                        # woken again while it waits
+    os.write(w, b"\x01x")
+    assert quit_.wait(5)                          # C-a x is read all the same
+    b.close()
+    os.close(w)
+
+
 def test_stdio_raw_mode_is_restored():
     pty = pytest.importorskip("pty")
     termios = pytest.importorskip("termios")
@@ -301,29 +355,24 @@ class FakeGIC:
 
 
 def run_uart_guest(emu, uart, backend):
-    """board.run() with the input hook the board is to provide: the
-    backend's reader wakes the exec loop (request_stop) and the UART takes
-    the bytes on this thread."""
-    backend.on_input = emu.request_stop
+    """board.run() with chardev.SerialInput, as the board is to use it:
+    the backend's reader wakes the exec loop and the UART takes the bytes
+    on this thread."""
+    serial = chardev.SerialInput(emu, uart, backend)
     give_up = time.monotonic() + 120        # a guard against a hang, not a timing check
     while True:
         reason = emu.board.run(5_000_000)
-        if reason.kind == "stop":
-            uart.poll_input()
-        elif reason.kind != "count" or time.monotonic() > give_up:
+        if serial.service(reason):
+            continue
+        if reason.kind != "count" or time.monotonic() > give_up:
             return reason
 
 
 @needs_gcc
 def test_guest_receives_by_polling_and_interrupt():
-    from tcg.emulator import virt_emulator
     elf = guestlib.build_sysguest("dev_uart_rx")
     backend = chardev.BufferBackend()
-    emu = virt_emulator(128 << 20, uart_out=backend)
-    uart = emu.board.uart
-    if not any(base == 0x08000000 for base, _, _ in emu.cpu.regions()):
-        emu.map_mmio(0x08000000, 0x20000, device=FakeGIC(uart.intr))
-        uart.intr.connect(lambda level: emu.cpu.set_irq_line(1, level))   # IRQ_LINE_IRQ
+    emu, uart = virt_with_uart_irq(backend)
     emu.board.load(str(elf))
 
     def feeder():       # input comes from another thread, as stdin's would
@@ -364,3 +413,117 @@ def test_guest_receive_matches_qemu():
         p.kill()
         rest, _ = p.communicate()
     assert bytes(out) + rest == RX_EXPECTED
+
+
+# ---- guest: interrupt-driven transmit as Linux does it ----------------------------
+
+TX_EXPECTED = (b"unmasked: ris=0 mis=0\n"              # QEMU 7.2: TXRIS only from DR writes
+               b"ris before: 0\n"
+               b"t"                                     # written directly...
+               b"ris after write: 20\n"                  # ...sets TXRIS (QEMU pl011_write)
+               b"he quick brown fox jumps over the lazy dog\n"
+               b"THE QUICK BROWN FOX JUMPS OVER THE LAZY DOG\n"
+               b"irqs: 11 mis: 0 ris: 20\n"             # 87 bytes, 8 per interrupt
+               b"after icr: 0\n")                        # TRM 3.3.14: ICR clears TXRIS
+
+
+def virt_with_uart_irq(backend):
+    """build_virt with the UART's interrupt reaching the CPU: through the
+    board's GIC once it has one, else through FakeGIC."""
+    from tcg.emulator import virt_emulator
+    emu = virt_emulator(128 << 20, uart_out=backend)
+    uart = emu.board.uart
+    if not any(base == 0x08000000 for base, _, _ in emu.cpu.regions()):
+        emu.map_mmio(0x08000000, 0x20000, device=FakeGIC(uart.intr))
+        uart.intr.connect(lambda level: emu.cpu.set_irq_line(1, level))   # IRQ_LINE_IRQ
+    return emu, uart
+
+
+@needs_gcc
+def test_guest_transmits_by_interrupt():
+    backend = chardev.BufferBackend()
+    emu, uart = virt_with_uart_irq(backend)
+    emu.board.load(str(guestlib.build_sysguest("dev_uart_tx")))
+    reason = emu.board.run(20_000_000)
+    assert reason.kind == "shutdown", (reason, bytes(backend.output))
+    assert bytes(backend.output) == TX_EXPECTED
+
+
+@pytest.mark.qemu
+@needs_gcc
+@pytest.mark.skipif(not guestlib.have_qemu(), reason="qemu-system-arm is not installed")
+def test_guest_transmit_matches_qemu():
+    out, status = guestlib.run_qemu(guestlib.build_sysguest("dev_uart_tx"))
+    assert out == TX_EXPECTED and status == 0
+
+
+RUN_WITH_STDIO = r"""
+import sys
+sys.path.insert(0, {root!r})
+sys.path.insert(0, {tests!r})
+from runtime import chardev
+from test_pl011 import virt_with_uart_irq, run_uart_guest
+backend = chardev.open_serial({spec!r})
+emu, uart = virt_with_uart_irq(backend)
+emu.board.load({elf!r})
+reason = run_uart_guest(emu, uart, backend)
+backend.close()
+sys.exit(0 if reason.kind == "shutdown" else 3)
+"""
+
+
+@needs_gcc
+@pytest.mark.parametrize("spec", ["stdio", "mon:stdio"])
+def test_stdio_backend_feeds_the_guest_from_a_pipe(spec):
+    """The real stdin reader thread and wake-up path, with stdin a pipe."""
+    import sys
+    from pathlib import Path
+    elf = guestlib.build_sysguest("dev_uart_rx")
+    tests = Path(__file__).parent
+    code = RUN_WITH_STDIO.format(root=str(tests.parent), tests=str(tests), spec=spec,
+                                 elf=str(elf))
+    p = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out = bytearray()
+    try:
+        for prompt, line in RX_DIALOGUE:
+            while prompt not in out:
+                chunk = p.stdout.read1(256)
+                if not chunk:
+                    break
+                out += chunk
+            p.stdin.write(line)
+            p.stdin.flush()
+        rest, err = p.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        rest, err = p.communicate()
+    assert bytes(out) + rest == RX_EXPECTED, err.decode(errors="replace")[-2000:]
+    assert p.returncode == 0
+
+
+@needs_gcc
+def test_mon_stdio_ctrl_a_x_stops_the_guest():
+    import sys
+    from pathlib import Path
+    elf = guestlib.build_sysguest("dev_uart_rx")
+    tests = Path(__file__).parent
+    code = RUN_WITH_STDIO.format(root=str(tests.parent), tests=str(tests), spec="mon:stdio",
+                                 elf=str(elf))
+    p = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out = bytearray()
+    try:
+        while b"ready1\n" not in out:
+            chunk = p.stdout.read1(256)
+            if not chunk:
+                break
+            out += chunk
+        p.stdin.write(b"\x01x")            # QEMU's mux: C-a x exits
+        p.stdin.flush()
+        rest, err = p.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        rest, err = p.communicate()
+    assert (bytes(out) + rest).endswith(b"ready1\narmtcg: Terminated\r\n")
+    assert p.returncode == 3                # the run loop saw a stop that is not input

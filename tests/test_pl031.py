@@ -6,7 +6,6 @@ MR equals the count).
 """
 
 import shutil
-import subprocess
 
 import pytest
 

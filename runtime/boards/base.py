@@ -134,7 +134,10 @@ class Board:
             left = None if count is None else count - (emu.icount - start)
             if left is not None and left <= 0:     # the budget ran out across a reboot
                 return _stop_reason("count", None, emu.reg_read("pc"), emu.icount)
-            reason = self._apply_pending(emu.run(left))
+            reason = emu.run(left)
+            if self.serve_events(reason):
+                continue
+            reason = self._apply_pending(reason)
             if reason is not None:
                 return reason
 
@@ -142,7 +145,14 @@ class Board:
         """One translation block with the board's requests applied; None
         while the guest keeps running."""
         reason = self.emu.step_block()
-        return None if reason is None else self._apply_pending(reason)
+        if reason is None or self.serve_events(reason):
+            return None
+        return self._apply_pending(reason)
+
+    def serve_events(self, reason):
+        """Host events that stopped the exec loop (console input, timers):
+        serve them; True when the guest should simply go on running."""
+        return False
 
     def _apply_pending(self, reason):
         pending, self._pending = self._pending, None

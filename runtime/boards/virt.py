@@ -21,8 +21,10 @@ from runtime.boards.base import Board, BoardError, MachineConfig, Prop, parse_bo
 from runtime.boards.virt_map import BY_NAME as MAP, IRQMAP
 from runtime.fdt import Cells, Node, reg_cells
 from runtime.loader import LoaderError, SymbolTable
-from runtime.blockdev import split_options
+from runtime.chardev import SerialInput
+from runtime.devices.fw_cfg import FwCfg
 from runtime.devices.pflash import FlashError, PFlash, load_bios, map_pflash, open_drive
+from runtime.devices.pflash import parse_drive as parse_pflash_drive
 from runtime.devices.pl011 import PL011
 from runtime.devices.pl031 import PL031
 from runtime.devices.pl061 import PL061
@@ -102,10 +104,12 @@ class VirtBoard(Board):
         cfg, emu = self.config, self.emu
         self._build_flash()
         self.uart = self._map(PL011(cfg.serial), "uart")
+        self.serial = SerialInput(emu, self.uart, cfg.serial)
+        self.fw_cfg = self._map(FwCfg(emu.mem_read, emu.mem_write, cpus=cfg.smp), "fw_cfg")
         epoch = ICOUNT_EPOCH if emu.icount_shift is not None else None
         self.rtc = self._map(PL031(emu.guest_time_ns, epoch), "rtc")
         self.gpio = self._map(PL061(emu.guest_time_ns), "gpio")
-        drives = [d for d in cfg.drives if dict(split_options(d)).get("if") != "pflash"]
+        drives = [d for d in cfg.drives if parse_pflash_drive(d) is None]
         try:
             self.virtio = setup_virtio(emu, drives, cfg.devices, cfg.snapshot,
                                        spi_sink=self.spi_input, chardevs=cfg.chardevs,
@@ -139,22 +143,24 @@ class VirtBoard(Board):
 
     def _build_flash(self):
         """Two CFI banks: -bios in the first, -drive if=pflash in the second
-        (the first such drive is unit 0 when no -bios is given, as QEMU)."""
+        (a drive without unit= takes the first free bank, as QEMU)."""
         cfg = self.config
-        self.flash = [PFlash(), PFlash()]
-        pflash = [dict(split_options(d)) for d in cfg.drives if dict(split_options(d)).get("if") == "pflash"]
+        self.flash = [PFlash(name="flash0"), PFlash(name="flash1")]
+        free = [1] if cfg.bios is not None else [0, 1]
         try:
             if cfg.bios is not None:
                 load_bios(self.flash[0], cfg.bios)
-            units = [int(d.get("unit", i + (1 if cfg.bios else 0))) for i, d in enumerate(pflash)]
-            for unit, d in zip(units, pflash):
-                if unit not in (0, 1) or (unit == 0 and cfg.bios is not None):
-                    raise BoardError("-drive if=pflash,unit=%d: no such free flash bank" % unit)
-                if "file" not in d:
-                    raise BoardError("-drive if=pflash needs file=PATH")
-                open_drive(self.flash[unit], d["file"],
-                           readonly=parse_bool("readonly", d.get("readonly", "off")))
-        except (ValueError, FlashError) as e:
+            for spec in cfg.drives:
+                drive = parse_pflash_drive(spec)
+                if drive is None:
+                    continue
+                unit, path, readonly = drive
+                unit = free[0] if unit is None and free else unit
+                if unit not in free:
+                    raise BoardError("-drive %s: flash bank %s is already in use" % (spec, unit))
+                free.remove(unit)
+                open_drive(self.flash[unit], path, readonly=readonly)
+        except FlashError as e:
             raise BoardError(str(e)) from None
         for bank, name in zip(self.flash, ("flash0", "flash1")):
             map_pflash(self.emu, MAP[name].base, bank)
@@ -256,10 +262,23 @@ class VirtBoard(Board):
             emu.reg_write("r%d" % r, regs.get(r, 0))
         emu.reg_write("pc", entry & ~1)
 
+    def serve_events(self, reason):
+        if self.serial.service(reason):
+            return True
+        return False
+
+    def run(self, count=None):
+        reason = super().run(count)
+        if reason.kind == "stop" and self.serial.quit_requested:
+            return reason._replace(kind="quit")
+        return reason
+
     def reboot(self):
-        emu = self.emu
-        emu.reset()          # CPU and system registers to reset, no translated code
-        self.uart.reset()
+        """SYSTEM_RESET: every device back to reset, the images reloaded."""
+        self.emu.reset()     # CPU and system registers to reset, no translated code
+        for device in (self.uart, self.rtc, self.gpio, self.fw_cfg, *self.flash):
+            device.reset()
+        self.virtio.reset()
         self.load()
 
 

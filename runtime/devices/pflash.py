@@ -221,13 +221,20 @@ class PFlash(Device):
             self._program(offset, value.to_bytes(size, "little"))
             self.wcycle = 0
         elif cmd in (0x20, 0x28):
-            if value & 0xFF == 0xD0:
-                self._erase(self.erase_offset)
+            if value & 0xFF == 0xD0:       # Intel: the erase starts on confirm
+                self._erase(self.erase_offset)   # (QEMU 7.2 erases at the 0x20)
                 self.wcycle = 0
             else:
                 self._read_array()           # cancelled (Intel: "invalid sequence")
         elif cmd == 0xE8:
-            self.counter = value & 0xFFFF    # words - 1, per chip (device width)
+            count = value & 0xFFFF           # words - 1, per chip (device width)
+            if (count + 1) * BANK_WIDTH > self.writeblock:
+                # Intel: a count beyond the buffer is an improper command
+                # sequence -- SR.4 and SR.5 set, nothing programmed
+                self.status |= SR_PROGRAM_ERR | SR_ERASE_ERR
+                self._read_array()
+                return
+            self.counter = count
             self.wcycle = 2
         elif cmd == 0x60:
             if value & 0xFF in (0xD0, 0x01):
@@ -333,7 +340,8 @@ def map_pflash(emu, base, flash, rom=None):
     runs code and takes commands.  Without it: rom=True maps it as
     read-only host memory (code runs; command writes are dropped),
     rom=False as MMIO (commands work; code cannot run from it).
-    Default: ROM when the bank holds an image (-bios), else MMIO."""
+    Default: ROM when the bank holds code (an image and no writable file:
+    -bios, or a readonly drive), else MMIO (a writable variables bank)."""
     cpu = emu.cpu
     if hasattr(cpu, "map_romd"):
         buf = cpu.map_romd(base, flash.SIZE, flash)
@@ -341,7 +349,8 @@ def map_pflash(emu, base, flash, rom=None):
         flash.on_romd = lambda flag: cpu.set_romd(base, flag)
         return
     if rom is None:
-        rom = any(flash.storage[:4096])
+        head = flash.storage[:4096]
+        rom = flash.backing is None and head.count(0) != len(head)
     if rom:
         buf = emu.map_ram(base, flash.SIZE, readonly=True)
         _adopt(emu, base, flash, buf)
@@ -362,3 +371,36 @@ def _adopt(emu, base, flash, buf):
             buf[off:off + len(chunk)] = chunk
     flash.storage = buf
     flash.store_hook = lambda offset, chunk: emu.mem_write(base + offset, chunk)
+
+
+def parse_drive(spec):
+    """A -drive argument for a flash bank: 'if=pflash,format=raw,file=F
+    [,unit=N][,readonly=on]' -> (unit or None, path, readonly); None when
+    the drive is not if=pflash.  ',,' is a literal comma (QEMU's option
+    syntax).  Raises FlashError for what we cannot serve."""
+    opts = {}
+    for item in spec.replace(",,", "\0").split(","):
+        if not item:
+            continue
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise FlashError("-drive %s: '%s' is not key=value" % (spec, item.replace("\0", ",")))
+        opts[key] = value.replace("\0", ",")
+    if opts.get("if") != "pflash":
+        return None
+    unknown = set(opts) - {"if", "format", "file", "unit", "index", "readonly"}
+    if unknown:
+        raise FlashError("-drive %s: unsupported option '%s'" % (spec, sorted(unknown)[0]))
+    if opts.get("format", "raw") != "raw":
+        raise FlashError("-drive %s: only format=raw flash images are supported" % spec)
+    if not opts.get("file"):
+        raise FlashError("-drive %s: no file=" % spec)
+    unit = opts.get("unit", opts.get("index"))
+    if unit is not None:
+        if unit not in ("0", "1"):
+            raise FlashError("-drive %s: virt has flash units 0 and 1" % spec)
+        unit = int(unit)
+    readonly = opts.get("readonly", "off")
+    if readonly not in ("on", "off", "true", "false", "yes", "no"):
+        raise FlashError("-drive %s: readonly=%s (use on or off)" % (spec, readonly))
+    return unit, opts["file"], readonly in ("on", "true", "yes")
