@@ -18,6 +18,7 @@ SYSTEM_RESET (PSCI) reboots the image like QEMU, or stops with exit code 0
 when the board is built with no_reboot (QEMU -no-reboot).
 """
 
+import math
 import sys
 
 from runtime.abi import CPSR_T
@@ -53,6 +54,8 @@ def parse_ram_size(text):
     except ValueError:
         raise ValueError("invalid RAM size '%s' (use e.g. 128M, 1G or a number of MiB)"
                          % text) from None
+    if not math.isfinite(value):        # 1e400, inf, nan: no size at all
+        raise ValueError("invalid RAM size '%s' (use e.g. 128M, 1G or a number of MiB)" % text)
     size = int(value * RAM_UNITS[unit])
     size = -(-size // RAM_ALIGN) * RAM_ALIGN
     if size <= 0:

@@ -31,7 +31,9 @@ EXCEPTION_NAMES = {abi.EXCP_UDEF: "undef", abi.EXCP_SWI: "svc",
                    abi.EXCP_HVC: "hvc", abi.EXCP_SMC: "smc"}
 
 MAX_TBS_BEFORE_FLUSH = 200000
-DEFAULT_JIT_THRESHOLD = 1000    # interpreted runs before a block is compiled
+DEFAULT_JIT_THRESHOLD = 1000
+ICOUNT_MAX = (1 << 64) - 1      # no instruction budget
+JIT_THRESHOLD_MAX = (1 << 32) - 1   # env->jit_threshold is 32-bit    # interpreted runs before a block is compiled
 
 
 class EmulatorError(Exception):
@@ -70,8 +72,9 @@ class Emulator:
         if engine not in self.ENGINES:
             raise EmulatorError("engine %r is not available (have: %s)"
                                 % (engine, ", ".join(self.ENGINES)))
-        if jit_threshold is not None and not 1 <= jit_threshold < 1 << 32:
-            raise EmulatorError("jit threshold must be a positive count, not %r" % jit_threshold)
+        if jit_threshold is not None and not 1 <= jit_threshold <= JIT_THRESHOLD_MAX:
+            raise EmulatorError("jit threshold must be 1..%d executions, not %r"
+                                % (JIT_THRESHOLD_MAX, jit_threshold))
         self.engine = engine
         self.jit_threshold = jit_threshold or DEFAULT_JIT_THRESHOLD
         self.jit_opt = jit_opt     # backend.jit.PASSES level
@@ -164,6 +167,7 @@ class Emulator:
             self.stats["translate_s"] += time.perf_counter() - t0
         if info is not None and self.engine == "jit":
             self.compile_now([info])
+        return info
 
     def _translate_block(self, pc, flags):
         first_phys = []
@@ -287,42 +291,47 @@ class Emulator:
         instructions (exceptions entered count as the instruction that
         raised them).  Returns a StopReason."""
         cpu = self.cpu
-        start = cpu.icount
-        cpu.icount_limit = start + count if count is not None else (1 << 64) - 1
-        debug = self.on_block is not None
-        interp.set_debug_flags(cpu, (1 if self.on_exception else 0) | (2 if debug else 0))
+        if count is not None and not 0 <= count <= ICOUNT_MAX - cpu.icount:
+            raise EmulatorError("instruction count must be 0..%d, not %d"
+                                % (ICOUNT_MAX - cpu.icount, count))
+        cpu.icount_limit = cpu.icount + count if count is not None else ICOUNT_MAX
+        self._set_debug_flags(0)
         if self.engine == "auto" and self.compile_thread is None:
             self._start_compile_thread()
         t0 = time.perf_counter()
         try:
-            return self._run_loop(debug)
+            return self._exec()
         finally:
             self.stats["exec_s"] += time.perf_counter() - t0
 
-    def step_block(self):
-        """Run exactly one translation block (interrupts and exceptions
-        due before it are taken first, as in run()).  Returns a StopReason
-        when the guest stopped, else None.  Used by armtcg compare."""
-        cpu = self.cpu
-        cpu.icount_limit = (1 << 64) - 1
-        interp.set_debug_flags(cpu, DEBUG_EXEC | self.step_debug_flags)
-        while True:
-            r = interp.cpu_exec(cpu)
-            if r == interp.RUN_DEBUG:
-                r = interp.run_debug_step(cpu)
-                if r == interp.RUN_TB_MISS:
-                    self._translate(*cpu.miss)
-                    continue
-                return self._handle(r) if r else None
-            if r == interp.RUN_TB_MISS:
-                self._translate(*cpu.miss)
-                continue
-            stop = self._handle(r)
-            if stop is not None or r != interp.RUN_EXCEPTION:
-                return stop
+    def step_block(self, max_blocks=1):
+        """Run one translation block (interrupts and exceptions due before
+        it are taken first, as in run()); an exception entered without a
+        block running (a prefetch abort at translation) is a step too, so a
+        step always ends.  Returns a StopReason when the guest stopped,
+        else None.  Used by armtcg compare."""
+        if not 1 <= max_blocks <= ICOUNT_MAX:
+            raise EmulatorError("block count must be 1..%d, not %d" % (ICOUNT_MAX, max_blocks))
+        self.cpu.icount_limit = ICOUNT_MAX
+        self._set_debug_flags(self.step_debug_flags)
+        return self._exec(max_blocks)
 
-    def _run_loop(self, debug):
+    def _set_debug_flags(self, extra):
+        flags = extra
+        if self.on_exception is not None:
+            flags |= DEBUG_EXC
+        if self.on_block is not None:
+            flags |= DEBUG_EXEC
+        interp.set_debug_flags(self.cpu, flags)
+
+    def _exec(self, max_blocks=0):
+        """The one Python side of the exec loop: run C (interp.cpu_exec)
+        and serve its exits until a StopReason or, with max_blocks, until
+        that many steps (blocks run, or exceptions entered at translation)
+        are done (then None)."""
         cpu = self.cpu
+        steps = 0
+        resume = False
         while True:
             thread = self.compile_thread
             if thread is not None and thread.error is not None:
@@ -330,28 +339,26 @@ class Emulator:
                 raise EmulatorError("JIT compile failed: %s" % err) from err
             if cpu.pending_error is not None:
                 err, cpu.pending_error = cpu.pending_error, None
-                cpu.exit_request = cpu.exit_request & ~2
+                cpu.exit_request = cpu.exit_request & ~EXIT_REQ_STOP
                 raise err
-            r = interp.cpu_exec(cpu)
+            r, ran = interp.cpu_exec(cpu, max_blocks - steps if max_blocks else 0, resume)
+            resume = False
+            steps += ran
             if r == interp.RUN_TB_MISS:
                 if len(self.tbs) > MAX_TBS_BEFORE_FLUSH:
                     self.flush_tbs()
-                pc, flags = cpu.miss
-                self._translate(pc, flags)
+                if self._translate(*cpu.miss) is None:
+                    steps += 1          # a prefetch abort was entered instead
             elif r == interp.RUN_DEBUG:
                 self.on_block(self, cpu.reg_read(15))
-                r = interp.run_debug_step(cpu)
-                if r == interp.RUN_TB_MISS:
-                    pc, flags = cpu.miss
-                    self._translate(pc, flags)
-                elif r:
-                    stop = self._handle(r)
-                    if stop is not None:
-                        return stop
-            else:
+                resume = True           # now run the block it was told about
+                continue
+            elif r != interp.RUN_BLOCKS:
                 stop = self._handle(r)
                 if stop is not None:
                     return stop
+            if max_blocks and steps >= max_blocks:
+                return None
 
     def _handle(self, r):
         cpu = self.cpu
@@ -359,10 +366,10 @@ class Emulator:
             return StopReason("count", 0, cpu.reg_read(15), cpu.icount)
         if r == interp.RUN_STOP:
             req = cpu.exit_request
-            cpu.exit_request = req & ~6
+            cpu.exit_request = req & ~(EXIT_REQ_STOP | EXIT_REQ_FLUSH)
             if cpu.pending_error is not None:
                 return None           # re-raised at the top of the loop
-            if req & 4:
+            if req & EXIT_REQ_FLUSH:
                 self.flush_tbs()
                 return None
             return StopReason("stop", 0, cpu.reg_read(15), cpu.icount)
@@ -373,12 +380,12 @@ class Emulator:
     def _serve_exception(self, excp):
         cpu = self.cpu
         if excp == EXCP_HALTED:
-            cpu.exception_index = -1
+            cpu.exception_index = EXCP_NONE
             if self.idle_handler is not None and self.idle_handler(self):
                 return None
             return StopReason("halt", 0, cpu.reg_read(15), cpu.icount)
         if excp == EXCP_SEMIHOST:
-            cpu.exception_index = -1
+            cpu.exception_index = EXCP_NONE
             cpu.reg_write(15, cpu.exception_pc + 4)
             if self.semihost_handler is None:
                 return StopReason("error", 1, cpu.exception_pc, cpu.icount)
@@ -390,10 +397,10 @@ class Emulator:
                 cpu.reg_write(15, pc + 4)
                 handled = handler(self, cpu.exception_arg)
                 if isinstance(handled, StopReason):
-                    cpu.exception_index = -1
+                    cpu.exception_index = EXCP_NONE
                     return handled
                 if handled:
-                    cpu.exception_index = -1
+                    cpu.exception_index = EXCP_NONE
                     return None
                 cpu.reg_write(15, pc)
         if self.on_exception is not None:

@@ -50,7 +50,7 @@ from collections import Counter
 
 from runtime.board import build_virt, parse_ram_size
 from runtime.loader import LoaderError
-from tcg.emulator import Emulator, EmulatorError
+from tcg.emulator import Emulator, EmulatorError, JIT_THRESHOLD_MAX
 
 SORT_KEYS = ("time", "insns", "execs")
 GROUPINGS = ("block", "function")
@@ -95,12 +95,11 @@ class RunState:
 
 def _run_loop_code(emu):
     """The code objects of the Emulator's run loop and, for each, the line
-    numbers where it calls into C to run guest code (cpu_exec,
-    run_debug_step): Python frames above the loop frame at those lines are
+    numbers where it calls into C to run guest code (cpu_exec): Python frames above the loop frame at those lines are
     device callbacks made by a running block."""
     import inspect
     codes = {}
-    for name in ("_run_loop", "run"):
+    for name in ("_exec", "run", "step_block"):
         fn = getattr(type(emu), name, None)
         code = getattr(fn, "__code__", None)
         if code is None:
@@ -111,7 +110,7 @@ def _run_loop_code(emu):
         except (OSError, TypeError):
             src, first = [], 0
         for i, text in enumerate(src):
-            if "cpu_exec(" in text or "run_debug_step(" in text:
+            if "cpu_exec(" in text:
                 lines.add(first + i)
         codes[code] = lines
     return codes
@@ -756,8 +755,8 @@ def cmd_profile(args, cli):
     path = args.kernel or args.image
     if not path:
         raise UsageError("no image given (armtcg profile guest.elf)")
-    if args.max_insns is not None and args.max_insns <= 0:
-        raise UsageError("--max-insns must be a positive number")
+    cli.check_count("--max-insns", args.max_insns)
+    cli.check_count("--jit-threshold", args.jit_threshold, JIT_THRESHOLD_MAX)
     if args.top < 0:
         raise UsageError("--top must be 0 (all) or a positive number")
     if args.sample_us < 0:

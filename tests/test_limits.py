@@ -1,0 +1,172 @@
+"""Bounded resources and stop conditions: bad input and runaway guests end
+with a clear line or a StopReason, never a hang, a traceback or unbounded
+host memory."""
+
+import io
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from runtime.board import RAM_BASE, KERNEL_LOAD_OFFSET, parse_ram_size
+from runtime.loader import LoaderError, load_image, read_image
+from tcg.emulator import Emulator, EmulatorError, virt_emulator
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+UDF = (0xE7F000F0).to_bytes(4, "little")     # ARM ARM A8.8.247: UDF #0 (permanently undefined)
+
+
+def armtcg(*args, timeout=120):
+    return subprocess.run([sys.executable, "-m", "tcg.cli"] + list(args), cwd=REPO,
+                          capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL)
+
+
+def one_line_error(r, *fragments):
+    err = r.stderr.decode()
+    assert r.returncode == 1 and "Traceback" not in err, err
+    lines = err.strip().split("\n")
+    assert len(lines) == 1 and lines[0].startswith("armtcg: "), err
+    for f in fragments:
+        assert f in lines[0], err
+    return lines[0]
+
+
+@pytest.fixture
+def udf_image(tmp_path):
+    """A raw image of one UDF.  The Undefined Instruction vector is at 0x4
+    (VBAR = 0, SCTLR.V = 0: ARM ARM B1.8.1), where virt maps nothing, so the
+    guest then takes a Prefetch Abort at 0x4 and then at 0xc (the Prefetch
+    Abort vector) forever: an exception storm that runs no block at all."""
+    p = tmp_path / "udf.bin"
+    p.write_bytes(UDF)
+    return str(p)
+
+
+def storm_emulator(path, engine="interp"):
+    emu = virt_emulator(128 << 20, uart_out=io.BytesIO(), engine=engine)
+    emu.board.load(path)
+    return emu
+
+
+# ---- exception storms: every stop condition holds --------------------------------
+
+@pytest.mark.parametrize("engine", ["interp", "jit"])
+def test_step_block_ends_in_a_prefetch_abort_storm(udf_image, engine):
+    emu = storm_emulator(udf_image, engine)
+    for _ in range(20):
+        assert emu.step_block() is None
+    # one UDF, then one prefetch abort per step, each counted as an instruction
+    assert emu.icount == 20
+    assert emu.pc == 0xC and emu.reg_read("cpsr") & 0x1F == 0x17    # ABT mode (B1.3.1)
+    emu.close()
+
+
+def test_run_count_holds_in_a_storm(udf_image):
+    emu = storm_emulator(udf_image)
+    reason = emu.run(count=500)
+    assert reason.kind == "count" and emu.icount == 500
+
+
+def test_stop_request_holds_in_a_storm(udf_image):
+    emu = storm_emulator(udf_image)
+    timer = threading.Timer(0.2, emu.request_stop)
+    timer.start()
+    try:
+        reason = emu.run()
+    finally:
+        timer.cancel()
+    assert reason.kind == "stop"
+
+
+def test_compare_max_blocks_ends_in_a_storm(udf_image):
+    r = armtcg("compare", "--max-blocks", "10", udf_image)
+    out = r.stdout.decode()
+    assert r.returncode == 0, r.stderr.decode()
+    assert "agree on 10 blocks" in out and "--max-blocks" in out
+
+
+def test_compare_ctrl_c_in_a_storm(udf_image):
+    p = subprocess.Popen([sys.executable, "-m", "tcg.cli", "compare", udf_image], cwd=REPO,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    time.sleep(3.0)
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 130, err.decode()
+    assert b"Traceback" not in err and b"interrupted after" in out
+
+
+@pytest.mark.parametrize("n", ["-3", "0"])
+def test_compare_refuses_a_non_positive_max_blocks(udf_image, n):
+    one_line_error(armtcg("compare", "--max-blocks", n, udf_image), "--max-blocks", n)
+
+
+# ---- counts beyond the engine's 64/32-bit counters --------------------------------
+
+def test_run_refuses_a_count_beyond_64_bits():
+    emu = Emulator()
+    with pytest.raises(EmulatorError, match="instruction count"):
+        emu.run(count=1 << 64)
+    with pytest.raises(EmulatorError, match="instruction count"):
+        emu.run(count=-1)
+
+
+def test_cli_max_insns_beyond_64_bits_is_one_line(udf_image):
+    one_line_error(armtcg("run", "--max-insns", str(1 << 64), "-kernel", udf_image),
+                   str(1 << 64))
+
+
+def test_jit_threshold_too_large_names_the_range(udf_image):
+    with pytest.raises(EmulatorError) as e:
+        Emulator(engine="auto", jit_threshold=1 << 40)
+    assert "4294967295" in str(e.value) and "positive count" not in str(e.value)
+    line = one_line_error(armtcg("run", "--max-insns", "10", "--jit-threshold", str(1 << 40),
+                                 "-kernel", udf_image), str(1 << 40))
+    assert "positive" not in line
+
+
+def test_profile_refuses_huge_counts(udf_image):
+    one_line_error(armtcg("profile", "--max-insns", str(1 << 64), udf_image), "--max-insns")
+    one_line_error(armtcg("profile", "--jit-threshold", str(1 << 40), udf_image),
+                   "--jit-threshold")
+
+
+# ---- -m ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", ["1e400", "inf", "nan", "-inf"])
+def test_ram_size_that_is_no_number_is_refused(text):
+    with pytest.raises(ValueError, match="invalid RAM size"):
+        parse_ram_size(text)
+
+
+def test_cli_ram_size_overflow_is_one_line(udf_image):
+    one_line_error(armtcg("run", "-m", "1e400", "-kernel", udf_image), "1e400")
+
+
+# ---- images larger than RAM ---------------------------------------------------------------
+
+def test_endless_image_is_refused_at_the_ram_size():
+    ram = [(RAM_BASE, 1 << 20)]
+    with pytest.raises(LoaderError, match="larger than the 1048576 bytes of RAM"):
+        load_image("/dev/zero", lambda addr, data: None, ram, RAM_BASE + KERNEL_LOAD_OFFSET)
+
+
+def test_read_image_reads_at_most_the_limit(tmp_path):
+    p = tmp_path / "big.bin"
+    with open(p, "wb") as f:
+        f.truncate(10 << 20)            # sparse: 10 MiB of zeros
+    assert len(read_image(str(p), 10 << 20)) == 10 << 20
+    with pytest.raises(LoaderError, match="larger than the 1048576 bytes"):
+        read_image(str(p), 1 << 20)
+    # an ELF may be larger than RAM (symbols), up to elf_limit
+    p.write_bytes(b"\x7fELF" + bytes(3 << 20))
+    assert len(read_image(str(p), 1 << 20, 4 << 20)) == 4 + (3 << 20)
+    with pytest.raises(LoaderError, match="ELF"):
+        read_image(str(p), 1 << 20, 2 << 20)
+
+
+def test_cli_dev_zero_kernel_is_one_line():
+    one_line_error(armtcg("run", "-kernel", "/dev/zero"), "/dev/zero", "RAM")
