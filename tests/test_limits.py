@@ -170,3 +170,61 @@ def test_read_image_reads_at_most_the_limit(tmp_path):
 
 def test_cli_dev_zero_kernel_is_one_line():
     one_line_error(armtcg("run", "-kernel", "/dev/zero"), "/dev/zero", "RAM")
+
+
+# ---- the TB cache is bounded by the bytes its blocks take -------------------------------
+
+ZERO_RUN_INSNS = 100000     # andeq r0, r0, r0 (word 0) never repeats: one new block per 64
+
+
+def zero_run_emulator(budget):
+    emu = virt_emulator(128 << 20, uart_out=io.BytesIO(), tb_cache_bytes=budget)
+    emu.reg_write("cpsr", 0x1D3)                 # SVC, A I F masked
+    emu.reg_write("pc", RAM_BASE)                # RAM reads as zero words
+    return emu
+
+
+def test_tb_cache_stays_within_its_budget_on_never_repeating_code():
+    from tcg.emulator import tb_cost
+    budget = 1 << 20
+    emu = zero_run_emulator(budget)
+    seen = {"peak": 0, "largest": 0, "flushes": 0}
+
+    def translated(pc, flags, info, seconds):
+        seen["peak"] = max(seen["peak"], emu.tb_bytes)
+        seen["largest"] = max(seen["largest"], sum(info.cost))
+
+    emu.hooks.on_translate.append(translated)
+    emu.hooks.on_tb_flush.append(lambda ntbs, nbytes: seen.__setitem__("flushes",
+                                                                         seen["flushes"] + 1))
+    reason = emu.run(count=ZERO_RUN_INSNS)
+    assert reason.kind == "count" and emu.icount == ZERO_RUN_INSNS
+    # each block is new: ZERO_RUN_INSNS / 64 translations, far more than fit the budget
+    assert emu.stats["translated_blocks"] >= ZERO_RUN_INSNS // 64
+    assert emu.stats["translated_blocks"] * seen["largest"] > 10 * budget
+    # flushed along the way, never holding more than the budget plus the block that crossed it
+    assert seen["flushes"] >= 10 and emu.stats["tb_flushes"] == seen["flushes"]
+    assert seen["peak"] <= budget + seen["largest"]
+    assert len(emu.tbs) * sum(tb_cost(1)) <= budget + seen["largest"]
+    assert len(emu.translations) == len(emu.tbs)         # no per-block record outlives a flush
+    # the accounting is what the live TBs cost
+    assert emu.tb_bytes == sum(sum(i.cost) for i in emu.tbs.values())
+
+
+def test_default_tb_cache_budget_and_bad_budget():
+    assert Emulator().tb_cache_bytes == 256 << 20
+    with pytest.raises(EmulatorError, match="TB cache"):
+        Emulator(tb_cache_bytes=0)
+
+
+def test_profile_reports_tb_cache_flushes(tmp_path):
+    from tcg.profile import profile_image, totals_lines
+    image = tmp_path / "zeros.bin"
+    image.write_bytes(bytes(1 << 20))
+    profile, emu = profile_image(str(image), max_insns=ZERO_RUN_INSNS, sample_us=0,
+                                 tb_cache_bytes=1 << 20)
+    assert profile.totals["tb_flushes"] >= 10 and profile.totals["tb_cache_bytes"] == 1 << 20
+    assert ("TB cache", "%d flushes (budget 1 MiB)" % profile.totals["tb_flushes"]) in \
+        totals_lines(profile.totals)
+    # the blocks dropped by the flushes are still in the profile
+    assert profile.totals["block_insns"] == ZERO_RUN_INSNS
