@@ -18,7 +18,7 @@ import weakref
 from runtime import abi, core
 from tcg import interp
 from runtime.abi import (EXCP_HVC, EXCP_SMC, EXCP_SEMIHOST, EXCP_HALTED, EXCP_PREFETCH_ABORT,
-                         EXCP_NONE, DEBUG_EXC, DEBUG_EXEC, DEBUG_STORES, EXIT_REQ_STOP,
+                         EXCP_NONE, DEBUG_EXC, DEBUG_EXEC, EXIT_REQ_STOP,
                          EXIT_REQ_FLUSH)
 from runtime.board import build_virt
 from runtime.stop import StopReason  # noqa: F401  (re-exported: the embedding API)
