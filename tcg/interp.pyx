@@ -515,10 +515,12 @@ cdef int interp_tb(CPUARMState *env, TB *tb, uint32_t *executed) noexcept nogil:
             return TB_EXIT_WFI
         elif opc == OP_NOP:
             pass
-    # a memory or system op raised a guest exception (already recorded)
+    # a memory or system op raised a guest exception (already recorded):
+    # counted as the instruction that raised it, as raise_exc is, so that
+    # an exception storm with no other progress still meets the budget
     env.exception_pc = tb.op_pc[i - 1]
     v[V_PC] = tb.op_pc[i - 1]
-    executed[0] = tb.op_insn[i - 1]
+    executed[0] = tb.op_insn[i - 1] + 1
     return TB_EXIT_EXC
 
 

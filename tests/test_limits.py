@@ -10,6 +10,8 @@ import sys
 import threading
 import time
 
+import shutil
+
 import pytest
 
 from runtime.board import RAM_BASE, KERNEL_LOAD_OFFSET, parse_ram_size
@@ -17,6 +19,7 @@ from runtime.loader import LoaderError, load_image, read_image
 from tcg.emulator import Emulator, EmulatorError, virt_emulator
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+GCC = shutil.which("arm-none-eabi-gcc")
 UDF = (0xE7F000F0).to_bytes(4, "little")     # ARM ARM A8.8.247: UDF #0 (permanently undefined)
 
 
@@ -80,6 +83,38 @@ def test_stop_request_holds_in_a_storm(udf_image):
     finally:
         timer.cancel()
     assert reason.kind == "stop"
+
+
+DATA_ABORT_STORM = """
+    ldr r0, =vectors
+    mcr p15, 0, r0, c12, c0, 0      @ VBAR = vectors
+    ldr r0, =0x0a000000             @ nothing mapped there
+    ldr r1, [r0]                    @ data abort ...
+.balign 32
+vectors:                            @ ... whose handler faults again at once
+    .rept 8
+    ldr r1, [r0]
+    .endr
+.ltorg
+"""
+
+
+@pytest.mark.skipif(GCC is None, reason="arm-none-eabi-gcc not installed")
+@pytest.mark.parametrize("engine", ["interp", "jit"])
+def test_run_count_holds_in_a_data_abort_storm(tmp_path, engine):
+    # Every handler entry faults before completing an instruction: only
+    # because an exception entered counts as an instruction does the
+    # budget run out.
+    from test_board import build_guest
+    emu = storm_emulator(build_guest(tmp_path, DATA_ABORT_STORM), engine)
+    reason = emu.run(count=1000)
+    assert reason.kind == "count" and emu.icount == 1000
+    vectors = emu.cp15.raw_read(emu.cpu, "VBAR")
+    # the Data Abort vector is VBAR + 0x10, taken in ABT mode (ARM ARM B1.8.1, B1.3.1)
+    assert emu.pc == vectors + 0x10 and emu.reg_read("cpsr") & 0x1F == 0x17
+    for n in range(1, 4):
+        assert emu.step_block() is None and emu.icount == 1000 + n
+    emu.close()
 
 
 def test_compare_max_blocks_ends_in_a_storm(udf_image):
