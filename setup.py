@@ -3,7 +3,7 @@
 import os
 import sys
 
-from setuptools import Extension, setup
+from setuptools import Extension, find_packages, setup
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -52,7 +52,7 @@ setup(
     name="armtcg",
     version="0.1.0",
     description="ARMv7-A system emulator built like QEMU's TCG",
-    packages=["tcg", "frontend", "backend", "runtime"],
+    packages=find_packages(include=["tcg", "frontend", "backend", "runtime", "runtime.*"]),
     package_data={"runtime": ["include/*.h", "*.pxd", "*.pxi"], "tcg": ["*.pxi"]},
     ext_modules=extensions(),
     python_requires=">=3.9",

@@ -20,7 +20,7 @@ code with env->v, env->icount and the TB's counters updated.  In addition:
   store); a miss calls the C slow path, which raises the guest fault.  A
   faulting op leaves the state the interpreter would: globals written by
   earlier ops stored, pc and exception_pc = the faulting instruction,
-  icount counting the instructions before it.
+  icount counting the instructions before it and the faulting one.
 """
 
 import struct
@@ -260,7 +260,9 @@ class BlockLowering:
         already recorded it).  All fault sites share one exit block: they
         pass the pc and instruction count in allocas that become phis."""
         self.emit("store i32 %s, ptr %%fault.pc" % self.const(self.src.op_pc[op_index]))
-        self.emit("store i64 %d, ptr %%fault.n" % self.src.op_insn[op_index])
+        # the faulting instruction counts, as in the interpreter (an exception
+        # entered is an instruction: storms still meet the budget)
+        self.emit("store i64 %d, ptr %%fault.n" % (self.src.op_insn[op_index] + 1))
         self.emit("br label %fault")
         self.end_block()
         self.has_fault = True

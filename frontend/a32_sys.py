@@ -15,10 +15,11 @@ decoder finds nothing and the translator raises UNDEF.
 
 from frontend import cp15_emit
 from frontend.decoder import Encoding
-from tcg.ir import LR, SP, PC, EXCP_SWI, EXCP_BKPT, EXCP_HVC, EXCP_SMC, EXCP_SEMIHOST
+from runtime.abi import EXCP_SWI, EXCP_BKPT, EXCP_HVC, EXCP_SMC, EXCP_SEMIHOST
+from tcg.ir import LR, SP, PC
 
 # ---- CPSR and modes (runtime/abi.py) --------------------------------------
-from runtime.abi import (CPSR_M, CPSR_T, CPSR_F, CPSR_I, CPSR_A, CPSR_E, CPSR_GE,  # noqa: E402
+from runtime.abi import (CPSR_M, CPSR_F, CPSR_I, CPSR_A, CPSR_E, CPSR_GE,  # noqa: E402
                          CPSR_Q, CPSR_NZCV, MODE_USR, MODE_FIQ, MODE_IRQ, MODE_SVC, MODE_MON,
                          MODE_ABT, MODE_HYP, MODE_UND, MODE_SYS)
 CPSR_NZCVQ = CPSR_NZCV | CPSR_Q

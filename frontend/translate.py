@@ -8,7 +8,8 @@ the block at a terminal op, at a page boundary or after MAX_INSNS.
 """
 
 from tcg import ir
-from tcg.ir import IRBuilder, PC, EXCP_UDEF
+from runtime.abi import EXCP_UDEF
+from tcg.ir import IRBuilder, PC
 
 MAX_INSNS = 64
 PAGE_SIZE = 4096

@@ -136,9 +136,9 @@ VALUES = {name: value for g in TABLE for name, value, _ in g.rows}
 
 globals().update(VALUES)
 
-MODE_NAMES = {MODE_USR: "usr", MODE_FIQ: "fiq", MODE_IRQ: "irq", MODE_SVC: "svc",  # noqa: F821
-              MODE_MON: "mon", MODE_ABT: "abt", MODE_HYP: "hyp", MODE_UND: "und",  # noqa: F821
-              MODE_SYS: "sys"}  # noqa: F821
+# the modes' short names, as QEMU's -d cpu prints them
+MODE_NAMES = {VALUES["MODE_" + name.upper()]: name
+              for name in ("usr", "fiq", "irq", "svc", "mon", "abt", "hyp", "und", "sys")}
 
 
 def _check():

@@ -92,6 +92,38 @@ def read_file(path):
         raise LoaderError("cannot read image '%s': %s" % (path, e.strerror or e)) from None
 
 
+# An ELF file may carry symbols and debug information beyond what it loads:
+# it may be this much larger than the RAM its segments must fit in.
+ELF_EXTRA_BYTES = 512 << 20
+
+
+def read_image(path, limit, elf_limit=None):
+    """The bytes of an image file, reading at most `limit` bytes (an ELF
+    file, by its magic number: at most `elf_limit`): an image larger than
+    that (a huge file, a device such as /dev/zero, an endless pipe) is
+    refused with the reason instead of filling host memory."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read(limit + 1)
+            cap = limit
+            if len(data) > limit and elf_limit is not None and is_elf(data):
+                cap = elf_limit
+                data += f.read(elf_limit - len(data) + 1)
+    except OSError as e:
+        raise LoaderError("cannot read image '%s': %s" % (path, e.strerror or e)) from None
+    except MemoryError:
+        raise LoaderError("image '%s' is too large to read into host memory" % path) from None
+    if len(data) > cap:
+        stream = "" if os.path.isfile(path) else " (a device or an endless stream?)"
+        if cap == limit:
+            raise LoaderError("image '%s' does not fit in RAM: it is larger than the %d bytes "
+                              "of RAM it must fit in%s" % (path, limit, stream))
+        raise LoaderError("image '%s' is larger than the %d bytes an ELF file may have here "
+                          "(its segments must fit in %d bytes of RAM)%s"
+                          % (path, cap, limit, stream))
+    return data
+
+
 def is_elf(data):
     return data[:4] == ELF_MAGIC
 
@@ -210,7 +242,8 @@ def load_image(path, write, ram_regions, raw_addr):
     """ELF files by their magic number, anything else as a raw binary."""
     if os.path.isdir(path):
         raise LoaderError("image '%s' is a directory" % path)
-    data = read_file(path)
+    ram = sum(size for _, size in ram_regions)
+    data = read_image(path, ram, ram + ELF_EXTRA_BYTES)
     if is_elf(data):
         return load_elf(path, write, ram_regions, data=data)
     return load_raw(path, write, raw_addr, ram_regions, data=data)

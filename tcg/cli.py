@@ -146,11 +146,22 @@ def engine_options(args):
     return opts
 
 
+MAX_COUNT = (1 << 64) - 1     # instruction and block counts are 64-bit in the engine
+
+
+def check_count(option, value, limit=MAX_COUNT):
+    """A count option: None (not given) or 1..limit; else one clear line."""
+    if value is not None and not 0 < value <= limit:
+        raise UsageError("%s must be a positive number (at most %d), not %d"
+                         % (option, limit, value))
+
+
 def cmd_compare(args):
     from tcg.compare import compare
     image = args.image or args.kernel
     if not image:
         raise UsageError("no image given")
+    check_count("--max-blocks", args.max_blocks)
     try:
         ram_size = parse_ram_size(args.memory)
     except ValueError as e:
@@ -422,7 +433,7 @@ def main(argv=None):
         if args.command == "compare":
             return cmd_compare(args)
         return cmd_run(args)
-    except UsageError as e:
+    except (UsageError, EmulatorError) as e:
         return _error(str(e))
 
 

@@ -26,6 +26,7 @@ from tcg.emulator import virt_emulator
 from tcg.ir import format_block
 
 STATE_NAMES = core.arch_state_names()
+EXIT_INTERRUPTED = 130            # 128 + SIGINT, as armtcg run
 FULL_COMPARE_EVERY = 20000
 
 
@@ -174,6 +175,10 @@ def compare(image, ram_size=128 << 20, max_blocks=None, out=sys.stdout, icount_s
     except Divergence as d:
         out.write(str(d) + "\n")
         return 1
+    except KeyboardInterrupt:         # Ctrl-C: each step returns to Python within a block
+        out.write("armtcg compare: interrupted after %d blocks, %d instructions "
+                  "(interp and jit agreed so far)\n" % (ls.blocks, ls.ref.icount))
+        return EXIT_INTERRUPTED
     finally:
         for emu in (ls.ref, ls.jit):
             emu.close()

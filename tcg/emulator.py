@@ -18,7 +18,7 @@ import weakref
 from runtime import abi, core
 from tcg import interp
 from runtime.abi import (EXCP_HVC, EXCP_SMC, EXCP_SEMIHOST, EXCP_HALTED, EXCP_PREFETCH_ABORT,
-                         EXCP_NONE, DEBUG_EXC, DEBUG_EXEC, DEBUG_STORES, EXIT_REQ_STOP,
+                         EXCP_NONE, DEBUG_EXC, DEBUG_EXEC, EXIT_REQ_STOP,
                          EXIT_REQ_FLUSH)
 from runtime.boards.virt import build_virt
 from runtime.stop import StopReason  # noqa: F401  (re-exported: the embedding API)
@@ -30,27 +30,63 @@ EXCEPTION_NAMES = {abi.EXCP_UDEF: "undef", abi.EXCP_SWI: "svc",
                    abi.EXCP_IRQ: "irq", abi.EXCP_FIQ: "fiq", abi.EXCP_BKPT: "bkpt",
                    abi.EXCP_HVC: "hvc", abi.EXCP_SMC: "smc"}
 
-MAX_TBS_BEFORE_FLUSH = 200000
-DEFAULT_JIT_THRESHOLD = 1000    # interpreted runs before a block is compiled
+# The TB cache is bounded by the host memory its blocks take, as QEMU
+# flushes its code buffer when full: over the budget, every TB is dropped at
+# the next miss.  A block costs its C record (TB struct, 16-byte IR ops,
+# per-op pc and instruction index) and its Python record (TBInfo, the Block
+# and the builder's op lists: about 190 bytes per op, measured with
+# tracemalloc on a run of never-repeating code).
+DEFAULT_TB_CACHE_BYTES = 256 << 20
+TB_FIXED_BYTES = 512               # TB struct + TBInfo + Block objects
+TB_C_BYTES_PER_OP = 16 + 4 + 2     # IROp, op_pc, op_insn
+TB_PY_BYTES_PER_OP = 190
+
+
+def tb_cost(nops):
+    """(C bytes, Python bytes) the TB cache accounts for a block of nops ops."""
+    return TB_FIXED_BYTES // 2 + nops * TB_C_BYTES_PER_OP, \
+        TB_FIXED_BYTES // 2 + nops * TB_PY_BYTES_PER_OP
+DEFAULT_JIT_THRESHOLD = 1000
+ICOUNT_MAX = (1 << 64) - 1      # no instruction budget
+JIT_THRESHOLD_MAX = (1 << 32) - 1   # env->jit_threshold is 32-bit    # interpreted runs before a block is compiled
 
 
 class EmulatorError(Exception):
     pass
 
 
+class Hooks:
+    """Events of the run loop for tools (the profiler): lists of callbacks,
+    append to subscribe.  All are called on the run thread."""
+
+    __slots__ = ("on_translate_start", "on_translate", "on_compile_start", "on_compile",
+                 "on_tb_drop", "on_tb_flush")
+
+    def __init__(self):
+        self.on_translate_start = []   # fn(pc, flags): a block is about to be translated
+        self.on_translate = []         # fn(pc, flags, info, seconds) after it; info None:
+        #                                the fetch faulted; seconds include engine jit's compile
+        self.on_compile_start = []     # fn(infos): compile_now is about to compile them
+        self.on_compile = []           # fn(infos, seconds) after it
+        self.on_tb_drop = []           # fn(info, execs, insns, native): a TB is dropped
+        #                                (invalidated or flushed), with its counters
+        self.on_tb_flush = []          # fn(ntbs, nbytes): all TBs are about to be dropped
+
+
 class TBInfo:
     """Python-side record of a translated block (for invalidation,
     -d in_asm/op, profiling)."""
 
-    __slots__ = ("addr", "pc", "flags", "phys", "block", "id")
+    __slots__ = ("addr", "pc", "flags", "phys", "block", "id", "cost")
 
-    def __init__(self, addr, pc, flags, phys, block, tb_id):
+    def __init__(self, addr, pc, flags, phys, block, tb_id, cost=(0, 0)):
         self.addr = addr
         self.pc = pc
         self.flags = flags
         self.phys = phys            # physical address of the first instruction
         self.block = block
         self.id = tb_id
+        self.cost = cost            # (C bytes, Python bytes): tb_cost()
 
     @property
     def phys_page(self):
@@ -66,12 +102,14 @@ class Emulator:
     ENGINES = ("interp", "jit", "auto")
 
     def __init__(self, semihosting=False, cp15_table=None, engine="interp",
-                 jit_threshold=None, jit_opt=2, icount_shift=None):
+                 jit_threshold=None, jit_opt=2, icount_shift=None,
+                 tb_cache_bytes=DEFAULT_TB_CACHE_BYTES):
         if engine not in self.ENGINES:
             raise EmulatorError("engine %r is not available (have: %s)"
                                 % (engine, ", ".join(self.ENGINES)))
-        if jit_threshold is not None and not 1 <= jit_threshold < 1 << 32:
-            raise EmulatorError("jit threshold must be a positive count, not %r" % jit_threshold)
+        if jit_threshold is not None and not 1 <= jit_threshold <= JIT_THRESHOLD_MAX:
+            raise EmulatorError("jit threshold must be 1..%d executions, not %r"
+                                % (JIT_THRESHOLD_MAX, jit_threshold))
         self.engine = engine
         self.jit_threshold = jit_threshold or DEFAULT_JIT_THRESHOLD
         self.jit_opt = jit_opt     # backend.jit.PASSES level
@@ -79,6 +117,13 @@ class Emulator:
         if icount_shift is not None and not 0 <= icount_shift <= 10:
             raise EmulatorError("icount shift must be 0..10, not %r" % icount_shift)
         self.icount_shift = icount_shift
+        if not 0 < tb_cache_bytes:
+            raise EmulatorError("TB cache budget must be a positive number of bytes, not %r"
+                                % tb_cache_bytes)
+        self.tb_cache_bytes = tb_cache_bytes
+        self.tb_bytes = 0          # accounted bytes of the TBs allocated (live and unlinked)
+        self.hooks = Hooks()
+        self.in_guest = False      # True while the run thread is inside cpu_exec
         self._t_created = time.monotonic()
         self.jit = None            # backend.jit.JIT, created on first use
         self.compile_thread = None
@@ -93,10 +138,9 @@ class Emulator:
         self.tbs_by_page = {}      # physical page -> [TBInfo]
         self.unlinked = []         # invalidated TB addresses, freed at the next flush
         self._next_tb_id = 0
-        self.translations = {}     # (pc, flags) -> times translated
-        self.retired = []          # (TBInfo, exec_count, insn_count, native) of dropped TBs
+        self.translations = {}     # (pc, flags) -> times translated since the last flush
         self.stats = dict(translate_s=0.0, translated_blocks=0, compile_s=0.0,
-                          compiled_blocks=0, compile_batches=0, exec_s=0.0)
+                          compiled_blocks=0, compile_batches=0, exec_s=0.0, tb_flushes=0)
         if engine == "auto":
             self.cpu.jit_threshold = self.jit_threshold
         self.semihost_handler = None
@@ -157,13 +201,23 @@ class Emulator:
 
     # -- translation
     def _translate(self, pc, flags):
+        """Translate (pc, flags), compiling it with engine jit; returns its
+        TBInfo, or None when the fetch faulted (a prefetch abort entered)."""
+        hooks = self.hooks
+        for fn in hooks.on_translate_start:
+            fn(pc, flags)
         t0 = time.perf_counter()
+        info = None
         try:
             info = self._translate_block(pc, flags)
-        finally:
             self.stats["translate_s"] += time.perf_counter() - t0
-        if info is not None and self.engine == "jit":
-            self.compile_now([info])
+            if info is not None and self.engine == "jit":
+                self.compile_now([info])
+        finally:
+            seconds = time.perf_counter() - t0
+            for fn in hooks.on_translate:
+                fn(pc, flags, info, seconds)
+        return info
 
     def _translate_block(self, pc, flags):
         first_phys = []
@@ -189,7 +243,8 @@ class Emulator:
         self._next_tb_id += 1
         addr = self.cpu.install_tb(pc, flags, ops, op_pc, op_insn, block.ninsns, block.size, tb_id,
                                    phys)
-        info = TBInfo(addr, pc, flags, phys, block, tb_id)
+        info = TBInfo(addr, pc, flags, phys, block, tb_id, tb_cost(len(ops) // 16))
+        self.tb_bytes += sum(info.cost)
         self.tbs[tb_id] = info
         self.tbs_by_page.setdefault(info.phys_page, []).append(info)
         key = (pc, flags)
@@ -210,7 +265,15 @@ class Emulator:
         """Compile these blocks (one LLVM module) and install their code."""
         from backend.lower import BlockSource
         jit = self._jit()
-        self.install_native(infos, jit.compile([BlockSource.from_tbinfo(i) for i in infos]))
+        for fn in self.hooks.on_compile_start:
+            fn(infos)
+        t0 = time.perf_counter()
+        try:
+            self.install_native(infos, jit.compile([BlockSource.from_tbinfo(i) for i in infos]))
+        finally:
+            seconds = time.perf_counter() - t0
+            for fn in self.hooks.on_compile:
+                fn(infos, seconds)
 
     def install_native(self, infos, addrs):
         """Called with the GIL held, so no invalidation or flush runs
@@ -242,9 +305,15 @@ class Emulator:
         except Exception:
             pass
 
-    def _retire(self, info, native):
-        execs, insns = self.cpu.tb_counters(info.addr)
-        self.retired.append((info, execs, insns, native))
+    def _retire(self, info):
+        """Tell the on_tb_drop subscribers (if any) the counters of a TB
+        about to be dropped; nothing is kept here, so memory stays bounded."""
+        drop = self.hooks.on_tb_drop
+        if drop:
+            execs, insns = self.cpu.tb_counters(info.addr)
+            native = bool(self.cpu.tb_is_native(info.addr))
+            for fn in drop:
+                fn(info, execs, insns, native)
 
     def _invalidate_range(self, pa, size):
         """Guest or host store to [pa, pa+size), inside one page: unlink the
@@ -255,9 +324,10 @@ class Emulator:
             overlaps = info.phys < pa + size and pa < info.phys + info.block.size
             (drop if overlaps else keep).append(info)
         for info in drop:
-            self._retire(info, self.cpu.tb_is_native(info.addr))
+            self._retire(info)
             self.cpu.invalidate_tb(info.addr)
             self.unlinked.append(info.addr)
+            self.tb_bytes -= info.cost[1]     # the C TB stays until the next flush
             del self.tbs[info.id]
         self.tbs_by_page[page] = keep
         self.cpu.clear_code_page(page)
@@ -271,15 +341,20 @@ class Emulator:
         self.flush_tbs()
 
     def flush_tbs(self):
-        """Drop all translated code (between runs only)."""
+        """Drop all translated code (between runs, or at a TB miss)."""
+        for fn in self.hooks.on_tb_flush:
+            fn(len(self.tbs), self.tb_bytes)
         for info in self.tbs.values():
-            self._retire(info, self.cpu.tb_is_native(info.addr))
+            self._retire(info)
         self.cpu.flush_tbs()
         for addr in self.unlinked:
             core.free_unlinked_tb(addr)
         self.unlinked = []
         self.tbs.clear()
         self.tbs_by_page.clear()
+        self.translations.clear()
+        self.tb_bytes = 0
+        self.stats["tb_flushes"] += 1
 
     # -- running
     def run(self, count=None):
@@ -287,42 +362,47 @@ class Emulator:
         instructions (exceptions entered count as the instruction that
         raised them).  Returns a StopReason."""
         cpu = self.cpu
-        start = cpu.icount
-        cpu.icount_limit = start + count if count is not None else (1 << 64) - 1
-        debug = self.on_block is not None
-        interp.set_debug_flags(cpu, (1 if self.on_exception else 0) | (2 if debug else 0))
+        if count is not None and not 0 <= count <= ICOUNT_MAX - cpu.icount:
+            raise EmulatorError("instruction count must be 0..%d, not %d"
+                                % (ICOUNT_MAX - cpu.icount, count))
+        cpu.icount_limit = cpu.icount + count if count is not None else ICOUNT_MAX
+        self._set_debug_flags(0)
         if self.engine == "auto" and self.compile_thread is None:
             self._start_compile_thread()
         t0 = time.perf_counter()
         try:
-            return self._run_loop(debug)
+            return self._exec()
         finally:
             self.stats["exec_s"] += time.perf_counter() - t0
 
-    def step_block(self):
-        """Run exactly one translation block (interrupts and exceptions
-        due before it are taken first, as in run()).  Returns a StopReason
-        when the guest stopped, else None.  Used by armtcg compare."""
-        cpu = self.cpu
-        cpu.icount_limit = (1 << 64) - 1
-        interp.set_debug_flags(cpu, DEBUG_EXEC | self.step_debug_flags)
-        while True:
-            r = interp.cpu_exec(cpu)
-            if r == interp.RUN_DEBUG:
-                r = interp.run_debug_step(cpu)
-                if r == interp.RUN_TB_MISS:
-                    self._translate(*cpu.miss)
-                    continue
-                return self._handle(r) if r else None
-            if r == interp.RUN_TB_MISS:
-                self._translate(*cpu.miss)
-                continue
-            stop = self._handle(r)
-            if stop is not None or r != interp.RUN_EXCEPTION:
-                return stop
+    def step_block(self, max_blocks=1):
+        """Run one translation block (interrupts and exceptions due before
+        it are taken first, as in run()); an exception entered without a
+        block running (a prefetch abort at translation) is a step too, so a
+        step always ends.  Returns a StopReason when the guest stopped,
+        else None.  Used by armtcg compare."""
+        if not 1 <= max_blocks <= ICOUNT_MAX:
+            raise EmulatorError("block count must be 1..%d, not %d" % (ICOUNT_MAX, max_blocks))
+        self.cpu.icount_limit = ICOUNT_MAX
+        self._set_debug_flags(self.step_debug_flags)
+        return self._exec(max_blocks)
 
-    def _run_loop(self, debug):
+    def _set_debug_flags(self, extra):
+        flags = extra
+        if self.on_exception is not None:
+            flags |= DEBUG_EXC
+        if self.on_block is not None:
+            flags |= DEBUG_EXEC
+        interp.set_debug_flags(self.cpu, flags)
+
+    def _exec(self, max_blocks=0):
+        """The one Python side of the exec loop: run C (interp.cpu_exec)
+        and serve its exits until a StopReason or, with max_blocks, until
+        that many steps (blocks run, or exceptions entered at translation)
+        are done (then None)."""
         cpu = self.cpu
+        steps = 0
+        resume = False
         while True:
             thread = self.compile_thread
             if thread is not None and thread.error is not None:
@@ -330,28 +410,30 @@ class Emulator:
                 raise EmulatorError("JIT compile failed: %s" % err) from err
             if cpu.pending_error is not None:
                 err, cpu.pending_error = cpu.pending_error, None
-                cpu.exit_request = cpu.exit_request & ~2
+                cpu.exit_request = cpu.exit_request & ~EXIT_REQ_STOP
                 raise err
-            r = interp.cpu_exec(cpu)
+            self.in_guest = True
+            try:
+                r, ran = interp.cpu_exec(cpu, max_blocks - steps if max_blocks else 0, resume)
+            finally:
+                self.in_guest = False
+            resume = False
+            steps += ran
             if r == interp.RUN_TB_MISS:
-                if len(self.tbs) > MAX_TBS_BEFORE_FLUSH:
-                    self.flush_tbs()
-                pc, flags = cpu.miss
-                self._translate(pc, flags)
+                if self.tb_bytes > self.tb_cache_bytes:
+                    self.flush_tbs()    # the TB cache is full (QEMU: code buffer full)
+                if self._translate(*cpu.miss) is None:
+                    steps += 1          # a prefetch abort was entered instead
             elif r == interp.RUN_DEBUG:
                 self.on_block(self, cpu.reg_read(15))
-                r = interp.run_debug_step(cpu)
-                if r == interp.RUN_TB_MISS:
-                    pc, flags = cpu.miss
-                    self._translate(pc, flags)
-                elif r:
-                    stop = self._handle(r)
-                    if stop is not None:
-                        return stop
-            else:
+                resume = True           # now run the block it was told about
+                continue
+            elif r != interp.RUN_BLOCKS:
                 stop = self._handle(r)
                 if stop is not None:
                     return stop
+            if max_blocks and steps >= max_blocks:
+                return None
 
     def _handle(self, r):
         cpu = self.cpu
@@ -359,10 +441,10 @@ class Emulator:
             return StopReason("count", 0, cpu.reg_read(15), cpu.icount)
         if r == interp.RUN_STOP:
             req = cpu.exit_request
-            cpu.exit_request = req & ~6
+            cpu.exit_request = req & ~(EXIT_REQ_STOP | EXIT_REQ_FLUSH)
             if cpu.pending_error is not None:
                 return None           # re-raised at the top of the loop
-            if req & 4:
+            if req & EXIT_REQ_FLUSH:
                 self.flush_tbs()
                 return None
             return StopReason("stop", 0, cpu.reg_read(15), cpu.icount)
@@ -373,12 +455,12 @@ class Emulator:
     def _serve_exception(self, excp):
         cpu = self.cpu
         if excp == EXCP_HALTED:
-            cpu.exception_index = -1
+            cpu.exception_index = EXCP_NONE
             if self.idle_handler is not None and self.idle_handler(self):
                 return None
             return StopReason("halt", 0, cpu.reg_read(15), cpu.icount)
         if excp == EXCP_SEMIHOST:
-            cpu.exception_index = -1
+            cpu.exception_index = EXCP_NONE
             cpu.reg_write(15, cpu.exception_pc + 4)
             if self.semihost_handler is None:
                 return StopReason("error", 1, cpu.exception_pc, cpu.icount)
@@ -390,10 +472,10 @@ class Emulator:
                 cpu.reg_write(15, pc + 4)
                 handled = handler(self, cpu.exception_arg)
                 if isinstance(handled, StopReason):
-                    cpu.exception_index = -1
+                    cpu.exception_index = EXCP_NONE
                     return handled
                 if handled:
-                    cpu.exception_index = -1
+                    cpu.exception_index = EXCP_NONE
                     return None
                 cpu.reg_write(15, pc)
         if self.on_exception is not None:

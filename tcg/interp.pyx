@@ -25,12 +25,14 @@ cdef enum:
     C_RUN_STOP = 3         # exit_request STOP or FLUSH
     C_RUN_EXCEPTION = 4    # cpu.exception_index needs Python (semihost/HVC/SMC/halt/trace)
     C_RUN_DEBUG = 5        # DEBUG_EXEC: about to run the block at pc
+    C_RUN_BLOCKS = 6       # ran the max_blocks asked for
 
 RUN_TB_MISS = C_RUN_TB_MISS
 RUN_ICOUNT = C_RUN_ICOUNT
 RUN_STOP = C_RUN_STOP
 RUN_EXCEPTION = C_RUN_EXCEPTION
 RUN_DEBUG = C_RUN_DEBUG
+RUN_BLOCKS = C_RUN_BLOCKS
 
 # interp_tb and native blocks return a TB_EXIT_* code (cpu.h)
 
@@ -513,10 +515,12 @@ cdef int interp_tb(CPUARMState *env, TB *tb, uint32_t *executed) noexcept nogil:
             return TB_EXIT_WFI
         elif opc == OP_NOP:
             pass
-    # a memory or system op raised a guest exception (already recorded)
+    # a memory or system op raised a guest exception (already recorded):
+    # counted as the instruction that raised it, as raise_exc is, so that
+    # an exception storm with no other progress still meets the budget
     env.exception_pc = tb.op_pc[i - 1]
     v[V_PC] = tb.op_pc[i - 1]
-    executed[0] = tb.op_insn[i - 1]
+    executed[0] = tb.op_insn[i - 1] + 1
     return TB_EXIT_EXC
 
 
@@ -572,15 +576,21 @@ cdef inline int run_tb(CPUARMState *env, TB *tb) noexcept nogil:
     return ret
 
 
-cdef int cpu_exec_nogil(CPUARMState *env) noexcept nogil:
+cdef int cpu_exec_nogil(CPUARMState *env, uint64_t max_blocks, bint resume,
+                        uint64_t *blocks_run) noexcept nogil:
+    """Run blocks until Python is needed or, with max_blocks != 0, until
+    that many blocks ran (C_RUN_BLOCKS).  resume: the caller saw C_RUN_DEBUG
+    for the block at pc: run it now, without the exit and debug checks."""
     cdef TB *tb
     cdef TB *last = NULL
     cdef int last_exit = TB_EXIT_NOCHAIN
     cdef int ret
     cdef uint32_t pc, flags
-    cdef uint64_t budget
+    cdef uint64_t budget, limit
+    cdef uint64_t left = max_blocks
+    blocks_run[0] = 0
     while True:
-        if env.exit_request:
+        if env.exit_request and not resume:
             if env.exit_request & (EXIT_REQ_STOP | EXIT_REQ_FLUSH):
                 return C_RUN_STOP
             env.exit_request = 0
@@ -623,9 +633,18 @@ cdef int cpu_exec_nogil(CPUARMState *env) noexcept nogil:
                 env.miss_pc = pc
                 env.miss_flags = flags
                 return C_RUN_TB_MISS
-        if env.debug_flags & DEBUG_EXEC:
+        if (env.debug_flags & DEBUG_EXEC) and not resume:
             return C_RUN_DEBUG
-        ret = run_tb(env, tb)
+        resume = False
+        if left == 1:
+            # the last block of a step: native code must not chain on
+            limit = env.icount_limit
+            env.icount_limit = env.icount + tb.ninsns
+            ret = run_tb(env, tb)
+            env.icount_limit = limit
+        else:
+            ret = run_tb(env, tb)
+        blocks_run[0] += 1
         last = env.last_tb
         if last.flags & TBF_SINGLE:
             last = NULL
@@ -644,6 +663,10 @@ cdef int cpu_exec_nogil(CPUARMState *env) noexcept nogil:
                 return C_RUN_EXCEPTION
         elif ret == TB_EXIT_REQUESTED:
             last = NULL
+        if left != 0:
+            left -= 1
+            if left == 0:
+                return C_RUN_BLOCKS
 
 
 cdef void *jit_lookup_native(CPUARMState *env) noexcept nogil:
@@ -660,47 +683,16 @@ def runtime_symbols():
     return {"jit_lookup_native": <uintptr_t>jit_lookup_native}
 
 
-def cpu_exec(CPU cpu):
-    """Run until Python is needed; returns a RUN_* code."""
+def cpu_exec(CPU cpu, uint64_t max_blocks=0, bint resume=False):
+    """Run until Python is needed, or (max_blocks != 0) until that many
+    blocks ran; returns (RUN_* code, blocks run).  resume: run the block
+    that RUN_DEBUG stopped before."""
     cdef CPUARMState *env = cpu.env
     cdef int r
+    cdef uint64_t ran = 0
     with nogil:
-        r = cpu_exec_nogil(env)
-    return r
-
-
-def run_debug_step(CPU cpu):
-    """With DEBUG_EXEC set: run the one block at pc (it must exist), then
-    return the cpu_exec-style code for what happened."""
-    cdef CPUARMState *env = cpu.env
-    cdef uint32_t flags = tb_flags_of(env)
-    cdef TB *tb
-    cdef int ret
-    cdef uint64_t limit = env.icount_limit
-    if env.icount_limit - env.icount < 1:
-        return C_RUN_ICOUNT
-    tb = tb_lookup(env, env.v[V_PC], flags)
-    if tb != NULL and tb.ninsns > env.icount_limit - env.icount:
-        flags |= TBF_SINGLE
-        tb = tb_lookup(env, env.v[V_PC], flags)
-    if tb == NULL:
-        env.miss_pc = env.v[V_PC]
-        env.miss_flags = flags
-        return C_RUN_TB_MISS
-    env.icount_limit = env.icount + tb.ninsns    # native code must not chain on
-    with nogil:
-        ret = run_tb(env, tb)
-    env.icount_limit = limit
-    if ret == TB_EXIT_EXC:
-        if env.exception_index >= EXCP_HALTED or env.exception_index == EXCP_HVC \
-                or env.exception_index == EXCP_SMC or (env.debug_flags & DEBUG_EXC):
-            return C_RUN_EXCEPTION
-        do_interrupt(env)
-    elif ret == TB_EXIT_WFI and not env.irq_lines:
-        env.halted = 1
-        env.exception_index = EXCP_HALTED
-        return C_RUN_EXCEPTION
-    return 0
+        r = cpu_exec_nogil(env, max_blocks, resume, &ran)
+    return r, ran
 
 
 def do_pending_exception(CPU cpu):

@@ -33,10 +33,10 @@ every engine (execution = the run's wall time outside translation and
 compiles done during it); LLVM compile time and block counts are the
 engine's (Emulator.stats).
 
-The emulator interface used (tolerantly: what an engine lacks is measured
-here or left out): Emulator.tbs, .translations, .retired, .stats,
-.on_translate, ._translate, .compile_now, .flush_tbs, .run/._run_loop
-(to tell guest code from host work); CPU.tb_counters, .tb_is_native.
+The emulator interface used: Emulator.hooks (translate, compile, TB drop
+and flush events), .in_guest (the run thread is inside the exec loop),
+.tbs, .translations, .stats, .tb_cache_bytes; CPU.tb_counters,
+.tb_is_native.  Nothing of the Emulator is replaced or read as source.
 """
 
 import csv
@@ -50,7 +50,7 @@ from collections import Counter
 
 from runtime.boards.virt import build_virt, parse_ram_size
 from runtime.loader import LoaderError
-from tcg.emulator import Emulator, EmulatorError
+from tcg.emulator import Emulator, EmulatorError, JIT_THRESHOLD_MAX
 
 SORT_KEYS = ("time", "insns", "execs")
 GROUPINGS = ("block", "function")
@@ -93,30 +93,6 @@ class RunState:
         self.phase = previous
 
 
-def _run_loop_code(emu):
-    """The code objects of the Emulator's run loop and, for each, the line
-    numbers where it calls into C to run guest code (cpu_exec,
-    run_debug_step): Python frames above the loop frame at those lines are
-    device callbacks made by a running block."""
-    import inspect
-    codes = {}
-    for name in ("_run_loop", "run"):
-        fn = getattr(type(emu), name, None)
-        code = getattr(fn, "__code__", None)
-        if code is None:
-            continue
-        lines = set()
-        try:
-            src, first = inspect.getsourcelines(fn)
-        except (OSError, TypeError):
-            src, first = [], 0
-        for i, text in enumerate(src):
-            if "cpu_exec(" in text or "run_debug_step(" in text:
-                lines.add(first + i)
-        codes[code] = lines
-    return codes
-
-
 class PcSampler:
     """A thread that looks, every `interval_s`, at what the run thread is
     doing and charges the time since its previous look to it: to the
@@ -135,11 +111,11 @@ class PcSampler:
     by the time since the previous one, so a long hold of the GIL is not
     under-counted."""
 
-    def __init__(self, cpu, interval_s, state, loop_code=None):
+    def __init__(self, cpu, interval_s, state, in_guest=None):
         self.cpu = cpu
         self.interval_s = interval_s
         self.state = state
-        self.loop_code = loop_code or {}
+        self.in_guest = in_guest       # fn() -> bool: the run thread is inside the exec loop
         self.pcs = Counter()           # pc -> seconds
         self.phases = Counter()        # phase name -> seconds
         self.count = 0
@@ -149,30 +125,10 @@ class PcSampler:
                                         daemon=True)
 
     def _run_thread_state(self):
-        """None when the run thread is in guest code (or we cannot tell),
-        else "host"."""
-        loop_code = self.loop_code
-        if not loop_code:
-            return None
-        frames = sys._current_frames()
-        state = self.state
-        frame = frames.get(state.tid) if state.tid is not None else None
-        if frame is None:
-            for tid, top in frames.items():
-                f = top
-                while f is not None and f.f_code not in loop_code:
-                    f = f.f_back
-                if f is not None:
-                    state.tid, frame = tid, top
-                    break
-            else:
-                return "host"          # not inside the emulator's run loop
-        above = None
-        while frame is not None and frame.f_code not in loop_code:
-            above, frame = frame, frame.f_back
-        if frame is None:
-            return "host"
-        if above is None or frame.f_lineno in loop_code[frame.f_code]:
+        """None when the run thread is in guest code -- inside the exec
+        loop, device callbacks of a running block included -- (or we
+        cannot tell), else "host"."""
+        if self.in_guest is None or self.in_guest():
             return None
         return "host"
 
@@ -226,92 +182,55 @@ class Profiler:
         self.state = RunState()
         self.sampler = None
         self.wall_s = 0.0
-        self.translate_s = 0.0         # time in emu._translate (compiles inside included)
+        self.translate_s = 0.0         # time translating (compiles inside included)
         self.translate_calls = 0
-        self.sync_compile_s = 0.0      # time in emu.compile_now on the run thread
+        self.sync_compile_s = 0.0      # time in compiles done during translation
+        self.translations = Counter()  # (pc, flags) -> times translated while attached
+        self.dropped = []              # (TBInfo, execs, insns, native) of TBs dropped
+        self.tb_flushes = 0
         self.icount_start = emu.icount
-        # Without Emulator.retired we keep the counts of dropped TBs ourselves:
-        # every TBInfo ever installed, by id; finished records by id.
-        self.track_retired = not hasattr(emu, "retired")
-        self.seen = {}
-        self.finished = {}             # id -> (TBInfo, execs, insns, native)
         self._attached = False
 
-    # -- hooks
+    # -- the Emulator's hooks
     def attach(self):
         if self._attached:
             return
         self._attached = True
-        emu = self.emu
-        state = self.state
-        translate = emu._translate
+        hooks = self.emu.hooks
+        hooks.on_translate_start.append(self._translate_start)
+        hooks.on_translate.append(self._translated)
+        hooks.on_compile_start.append(self._compile_start)
+        hooks.on_compile.append(self._compiled)
+        hooks.on_tb_drop.append(self._tb_dropped)
+        hooks.on_tb_flush.append(self._tb_flush)
 
-        def timed_translate(*args, **kw):
-            state.tid = threading.get_ident()
-            previous = state.enter("translate")
-            t0 = time.perf_counter()
-            try:
-                return translate(*args, **kw)
-            finally:
-                self.translate_s += time.perf_counter() - t0
-                self.translate_calls += 1
-                state.leave(previous)
+    def _translate_start(self, pc, flags):
+        self.state.tid = threading.get_ident()
+        self._outer = self.state.enter("translate")
 
-        emu._translate = timed_translate
-        compile_now = getattr(emu, "compile_now", None)
-        if compile_now is not None:
-            # compiling on the run thread (engine jit) is its own phase
-            def phased_compile(*args, **kw):
-                if threading.get_ident() != state.tid:
-                    return compile_now(*args, **kw)
-                previous = state.enter("compile")
-                t0 = time.perf_counter()
-                try:
-                    return compile_now(*args, **kw)
-                finally:
-                    self.sync_compile_s += time.perf_counter() - t0
-                    state.leave(previous)
+    def _translated(self, pc, flags, info, seconds):
+        self.translate_s += seconds
+        self.translate_calls += 1
+        if info is not None:
+            self.translations[(pc, flags)] += 1
+        self.state.leave(self._outer)
 
-            emu.compile_now = phased_compile
-        if self.track_retired:
-            previous = getattr(emu, "on_translate", None)
+    def _compile_start(self, infos):
+        # compiling on the run thread (engine jit) is its own phase
+        self._outer_compile = self.state.enter("compile")
 
-            def on_translate(info):
-                self.seen[info.id] = info
-                if previous is not None:
-                    previous(info)
+    def _compiled(self, infos, seconds):
+        self.sync_compile_s += seconds
+        self.state.leave(self._outer_compile)
 
-            emu.on_translate = on_translate
-            flush = emu.flush_tbs
+    def _tb_dropped(self, info, execs, insns, native):
+        self.dropped.append((info, execs, insns, native))
 
-            def flush_tbs(*args, **kw):
-                self._finish_dropped(all_of_them=True)
-                return flush(*args, **kw)
-
-            emu.flush_tbs = flush_tbs
+    def _tb_flush(self, ntbs, nbytes):
+        self.tb_flushes += 1
 
     def _is_native(self, addr):
-        fn = getattr(self.cpu, "tb_is_native", None)
-        return bool(fn(addr)) if fn is not None else False
-
-    def _finish_dropped(self, all_of_them):
-        """Read and keep the counters of the TBs we saw that are still
-        allocated: all of them (before a flush frees them) or only the
-        unlinked ones (at the end)."""
-        emu = self.emu
-        live = {info.id for info in emu.tbs.values()}
-        unlinked = set(getattr(emu, "unlinked", ()))
-        for tb_id, info in list(self.seen.items()):
-            if tb_id in self.finished:
-                continue
-            if tb_id in live:
-                if not all_of_them:
-                    continue
-            elif info.addr not in unlinked:
-                continue        # freed behind our back: its counts are lost
-            execs, insns = self.cpu.tb_counters(info.addr)
-            self.finished[tb_id] = (info, execs, insns, self._is_native(info.addr))
-            del self.seen[tb_id]
+        return bool(self.cpu.tb_is_native(addr))
 
     # -- running
     def run(self, fn):
@@ -320,8 +239,9 @@ class Profiler:
         self.attach()
         self.icount_start = self.emu.icount
         if self.sample_us and self.sample_us > 0:
+            emu = self.emu
             self.sampler = PcSampler(self.cpu, self.sample_us / 1e6, self.state,
-                                     _run_loop_code(self.emu))
+                                     lambda: emu.in_guest)
             self.sampler.start()
         t0 = time.perf_counter()
         try:
@@ -334,21 +254,11 @@ class Profiler:
     # -- results
     def tb_records(self):
         """[(TBInfo, execs, insns, native)] for every TB of the run, live or dropped."""
-        emu = self.emu
         records = []
-        for info in list(emu.tbs.values()):
+        for info in list(self.emu.tbs.values()):
             execs, insns = self.cpu.tb_counters(info.addr)
             records.append((info, execs, insns, self._is_native(info.addr)))
-        if self.track_retired:
-            self._finish_dropped(all_of_them=False)
-            live = {info.id for info in emu.tbs.values()}
-            records.extend(r for tb_id, r in self.finished.items() if tb_id not in live)
-        else:
-            for entry in emu.retired:
-                info, execs, insns = entry[0], entry[1], entry[2]
-                native = bool(entry[3]) if len(entry) > 3 else False
-                records.append((info, execs, insns, native))
-        return records
+        return records + self.dropped
 
     def collect(self, symbols=None, stop=None):
         return Profile.build(self, symbols, stop)
@@ -367,7 +277,7 @@ class Profile:
     @classmethod
     def build(cls, profiler, symbols=None, stop=None):
         emu = profiler.emu
-        translations = dict(getattr(emu, "translations", {}) or {})
+        translations = dict(profiler.translations or getattr(emu, "translations", {}) or {})
         by_key = {}
         for info, execs, insns, native in profiler.tb_records():
             key = (info.pc, info.flags)
@@ -432,7 +342,7 @@ class Profile:
         stats = dict(getattr(emu, "stats", None) or {})
         guest_insns = emu.icount - profiler.icount_start
         wall = profiler.wall_s
-        translations = getattr(emu, "translations", None) or {}
+        translations = profiler.translations or getattr(emu, "translations", None) or {}
         if profiler.translate_calls or "translate_s" not in stats:
             host_s = profiler.translate_s
             translate_s = host_s - profiler.sync_compile_s
@@ -458,6 +368,8 @@ class Profile:
             "translated_blocks": translated,
             "compiled_blocks": compiled,
             "compile_batches": int(stats.get("compile_batches", 0)),
+            "tb_flushes": profiler.tb_flushes,
+            "tb_cache_bytes": getattr(emu, "tb_cache_bytes", None),
             "engine": getattr(emu, "engine", None),
             "sample_us": profiler.sample_us if sampler is not None else 0,
             "samples": sampler.count if sampler is not None else 0,
@@ -571,6 +483,12 @@ def _seconds(s):
     return "%.3f s" % s if s >= 0.1 else "%.2f ms" % (s * 1e3)
 
 
+def _bytes(n):
+    if n is None:
+        return "-"
+    return "%d MiB" % (n >> 20) if n >= 1 << 20 else "%d bytes" % n
+
+
 def totals_lines(totals):
     t = totals
     compiled = t["compiled_blocks"]
@@ -589,6 +507,8 @@ def totals_lines(totals):
                                               t["translated_blocks"])),
         ("LLVM compile", "%s for %d blocks in %d batches%s" % (
             _seconds(t["compile_s"]), compiled, t["compile_batches"], where)),
+        ("TB cache", "%d flushes (budget %s)" % (
+            t["tb_flushes"], _bytes(t.get("tb_cache_bytes")))),
         ("execution", "%s (the run outside translation and compiles)" % _seconds(t["exec_s"])),
         ("wall time", _seconds(t["wall_s"])),
         ("guest insns", "%d in %d blocks, %d functions%s" % (
@@ -756,8 +676,8 @@ def cmd_profile(args, cli):
     path = args.kernel or args.image
     if not path:
         raise UsageError("no image given (armtcg profile guest.elf)")
-    if args.max_insns is not None and args.max_insns <= 0:
-        raise UsageError("--max-insns must be a positive number")
+    cli.check_count("--max-insns", args.max_insns)
+    cli.check_count("--jit-threshold", args.jit_threshold, JIT_THRESHOLD_MAX)
     if args.top < 0:
         raise UsageError("--top must be 0 (all) or a positive number")
     if args.sample_us < 0:

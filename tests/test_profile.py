@@ -213,7 +213,7 @@ def test_plain_table_without_rich():
               "functions": 1, "wall_s": 0.5, "translate_s": 0.1, "compile_s": 0.0,
               "compile_on_run_thread_s": 0.0, "exec_s": 0.4, "mips": 0.00006,
               "translated_blocks": 1, "compiled_blocks": 0, "compile_batches": 0,
-              "engine": "interp", "sample_us": 0, "samples": 0, "sampled_s": 0.0,
+              "tb_flushes": 2, "tb_cache_bytes": 256 << 20, "engine": "interp", "sample_us": 0, "samples": 0, "sampled_s": 0.0,
               "sampled_translate_s": 0.0, "sampled_compile_s": 0.0, "sampled_host_s": 0.0,
               "sampled_elsewhere_s": 0.0, "engine_stats": {}}
     out = io.StringIO()
@@ -221,6 +221,7 @@ def test_plain_table_without_rich():
     text = out.getvalue()
     assert "0x40000000" in text and "f+0x4" in text and "100.0%" in text
     assert "sampling" in text and "off" in text
+    assert "TB cache" in text and "2 flushes (budget 256 MiB)" in text
 
 
 # ---- the guest is not changed by the profiler --------------------------------------------
@@ -341,7 +342,7 @@ def test_help():
         assert opt in out
 
 
-# ---- the engine interface the JIT adds (retired TBs, tiers, stats), with a stand-in --------
+# ---- the engine interface (hooks: dropped TBs, flushes; tiers, stats), with a stand-in ------
 
 class _Block:
     def __init__(self, ninsns):
@@ -375,30 +376,38 @@ class _Emu:
         live = [_TB(0, 0x40000000, 4), _TB(1, 0x40000010, 2), _TB(2, 0x40000100, 3)]
         self.tbs = {tb.id: tb for tb in live}
         self.cpu = _CPU({0x1000: (10, 40), 0x1001: (5, 9), 0x1002: (1, 3)}, native={0x1000})
+        from tcg.emulator import Hooks
+        self.hooks = Hooks()
+        self.in_guest = False
         old = _TB(7, 0x40000000, 4)              # an earlier translation, dropped
-        self.retired = [(old, 3, 12, False), (_TB(8, 0x40000200, 1), 2, 2, True)]
+        self.dropped = [(old, 3, 12, False), (_TB(8, 0x40000200, 1), 2, 2, True)]
         self.translations = {(0x40000000, 0x13): 2, (0x40000010, 0x13): 1,
                              (0x40000100, 0x13): 1, (0x40000200, 0x13): 1}
         self.stats = {"translate_s": 0.25, "compile_s": 0.5, "exec_s": 1.0,
                       "translated_blocks": 5, "compiled_blocks": 2, "compile_batches": 1}
         self.icount = 0
 
-    def _translate(self, pc, flags):
-        pass
+    def drop_tbs(self):
+        """What Emulator.flush_tbs tells its hooks."""
+        for fn in self.hooks.on_tb_flush:
+            fn(len(self.dropped), 0)
+        for record in self.dropped:
+            for fn in self.hooks.on_tb_drop:
+                fn(*record)
 
-    def flush_tbs(self):
-        pass
 
-
-def test_profile_uses_retired_tiers_and_stats():
+def test_profile_uses_dropped_tbs_tiers_and_stats():
     from runtime.loader import SymbolTable
     from tcg.profile import Profiler
 
     emu = _Emu()
     prof = Profiler(emu, sample_us=0)
-    assert not prof.track_retired
     emu.icount = 0
-    prof.run(lambda: setattr(emu, "icount", 66))
+
+    def body():
+        emu.drop_tbs()
+        emu.icount = 66
+    prof.run(body)
     symbols = SymbolTable([(0x40000000, 0x20, "f"), (0x40000100, 0x10, "g")])
     profile = prof.collect(symbols)
     blocks = {b["pc"]: b for b in profile.blocks}
@@ -411,10 +420,11 @@ def test_profile_uses_retired_tiers_and_stats():
     assert blocks[0x40000200]["tier"] == "compiled" and blocks[0x40000200]["function"] == "?"
     t = profile.totals
     assert t["guest_insns"] == 66 == t["block_insns"] and t["unattributed_insns"] == 0
-    # emu._translate was never called: translation time is the engine's
+    # no translate events: translation time is the engine's
     assert (t["translate_s"], t["compile_s"]) == (0.25, 0.5) and t["exec_s"] >= 0
     assert (t["translated_blocks"], t["compiled_blocks"], t["compile_batches"]) == (5, 2, 1)
     assert t["engine_stats"] == emu.stats and t["samples"] == 0 and t["engine"] == "jit"
+    assert t["tb_flushes"] == 1
     assert all(b["time_share"] is None for b in profile.blocks)
     funcs = {f["function"]: f for f in profile.by_function()}
     assert set(funcs) == {"f", "g", "?"}

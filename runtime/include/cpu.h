@@ -103,7 +103,6 @@ typedef struct TB {
     uint32_t id;
 } TB;
 
-
 struct CPUARMState;
 typedef uint32_t (*native_tb_fn)(struct CPUARMState *env);
 
