@@ -98,6 +98,7 @@ A15_SCTLR_MASK = 0x72183827
 TRM_ID_PFR1 = 0x00011011     # ProgMod 1, Security 1, Virtualization 1, GenTimer 1
 TRM_ID_DFR0 = 0x02010555     # cp14 v7.1 debug (+secure), mmapped debug/trace, PMUv2
 # No Security or Virtualization Extensions (no Monitor/Hyp mode): as QEMU's virt.
+# Generic Timer (19:16) = 1: the CNT* registers of GENERIC_TIMER below.
 A15_ID_PFR1 = 0x00010001
 # No debug (cp14), trace or PMU registers: a guest that saw v7.1 cp14 debug
 # (Linux hw_breakpoint) would read DBGDIDR/DBGOSLSR and take an UNDEF in kernel.
@@ -235,6 +236,44 @@ CORTEX_A15 = [
     R("TPIDRPRW",  "p15, 0, c13, c0, 4", PL1_RW, field="tpidrprw"),
 ]
 # fmt: on
+
+# -- c14: the generic timer (ARM ARM B8, B4.1.21-B4.1.35; C functions in
+# runtime/timer_fns.pxi).  PL0 access is gated by CNTKCTL at run time, so
+# those rows are PL0-accessible statically and carry an accessfn.  The
+# count reads are IO: computed in C from the clock at the time of the read.
+GT_PHYS, GT_VIRT = {0: 0}, {0: 1}       # `values`: which timer a row serves
+CNTFRQ_VIRT = 62500000                  # QEMU virt: 62.5 MHz (16 ns per tick)
+# fmt: off
+GENERIC_TIMER = [
+    # CNTFRQ is written only by the highest-privilege software (B4.1.21):
+    # with no Security Extensions that is PL1
+    R("CNTFRQ",    "p15, 0, c14, c0, 0", PL01_R | PL1_W, field="cntfrq",
+      accessfn="gt_frq_access", reset=CNTFRQ_VIRT),
+    # PL0PCTEN PL0VCTEN EVNTEN EVNTDIR EVNTI PL0VTEN PL0PTEN (B4.1.27)
+    R("CNTKCTL",   "p15, 0, c14, c1, 0", PL1_RW, field="cntkctl", mask=0x3FF),
+    R("CNTP_TVAL", "p15, 0, c14, c2, 0", PL01_RW, IO | NO_RAW, readfn="gt_tval_read",
+      writefn="gt_tval_write", accessfn="gt_ptimer_access", values=GT_PHYS),
+    R("CNTP_CTL",  "p15, 0, c14, c2, 1", PL01_RW, IO, field="cntp_ctl", readfn="gt_ctl_read",
+      writefn="gt_ctl_write", accessfn="gt_ptimer_access", mask=3, values=GT_PHYS),
+    R("CNTV_TVAL", "p15, 0, c14, c3, 0", PL01_RW, IO | NO_RAW, readfn="gt_tval_read",
+      writefn="gt_tval_write", accessfn="gt_vtimer_access", values=GT_VIRT),
+    R("CNTV_CTL",  "p15, 0, c14, c3, 1", PL01_RW, IO, field="cntv_ctl", readfn="gt_ctl_read",
+      writefn="gt_ctl_write", accessfn="gt_vtimer_access", mask=3, values=GT_VIRT),
+    R("CNTPCT",    "p15, 0, c14", PL01_R, IO | NO_RAW, readfn="gt_cntpct_read",
+      accessfn="gt_pct_access"),
+    R("CNTVCT",    "p15, 1, c14", PL01_R, IO | NO_RAW, readfn="gt_cntvct_read",
+      accessfn="gt_vct_access"),
+    R("CNTP_CVAL", "p15, 2, c14", PL01_RW, IO, field="cntp_cval_lo", field_hi="cntp_cval_hi",
+      writefn="gt_cval_write", accessfn="gt_ptimer_access", values=GT_PHYS),
+    R("CNTV_CVAL", "p15, 3, c14", PL01_RW, IO, field="cntv_cval_lo", field_hi="cntv_cval_hi",
+      writefn="gt_cval_write", accessfn="gt_vtimer_access", values=GT_VIRT),
+    # CNTVOFF is accessible from Hyp mode (and Monitor mode) only (B4.1.32);
+    # neither exists here, so the guest cannot reach it.  The state is kept
+    # (raw access: a board or debugger may set it) and CNTVCT subtracts it.
+    R("CNTVOFF",   "p15, 4, c14", 0, field="cntvoff_lo", field_hi="cntvoff_hi"),
+]
+# fmt: on
+CORTEX_A15 += GENERIC_TIMER
 
 
 class CP15Table:

@@ -326,3 +326,7 @@ def cp15_dispatch_write(CPU cpu, uint32_t idx, value):
         rc = cp_write_dispatch(cpu.env, idx, value & 0xFFFFFFFF)
     cpu.env.exception_index = saved
     return rc == 0
+
+
+# -- register groups with their own files ---------------------------------------
+include "timer_fns.pxi"    # generic timer, guest clock

@@ -17,6 +17,8 @@ import weakref
 from collections import namedtuple
 
 from runtime import core
+from runtime.clock import Clock
+from runtime.devices.gtimer import GenericTimer
 from tcg import interp
 from tcg.ir import EXCP_HVC, EXCP_SMC, EXCP_SEMIHOST, EXCP_HALTED, EXCP_PREFETCH_ABORT
 from frontend.translate import translate_block, FetchFault
@@ -28,6 +30,8 @@ EXCEPTION_NAMES = {1: "undef", 2: "svc", 3: "prefetch_abort", 4: "data_abort", 5
                    6: "fiq", 7: "bkpt", 11: "hvc", 13: "smc"}
 
 DEBUG_EXEC, DEBUG_STORES = 2, 4      # cpu.h debug_flags
+EXIT_REQ_STOP, EXIT_REQ_FLUSH, EXIT_REQ_CLOCK = 2, 4, 8   # cpu.h exit_request
+NO_LIMIT = (1 << 64) - 1
 MAX_TBS_BEFORE_FLUSH = 200000
 DEFAULT_JIT_THRESHOLD = 1000    # interpreted runs before a block is compiled
 
@@ -77,7 +81,6 @@ class Emulator:
         if icount_shift is not None and not 0 <= icount_shift <= 10:
             raise EmulatorError("icount shift must be 0..10, not %r" % icount_shift)
         self.icount_shift = icount_shift
-        self._t_created = time.monotonic()
         self.jit = None            # backend.jit.JIT, created on first use
         self.compile_thread = None
         self.cpu = core.CPU()
@@ -87,6 +90,11 @@ class Emulator:
         from runtime import cp15
         self.cp15 = cp15_table or cp15
         self.cp15.reset(self.cpu)
+        # guest time and its deadlines; the generic timer's outputs (the
+        # board wires gtimer.irq[...] to the GIC's PPIs)
+        self.clock = Clock(self.cpu, icount_shift)
+        self.gtimer = GenericTimer(self.cpu, self.clock)
+        self._run_limit = NO_LIMIT
         self.tbs = {}              # id -> TBInfo (live)
         self.tbs_by_page = {}      # physical page -> [TBInfo]
         self.unlinked = []         # invalidated TB addresses, freed at the next flush
@@ -142,9 +150,7 @@ class Emulator:
         """The guest's clock: with icount_shift, instructions << shift ns
         (deterministic: the same at the same instruction under every
         engine); otherwise host time since the emulator was created."""
-        if self.icount_shift is not None:
-            return self.cpu.icount << self.icount_shift
-        return int((time.monotonic() - self._t_created) * 1e9)
+        return self.clock.now_ns()
 
     @property
     def pc(self):
@@ -152,6 +158,7 @@ class Emulator:
 
     def request_stop(self):
         self.cpu.request_stop()
+        self.clock.notify()
 
     # -- translation
     def _translate(self, pc, flags):
@@ -233,6 +240,9 @@ class Emulator:
             self.compile_thread.stop()
             _COMPILE_THREADS.discard(self.compile_thread)
             self.compile_thread = None
+        clock = getattr(self, "clock", None)
+        if clock is not None:
+            clock.close()
 
     def __del__(self):
         try:
@@ -266,6 +276,7 @@ class Emulator:
         """Back to the reset state: CPU, system registers, no translated code."""
         self.cpu.reset()
         self.cp15.reset(self.cpu)
+        self.clock.service()      # timer outputs and deadlines of the reset state
         self.flush_tbs()
 
     def flush_tbs(self):
@@ -286,7 +297,8 @@ class Emulator:
         raised them).  Returns a StopReason."""
         cpu = self.cpu
         start = cpu.icount
-        cpu.icount_limit = start + count if count is not None else (1 << 64) - 1
+        self._run_limit = start + count if count is not None else NO_LIMIT
+        self._set_icount_limit()
         debug = self.on_block is not None
         interp.set_debug_flags(cpu, (1 if self.on_exception else 0) | (2 if debug else 0))
         if self.engine == "auto" and self.compile_thread is None:
@@ -302,7 +314,8 @@ class Emulator:
         due before it are taken first, as in run()).  Returns a StopReason
         when the guest stopped, else None.  Used by armtcg compare."""
         cpu = self.cpu
-        cpu.icount_limit = (1 << 64) - 1
+        self._run_limit = NO_LIMIT
+        self._set_icount_limit()
         interp.set_debug_flags(cpu, DEBUG_EXEC | self.step_debug_flags)
         while True:
             r = interp.cpu_exec(cpu)
@@ -351,13 +364,31 @@ class Emulator:
                 if stop is not None:
                     return stop
 
+    def _set_icount_limit(self):
+        """The run's budget, lowered to the clock's next deadline (icount)."""
+        due = self.clock.icount_limit()
+        limit = self._run_limit if due is None else min(self._run_limit, due)
+        self.cpu.icount_limit = max(limit, self.cpu.icount)
+
+    def _serve_clock(self):
+        self.clock.service()
+        self._set_icount_limit()
+
     def _handle(self, r):
         cpu = self.cpu
         if r == interp.RUN_ICOUNT:
+            if cpu.icount < self._run_limit:      # a deadline, not the run's end
+                self._serve_clock()
+                return None
             return StopReason("count", 0, cpu.reg_read(15), cpu.icount)
         if r == interp.RUN_STOP:
             req = cpu.exit_request
-            cpu.exit_request = req & ~6
+            if req & EXIT_REQ_CLOCK:
+                self._serve_clock()
+                if not req & (EXIT_REQ_STOP | EXIT_REQ_FLUSH):
+                    return None
+            # re-read: serving the clock may have raised an interrupt line
+            cpu.exit_request = cpu.exit_request & ~(EXIT_REQ_STOP | EXIT_REQ_FLUSH)
             if cpu.pending_error is not None:
                 return None           # re-raised at the top of the loop
             if req & 4:
@@ -373,6 +404,11 @@ class Emulator:
         if excp == EXCP_HALTED:
             cpu.exception_index = -1
             if self.idle_handler is not None and self.idle_handler(self):
+                return None
+            # sleep (host time) or skip (icount) to the next deadline or
+            # input; nothing to wait for: the guest halted
+            if self.clock.idle():
+                self._set_icount_limit()
                 return None
             return StopReason("halt", 0, cpu.reg_read(15), cpu.icount)
         if excp == EXCP_SEMIHOST:

@@ -581,7 +581,9 @@ cdef int cpu_exec_nogil(CPUARMState *env) noexcept nogil:
     cdef uint64_t budget
     while True:
         if env.exit_request:
-            if env.exit_request & (EXIT_REQ_STOP | EXIT_REQ_FLUSH):
+            # EXIT_REQ_CLOCK: a timer register was written or a deadline
+            # passed; Python serves runtime/clock.py (tcg/emulator.py _handle)
+            if env.exit_request & (EXIT_REQ_STOP | EXIT_REQ_FLUSH | EXIT_REQ_CLOCK):
                 return C_RUN_STOP
             env.exit_request = 0
             if env.irq_lines:

@@ -75,7 +75,9 @@ enum {
 enum {
     EXIT_REQ_IRQ = 1,      /* an interrupt line changed: re-evaluate */
     EXIT_REQ_STOP = 2,     /* stop requested (Ctrl-C, shutdown, debugger) */
-    EXIT_REQ_FLUSH = 4     /* translation state changed: flush TBs */
+    EXIT_REQ_FLUSH = 4,    /* translation state changed: flush TBs */
+    EXIT_REQ_CLOCK = 8     /* a timer was programmed or a deadline passed:
+                              Python serves runtime/clock.py */
 };
 
 /* debug_flags bits */
@@ -226,6 +228,23 @@ typedef struct CPUARMState {
     uint32_t contextidr, tpidrurw, tpidruro, tpidrprw;
     uint32_t csselr, fcseidr;
     uint32_t cp15_reserved[32];
+
+    /* generic timer, PMU, ThumbEE and the guest clock (runtime/cp15.py rows,
+     * runtime/cp15_fns.pxi, runtime/clock.py, runtime/devices/gtimer.py) */
+    uint32_t cntfrq, cntkctl;
+    uint32_t cntp_ctl, cntv_ctl;           /* ENABLE, IMASK; ISTATUS is computed */
+    uint32_t cntp_cval_lo, cntp_cval_hi, cntv_cval_lo, cntv_cval_hi;
+    uint32_t cntvoff_lo, cntvoff_hi;       /* CNTVCT = CNTPCT - CNTVOFF */
+    uint32_t pmcr, pmcnten, pmovsr, pmintenset, pmselr, pmuserenr;
+    uint32_t pmevtyper[6];
+    uint32_t pmevcntr[6];                  /* values at pm_sync_icount */
+    uint32_t pmccntr;                      /* value at pm_sync_icount */
+    uint32_t pmccntr_frac;                 /* cycles not yet counted under PMCR.D */
+    uint64_t pm_sync_icount;               /* icount the counters were last brought up to */
+    uint32_t teecr, teehbr, l2ectlr;
+    int32_t clock_shift;                   /* -icount shift, or -1: host time */
+    uint64_t clock_base_ns;                /* host time: CLOCK_MONOTONIC at creation */
+    uint64_t clock_bias_ns;                /* -icount: idle time skipped by WFI */
 
     /* exceptions and run control */
     int32_t exception_index;
