@@ -6,7 +6,9 @@ the bias is the idle time WFI skipped: then every run is bit-identical under
 every engine.  The count itself is read in C (runtime/timer_fns.pxi); this
 module holds what the exec loop needs around it:
 
-  - deadlines: `set_deadline(key, ns, callback)`, `cancel(key)`.  A device
+  - deadlines: `set_deadline(key, ns, callback)`, `cancel(key)`; and
+    instruction-count deadlines (`set_insn_deadline`, the PMU's next
+    overflow), which lower the budget under either clock.  A device
     (generic timer, PL031 RTC, virtio) posts the guest time at which it
     wants to be called.  The exec loop learns of a deadline without
     polling: under icount its instruction budget is lowered to it
@@ -40,6 +42,7 @@ class Clock:
         core.clock_setup(cpu, -1 if icount_shift is None else icount_shift,
                          time.monotonic_ns())
         self._deadlines = {}        # key -> (ns, callback)
+        self._insn_deadlines = {}   # key -> (icount, callback)
         self.on_service = []        # fn() run on every service()
         self.input_sources = 0      # devices that may wake a WFI (UART input)
         self.wake_event = threading.Event()
@@ -62,14 +65,27 @@ class Clock:
     def cancel(self, key):
         if self._deadlines.pop(key, None) is not None:
             self._rearm()
+        self._insn_deadlines.pop(key, None)
+
+    def set_insn_deadline(self, key, icount, callback):
+        """Call callback() once the CPU has executed up to icount."""
+        self._insn_deadlines[key] = (icount, callback)
 
     def next_deadline(self):
         """Earliest deadline in ns, or None."""
         return min((d[0] for d in self._deadlines.values()), default=None)
 
     def icount_limit(self):
-        """Under icount: the first instruction count at which the next
-        deadline has passed (None: no deadline, or host time)."""
+        """The first instruction count at which a deadline has passed: the
+        next instruction deadline, or under icount the next time deadline
+        (None: none)."""
+        insn = min((d[0] for d in self._insn_deadlines.values()), default=None)
+        timed = self._time_icount_limit()
+        if insn is None or timed is None:
+            return timed if insn is None else insn
+        return min(insn, timed)
+
+    def _time_icount_limit(self):
         nxt = self.next_deadline()
         if nxt is None or self.icount_shift is None:
             return None
@@ -86,12 +102,14 @@ class Clock:
         for fn in self.on_service:
             fn()
         while True:
-            now = self.now_ns()
-            due = [k for k, (ns, _) in self._deadlines.items() if ns <= now]
+            now, icount = self.now_ns(), self.cpu.icount
+            due = [(self._deadlines, k) for k, (ns, _) in self._deadlines.items() if ns <= now]
+            due += [(self._insn_deadlines, k) for k, (n, _) in self._insn_deadlines.items()
+                    if n <= icount]
             if not due:
                 break
-            for k in due:
-                entry = self._deadlines.pop(k, None)
+            for table, k in due:
+                entry = table.pop(k, None)
                 if entry is not None:
                     entry[1]()
         self._rearm()

@@ -189,7 +189,7 @@ cdef extern from "cpu.h" nogil:
         uint32_t pmccntr
         uint32_t pmccntr_frac
         uint64_t pm_sync_icount
-        uint32_t teecr, teehbr, l2ectlr
+        uint32_t teecr, teehbr
         int32_t clock_shift
         uint64_t clock_base_ns
         uint64_t clock_bias_ns

@@ -242,7 +242,6 @@ cdef _record_timer_fields(CPUARMState *e, dict f):
     f["pm_sync_icount"] = <char *>&e.pm_sync_icount - base
     f["teecr"] = <char *>&e.teecr - base
     f["teehbr"] = <char *>&e.teehbr - base
-    f["l2ectlr"] = <char *>&e.l2ectlr - base
     f["clock_shift"] = <char *>&e.clock_shift - base
     f["clock_base_ns"] = <char *>&e.clock_base_ns - base
     f["clock_bias_ns"] = <char *>&e.clock_bias_ns - base

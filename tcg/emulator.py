@@ -19,6 +19,7 @@ from collections import namedtuple
 from runtime import core
 from runtime.clock import Clock
 from runtime.devices.gtimer import GenericTimer
+from runtime.devices.pmu import PMU
 from tcg import interp
 from tcg.ir import EXCP_HVC, EXCP_SMC, EXCP_SEMIHOST, EXCP_HALTED, EXCP_PREFETCH_ABORT
 from frontend.translate import translate_block, FetchFault
@@ -90,10 +91,12 @@ class Emulator:
         from runtime import cp15
         self.cp15 = cp15_table or cp15
         self.cp15.reset(self.cpu)
-        # guest time and its deadlines; the generic timer's outputs (the
-        # board wires gtimer.irq[...] to the GIC's PPIs)
+        # guest time and its deadlines; the generic timer's and the PMU's
+        # outputs (the board wires gtimer.irq[...] and pmu.irq to GIC PPIs)
         self.clock = Clock(self.cpu, icount_shift)
         self.gtimer = GenericTimer(self.cpu, self.clock)
+        self.pmu = PMU(self.cpu, self.clock)
+        self.pmu.reset()
         self._run_limit = NO_LIMIT
         self.tbs = {}              # id -> TBInfo (live)
         self.tbs_by_page = {}      # physical page -> [TBInfo]
@@ -276,6 +279,7 @@ class Emulator:
         """Back to the reset state: CPU, system registers, no translated code."""
         self.cpu.reset()
         self.cp15.reset(self.cpu)
+        self.pmu.reset()
         self.clock.service()      # timer outputs and deadlines of the reset state
         self.flush_tbs()
 

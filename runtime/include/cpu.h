@@ -241,7 +241,7 @@ typedef struct CPUARMState {
     uint32_t pmccntr;                      /* value at pm_sync_icount */
     uint32_t pmccntr_frac;                 /* cycles not yet counted under PMCR.D */
     uint64_t pm_sync_icount;               /* icount the counters were last brought up to */
-    uint32_t teecr, teehbr, l2ectlr;
+    uint32_t teecr, teehbr;                /* ThumbEE */
     int32_t clock_shift;                   /* -icount shift, or -1: host time */
     uint64_t clock_base_ns;                /* host time: CLOCK_MONOTONIC at creation */
     uint64_t clock_bias_ns;                /* -icount: idle time skipped by WFI */
