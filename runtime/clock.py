@@ -39,8 +39,9 @@ class Clock:
     def __init__(self, cpu, icount_shift=None):
         self.cpu = cpu
         self.icount_shift = icount_shift
+        # (no host time under icount: the state stays the same on every run)
         core.clock_setup(cpu, -1 if icount_shift is None else icount_shift,
-                         time.monotonic_ns())
+                         time.monotonic_ns() if icount_shift is None else 0)
         self._deadlines = {}        # key -> (ns, callback)
         self._insn_deadlines = {}   # key -> (icount, callback)
         self.on_service = []        # fn() run on every service()
@@ -135,7 +136,9 @@ class Clock:
         return True
 
     def _sleep_until(self, nxt):
-        while not self.cpu.exit_request & 2:          # EXIT_REQ_STOP
+        # a stop request or an interrupt line raised by another thread
+        # without notify() is seen within STOP_POLL_S
+        while not self.cpu.exit_request & 2 and not core.clock_irq_pending(self.cpu):
             wait = STOP_POLL_S
             if nxt is not None:
                 left = (nxt - self.now_ns()) / 1e9

@@ -199,6 +199,11 @@ def clock_request(CPU cpu):
     cpu.env.exit_request |= EXIT_REQ_CLOCK
 
 
+def clock_irq_pending(CPU cpu):
+    """An interrupt line is asserted (WFI would not sleep)."""
+    return cpu.env.irq_lines != 0
+
+
 def clock_take_request(CPU cpu):
     """Clear EXIT_REQ_CLOCK; True if it was set."""
     cdef uint32_t r = cpu.env.exit_request
