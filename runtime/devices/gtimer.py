@@ -19,10 +19,8 @@ from runtime.clock import NS_PER_TICK
 from runtime.devices.base import IRQLine
 
 CTL_ENABLE, CTL_IMASK = 1, 2
-PHYS, VIRT = 0, 1
-# QEMU virt (hw/arm/virt.c): the timer PPIs, INTID = 16 + PPI
-PPI = {PHYS: 14, VIRT: 11}
-INTID = {t: 16 + p for t, p in PPI.items()}
+PHYS, VIRT = 0, 1      # irq[PHYS] -> virt PPI 14 (INTID 30), irq[VIRT] -> PPI 11 (INTID 27):
+                       # runtime/boards/virt_map.py PPI_TIMER_PHYS / PPI_TIMER_VIRT
 NAMES = {PHYS: "phys", VIRT: "virt"}
 
 

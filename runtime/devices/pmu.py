@@ -2,7 +2,8 @@
 
 The registers are cp15 rows (runtime/cp15.py PMU) with C functions in
 runtime/pmu_fns.pxi.  This object owns the interrupt output the board
-wires to the GIC (PPI 7, INTID 23 on QEMU virt):
+wires to the GIC (PPI 7, INTID 23 on QEMU virt: runtime/boards/virt_map.py
+PPI_PMU):
 
     output = (PMOVSR & PMINTENSET) != 0
 
@@ -14,10 +15,6 @@ set EXIT_REQ_CLOCK, and at that deadline).
 
 from runtime import core
 from runtime.devices.base import IRQLine
-
-PPI = 7
-INTID = 16 + PPI
-
 
 class PMU:
     def __init__(self, cpu, clock):
