@@ -85,6 +85,8 @@ TABLE = [
         ("EXIT_REQ_IRQ", 1, "an interrupt line changed: re-evaluate"),
         ("EXIT_REQ_STOP", 2, "stop requested (Ctrl-C, shutdown, debugger)"),
         ("EXIT_REQ_FLUSH", 4, "translation state changed: flush TBs"),
+        ("EXIT_REQ_CLOCK", 8, "a timer was programmed or a deadline passed: Python serves "
+                              "runtime/clock.py"),
     ]),
     Group("debug_flags bits", "enum", [
         ("DEBUG_EXC", 1, "return before taking any exception (-d int)"),

@@ -92,6 +92,20 @@ cdef extern from "cpu.h" nogil:
         uint32_t contextidr, tpidrurw, tpidruro, tpidrprw
         uint32_t csselr, fcseidr
         uint32_t cp15_reserved[32]
+        uint32_t cntfrq, cntkctl
+        uint32_t cntp_ctl, cntv_ctl
+        uint32_t cntp_cval_lo, cntp_cval_hi, cntv_cval_lo, cntv_cval_hi
+        uint32_t cntvoff_lo, cntvoff_hi
+        uint32_t pmcr, pmcnten, pmovsr, pmintenset, pmselr, pmuserenr
+        uint32_t pmevtyper[6]
+        uint32_t pmevcntr[6]
+        uint32_t pmccntr
+        uint32_t pmccntr_frac
+        uint64_t pm_sync_icount
+        uint32_t teecr, teehbr
+        int32_t clock_shift
+        uint64_t clock_base_ns
+        uint64_t clock_bias_ns
         int32_t exception_index
         uint32_t exception_arg
         uint32_t exception_pc

@@ -701,6 +701,7 @@ cdef _record_fields(CPUARMState *e):
     f["last_tb"] = <char *>&e.last_tb - base
     f["exception_arg"] = <char *>&e.exception_arg - base
     f["exception_pc"] = <char *>&e.exception_pc - base
+    _record_timer_fields(e, f)      # runtime/timer_fns.pxi
     f["sizeof"] = sizeof(CPUARMState)
     f["sizeof_tlbentry"] = sizeof(TLBEntry)
 

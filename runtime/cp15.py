@@ -98,10 +98,13 @@ A15_SCTLR_MASK = 0x72183827
 TRM_ID_PFR1 = 0x00011011     # ProgMod 1, Security 1, Virtualization 1, GenTimer 1
 TRM_ID_DFR0 = 0x02010555     # cp14 v7.1 debug (+secure), mmapped debug/trace, PMUv2
 # No Security or Virtualization Extensions (no Monitor/Hyp mode): as QEMU's virt.
+# Generic Timer (19:16) = 1: the CNT* registers of GENERIC_TIMER below.
 A15_ID_PFR1 = 0x00010001
-# No debug (cp14), trace or PMU registers: a guest that saw v7.1 cp14 debug
-# (Linux hw_breakpoint) would read DBGDIDR/DBGOSLSR and take an UNDEF in kernel.
-A15_ID_DFR0 = 0x00000000
+# No debug (cp14) or trace registers: a guest that saw v7.1 cp14 debug
+# (Linux hw_breakpoint) would read DBGDIDR/DBGOSLSR/DBGDSCR...; with the
+# field 0 Linux 6.1 get_debug_arch() reports it unsupported and reads none.
+# PerfMon (27:24) = 2: the PMUv2 of PMU below.
+A15_ID_DFR0 = 0x02000000
 
 # CCSIDR per CSSELR value (Level << 1 | InD); TRM 4.3.22.  Fields: WT WB RA WA,
 # NumSets-1 in 27:13, Associativity-1 in 12:3, log2(words per line)-2 in 2:0.
@@ -146,7 +149,9 @@ CORTEX_A15 = [
     # -- c1: system control
     R("SCTLR",     "p15, 0, c1, c0, 0", PL1_RW, END_TB, field="sctlr", writefn="sctlr_write",
       reset=A15_SCTLR_RESET, mask=A15_SCTLR_MASK),
-    R("ACTLR",     "p15, 0, c1, c0, 1", PL1_RW, field="actlr"),
+    # A15 TRM 4.3.28: only SMP (bit 6) means anything here (coherent
+    # requests; Linux sets it in __v7_ca15mp_setup); the rest RAZ/WI
+    R("ACTLR",     "p15, 0, c1, c0, 1", PL1_RW, field="actlr", mask=0x40),
     # cp10/cp11 access (23:20), D32DIS, ASEDIS
     R("CPACR",     "p15, 0, c1, c0, 2", PL1_RW, field="cpacr", mask=0xC0F00000),
 
@@ -247,6 +252,102 @@ CORTEX_A15 = [
     R("TPIDRPRW",  "p15, 0, c13, c0, 4", PL1_RW, field="tpidrprw"),
 ]
 # fmt: on
+
+# -- c14: the generic timer (ARM ARM B8, B4.1.21-B4.1.35; C functions in
+# runtime/timer_fns.pxi).  PL0 access is gated by CNTKCTL at run time, so
+# those rows are PL0-accessible statically and carry an accessfn.  The
+# count reads are IO: computed in C from the clock at the time of the read.
+GT_PHYS, GT_VIRT = {0: 0}, {0: 1}       # `values`: which timer a row serves
+CNTFRQ_VIRT = 62500000                  # QEMU virt: 62.5 MHz (16 ns per tick)
+# fmt: off
+GENERIC_TIMER = [
+    # CNTFRQ is written only by the highest-privilege software (B4.1.21):
+    # with no Security Extensions that is PL1
+    R("CNTFRQ",    "p15, 0, c14, c0, 0", PL01_R | PL1_W, field="cntfrq",
+      accessfn="gt_frq_access", reset=CNTFRQ_VIRT),
+    # PL0PCTEN PL0VCTEN EVNTEN EVNTDIR EVNTI PL0VTEN PL0PTEN (B4.1.27)
+    R("CNTKCTL",   "p15, 0, c14, c1, 0", PL1_RW, field="cntkctl", mask=0x3FF),
+    R("CNTP_TVAL", "p15, 0, c14, c2, 0", PL01_RW, IO | NO_RAW, readfn="gt_tval_read",
+      writefn="gt_tval_write", accessfn="gt_ptimer_access", values=GT_PHYS),
+    R("CNTP_CTL",  "p15, 0, c14, c2, 1", PL01_RW, IO, field="cntp_ctl", readfn="gt_ctl_read",
+      writefn="gt_ctl_write", accessfn="gt_ptimer_access", mask=3, values=GT_PHYS),
+    R("CNTV_TVAL", "p15, 0, c14, c3, 0", PL01_RW, IO | NO_RAW, readfn="gt_tval_read",
+      writefn="gt_tval_write", accessfn="gt_vtimer_access", values=GT_VIRT),
+    R("CNTV_CTL",  "p15, 0, c14, c3, 1", PL01_RW, IO, field="cntv_ctl", readfn="gt_ctl_read",
+      writefn="gt_ctl_write", accessfn="gt_vtimer_access", mask=3, values=GT_VIRT),
+    R("CNTPCT",    "p15, 0, c14", PL01_R, IO | NO_RAW, readfn="gt_cntpct_read",
+      accessfn="gt_pct_access"),
+    R("CNTVCT",    "p15, 1, c14", PL01_R, IO | NO_RAW, readfn="gt_cntvct_read",
+      accessfn="gt_vct_access"),
+    R("CNTP_CVAL", "p15, 2, c14", PL01_RW, IO, field="cntp_cval_lo", field_hi="cntp_cval_hi",
+      writefn="gt_cval_write", accessfn="gt_ptimer_access", values=GT_PHYS),
+    R("CNTV_CVAL", "p15, 3, c14", PL01_RW, IO, field="cntv_cval_lo", field_hi="cntv_cval_hi",
+      writefn="gt_cval_write", accessfn="gt_vtimer_access", values=GT_VIRT),
+    # CNTVOFF is accessible from Hyp mode (and Monitor mode) only (B4.1.32);
+    # neither exists here, so the guest cannot reach it.  The state is kept
+    # (raw access: a board or debugger may set it) and CNTVCT subtracts it.
+    R("CNTVOFF",   "p15, 4, c14", 0, field="cntvoff_lo", field_hi="cntvoff_hi"),
+]
+# fmt: on
+CORTEX_A15 += GENERIC_TIMER
+
+# -- c9: performance monitors, PMUv2 (A15 TRM DDI 0438 chapter 11, ARM ARM
+# C12; C functions in runtime/pmu_fns.pxi).  PL0 access only with
+# PMUSERENR.EN (C12.8.17), a run-time check.  The counters count
+# instructions (as cycles too) and are brought up to date on access.
+A15_PMCR = 0x410F3000        # IMP 0x41, IDCODE 0x0F, N = 6 (15:11); E P C D X DP = 0
+PMU_COUNTERS = 0x8000003F    # the cycle counter (31) and counters 0-5
+# events implemented: SW_INCR 0x00, INST_RETIRED 0x08, CPU_CYCLES 0x11 (bit n = event n)
+A15_PMCEID0 = (1 << 0x00) | (1 << 0x08) | (1 << 0x11)
+_PL0 = "pm_pl0_access"
+# fmt: off
+PMU = [
+    # P and C are actions (read as 0): only E D X DP are held
+    R("PMCR",       "p15, 0, c9, c12, 0", PL01_RW, IO, field="pmcr", writefn="pm_pmcr_write",
+      accessfn=_PL0, reset=A15_PMCR, mask=0x39),
+    # PMCNTENSET/PMCNTENCLR, PMINTENSET/PMINTENCLR and PMOVSSET/PMOVSR are
+    # two views of one bitmask each: read it, write 1s to set or clear
+    R("PMCNTENSET", "p15, 0, c9, c12, 1", PL01_RW, IO, field="pmcnten", writefn="pm_cnten_set",
+      accessfn=_PL0, mask=PMU_COUNTERS),
+    R("PMCNTENCLR", "p15, 0, c9, c12, 2", PL01_RW, IO | ALIAS, field="pmcnten",
+      writefn="pm_cnten_clr", accessfn=_PL0, mask=PMU_COUNTERS),
+    R("PMOVSR",     "p15, 0, c9, c12, 3", PL01_RW, IO, field="pmovsr", writefn="pm_ovs_clr",
+      accessfn=_PL0, mask=PMU_COUNTERS),
+    R("PMSWINC",    "p15, 0, c9, c12, 4", PL01_W, IO | NO_RAW, writefn="pm_swinc_write",
+      accessfn=_PL0),
+    R("PMSELR",     "p15, 0, c9, c12, 5", PL01_RW, field="pmselr", accessfn=_PL0, mask=0x1F),
+    R("PMCEID0",    "p15, 0, c9, c12, 6", PL01_R, CONST, accessfn=_PL0, reset=A15_PMCEID0),
+    R("PMCEID1",    "p15, 0, c9, c12, 7", PL01_R, CONST, accessfn=_PL0, reset=0),
+    R("PMCCNTR",    "p15, 0, c9, c13, 0", PL01_RW, IO, field="pmccntr", readfn="pm_ccnt_read",
+      writefn="pm_ccnt_write", accessfn=_PL0),
+    # the counter PMSELR selects (state: pmevtyper[]/pmevcntr[], no raw row)
+    R("PMXEVTYPER", "p15, 0, c9, c13, 1", PL01_RW, IO | NO_RAW, readfn="pm_evtyper_read",
+      writefn="pm_evtyper_write", accessfn=_PL0),
+    R("PMXEVCNTR",  "p15, 0, c9, c13, 2", PL01_RW, IO | NO_RAW, readfn="pm_evcntr_read",
+      writefn="pm_evcntr_write", accessfn=_PL0),
+    R("PMUSERENR",  "p15, 0, c9, c14, 0", PL01_R | PL1_W, field="pmuserenr", mask=1),
+    R("PMINTENSET", "p15, 0, c9, c14, 1", PL1_RW, IO, field="pmintenset", writefn="pm_inten_set",
+      mask=PMU_COUNTERS),
+    R("PMINTENCLR", "p15, 0, c9, c14, 2", PL1_RW, IO | ALIAS, field="pmintenset",
+      writefn="pm_inten_clr"),
+    R("PMOVSSET",   "p15, 0, c9, c14, 3", PL01_RW, IO | ALIAS, field="pmovsr",
+      writefn="pm_ovs_set", accessfn=_PL0),
+]
+# fmt: on
+CORTEX_A15 += PMU
+
+# -- cp14: ThumbEE (ARM ARM A2.10 "Thumb Execution Environment": TEECR,
+# TEEHBR).  ID_PFR0[15:12] = 1 advertises it, and Linux 6.1 (thumbee.c)
+# then writes TEEHBR on every context switch.  Debug: none, see ID_DFR0.
+# fmt: off
+THUMBEE = [
+    # PL0 may read TEECR, not write it.  XED (bit 0): PL0 access to TEEHBR is UNDEF.
+    R("TEECR",     "p14, 6, c0, c0, 0", PL01_R | PL1_W, field="teecr", mask=1),
+    R("TEEHBR",    "p14, 6, c1, c0, 0", PL01_RW, field="teehbr", accessfn="teehbr_access",
+      mask=0xFFFFFFFC),
+]
+# fmt: on
+CORTEX_A15 += THUMBEE
 
 
 class CP15Table:

@@ -182,6 +182,12 @@ cdef void cp_bind_fns(CPSlot *s, e) except *:
             raise ValueError("cp15 %s: %s is no accessfn" % (e["name"], e["accessfn"]))
 
 
+cdef int cp_teehbr_access(CPUARMState *env, uint32_t idx, int is_read) noexcept nogil:
+    # TEECR.XED: PL0 access to TEEHBR is UNDEF (ARM ARM A2.10)
+    return 1 if (env.uncached_cpsr & CPSR_M) == MODE_USR and (env.teecr & 1) else 0
+
+
+cp_register_fns("teehbr_access", NULL, NULL, NULL, NULL, cp_teehbr_access)
 cp_register_fns("ccsidr_read", cp_ccsidr_read, NULL, NULL, NULL, NULL)
 cp_register_fns("sctlr_write", NULL, cp_sctlr_write, NULL, NULL, NULL)
 cp_register_fns("field_write_flush", NULL, cp_field_write_flush, NULL, cp_field_write_flush64, NULL)
@@ -326,3 +332,8 @@ def cp15_dispatch_write(CPU cpu, uint32_t idx, value):
         rc = cp_write_dispatch(cpu.env, idx, value & 0xFFFFFFFF)
     cpu.env.exception_index = saved
     return rc == 0
+
+
+# -- register groups with their own files ---------------------------------------
+include "timer_fns.pxi"    # generic timer, guest clock
+include "pmu_fns.pxi"      # performance monitors

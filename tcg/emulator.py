@@ -16,10 +16,13 @@ import time
 import weakref
 
 from runtime import abi, core
+from runtime.clock import Clock
+from runtime.devices.gtimer import GenericTimer
+from runtime.devices.pmu import PMU
 from tcg import interp
 from runtime.abi import (EXCP_HVC, EXCP_SMC, EXCP_SEMIHOST, EXCP_HALTED, EXCP_PREFETCH_ABORT,
                          EXCP_NONE, DEBUG_EXC, DEBUG_EXEC, EXIT_REQ_STOP,
-                         EXIT_REQ_FLUSH)
+                         EXIT_REQ_FLUSH, EXIT_REQ_CLOCK)
 from runtime.boards.virt import build_virt
 from runtime.stop import StopReason  # noqa: F401  (re-exported: the embedding API)
 from frontend.translate import translate_block, FetchFault
@@ -124,7 +127,6 @@ class Emulator:
         self.tb_bytes = 0          # accounted bytes of the TBs allocated (live and unlinked)
         self.hooks = Hooks()
         self.in_guest = False      # True while the run thread is inside cpu_exec
-        self._t_created = time.monotonic()
         self.jit = None            # backend.jit.JIT, created on first use
         self.compile_thread = None
         self.cpu = core.CPU()
@@ -134,6 +136,13 @@ class Emulator:
         from runtime import cp15
         self.cp15 = cp15_table or cp15
         self.cp15.reset(self.cpu)
+        # guest time and its deadlines; the generic timer's and the PMU's
+        # outputs (the board wires gtimer.irq[...] and pmu.irq to GIC PPIs)
+        self.clock = Clock(self.cpu, icount_shift)
+        self.gtimer = GenericTimer(self.cpu, self.clock)
+        self.pmu = PMU(self.cpu, self.clock)
+        self.pmu.reset()
+        self._run_limit = ICOUNT_MAX
         self.tbs = {}              # id -> TBInfo (live)
         self.tbs_by_page = {}      # physical page -> [TBInfo]
         self.unlinked = []         # invalidated TB addresses, freed at the next flush
@@ -188,9 +197,7 @@ class Emulator:
         """The guest's clock: with icount_shift, instructions << shift ns
         (deterministic: the same at the same instruction under every
         engine); otherwise host time since the emulator was created."""
-        if self.icount_shift is not None:
-            return self.cpu.icount << self.icount_shift
-        return int((time.monotonic() - self._t_created) * 1e9)
+        return self.clock.now_ns()
 
     @property
     def pc(self):
@@ -198,6 +205,7 @@ class Emulator:
 
     def request_stop(self):
         self.cpu.request_stop()
+        self.clock.notify()
 
     # -- translation
     def _translate(self, pc, flags):
@@ -298,6 +306,9 @@ class Emulator:
             self.compile_thread.stop()
             _COMPILE_THREADS.discard(self.compile_thread)
             self.compile_thread = None
+        clock = getattr(self, "clock", None)
+        if clock is not None:
+            clock.close()
 
     def __del__(self):
         try:
@@ -338,6 +349,8 @@ class Emulator:
         """Back to the reset state: CPU, system registers, no translated code."""
         self.cpu.reset()
         self.cp15.reset(self.cpu)
+        self.pmu.reset()
+        self.clock.service()      # timer outputs and deadlines of the reset state
         self.flush_tbs()
 
     def flush_tbs(self):
@@ -365,7 +378,8 @@ class Emulator:
         if count is not None and not 0 <= count <= ICOUNT_MAX - cpu.icount:
             raise EmulatorError("instruction count must be 0..%d, not %d"
                                 % (ICOUNT_MAX - cpu.icount, count))
-        cpu.icount_limit = cpu.icount + count if count is not None else ICOUNT_MAX
+        self._run_limit = cpu.icount + count if count is not None else ICOUNT_MAX
+        self._set_icount_limit()
         self._set_debug_flags(0)
         if self.engine == "auto" and self.compile_thread is None:
             self._start_compile_thread()
@@ -383,7 +397,8 @@ class Emulator:
         else None.  Used by armtcg compare."""
         if not 1 <= max_blocks <= ICOUNT_MAX:
             raise EmulatorError("block count must be 1..%d, not %d" % (ICOUNT_MAX, max_blocks))
-        self.cpu.icount_limit = ICOUNT_MAX
+        self._run_limit = ICOUNT_MAX
+        self._set_icount_limit()
         self._set_debug_flags(self.step_debug_flags)
         return self._exec(max_blocks)
 
@@ -435,13 +450,31 @@ class Emulator:
             if max_blocks and steps >= max_blocks:
                 return None
 
+    def _set_icount_limit(self):
+        """The run's budget, lowered to the clock's next deadline (icount)."""
+        due = self.clock.icount_limit()
+        limit = self._run_limit if due is None else min(self._run_limit, due)
+        self.cpu.icount_limit = max(limit, self.cpu.icount)
+
+    def _serve_clock(self):
+        self.clock.service()
+        self._set_icount_limit()
+
     def _handle(self, r):
         cpu = self.cpu
         if r == interp.RUN_ICOUNT:
+            if cpu.icount < self._run_limit:      # a deadline, not the run's end
+                self._serve_clock()
+                return None
             return StopReason("count", 0, cpu.reg_read(15), cpu.icount)
         if r == interp.RUN_STOP:
             req = cpu.exit_request
-            cpu.exit_request = req & ~(EXIT_REQ_STOP | EXIT_REQ_FLUSH)
+            if req & EXIT_REQ_CLOCK:
+                self._serve_clock()
+                if not req & (EXIT_REQ_STOP | EXIT_REQ_FLUSH):
+                    return None
+            # re-read: serving the clock may have raised an interrupt line
+            cpu.exit_request = cpu.exit_request & ~(EXIT_REQ_STOP | EXIT_REQ_FLUSH)
             if cpu.pending_error is not None:
                 return None           # re-raised at the top of the loop
             if req & EXIT_REQ_FLUSH:
@@ -457,6 +490,11 @@ class Emulator:
         if excp == EXCP_HALTED:
             cpu.exception_index = EXCP_NONE
             if self.idle_handler is not None and self.idle_handler(self):
+                return None
+            # sleep (host time) or skip (icount) to the next deadline or
+            # input; nothing to wait for: the guest halted
+            if self.clock.idle():
+                self._set_icount_limit()
                 return None
             return StopReason("halt", 0, cpu.reg_read(15), cpu.icount)
         if excp == EXCP_SEMIHOST:

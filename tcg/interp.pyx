@@ -591,7 +591,7 @@ cdef int cpu_exec_nogil(CPUARMState *env, uint64_t max_blocks, bint resume,
     blocks_run[0] = 0
     while True:
         if env.exit_request and not resume:
-            if env.exit_request & (EXIT_REQ_STOP | EXIT_REQ_FLUSH):
+            if env.exit_request & (EXIT_REQ_STOP | EXIT_REQ_FLUSH | EXIT_REQ_CLOCK):
                 return C_RUN_STOP
             env.exit_request = 0
             if env.irq_lines:

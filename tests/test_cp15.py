@@ -44,7 +44,7 @@ TRM_RESET = {
 }
 # Deliberate departures from the TRM (see runtime/cp15.py): features we do not
 # implement are not advertised.
-NOT_IMPLEMENTED = {"ID_PFR1": (0x00011011, 0x00010001), "ID_DFR0": (0x02010555, 0)}
+NOT_IMPLEMENTED = {"ID_PFR1": (0x00011011, 0x00010001), "ID_DFR0": (0x02010555, 0x02000000)}
 
 # A15 caches (TRM 6.1, 7.1): (size, ways, line bytes); L2 size is a build
 # option (512KB..4MB), we model 4MB.
@@ -509,8 +509,15 @@ QEMU_DIFFERENCES = {
 }
 
 
+# UNDEF under QEMU 7.2 (it registers PMCEID0/1 only for v8 CPUs; the A15's
+# PMUv2 has them, A15 TRM table 11-1): left out of the QEMU run
+QEMU_UNDEF = {"PMCEID0", "PMCEID1"}
+
+
 def _readable_32(table):
-    return [r for r in table.regs if not r.is64 and r.access & PL1_R and r.name != "CCSIDR"]
+    # IO rows (the timer's TVAL) read the time: no fixed value to compare
+    return [r for r in table.regs if not r.is64 and r.access & PL1_R and r.name != "CCSIDR"
+            and not r.type & cp15.IO]
 
 
 def _value_after_reset(table, r):
@@ -566,7 +573,7 @@ def test_cross_check_qemu_virt_cortex_a15():
         if shutil.which(tool) is None:
             pytest.skip(tool + " not available")
     t = cp15.TABLE
-    regs = _readable_32(t)
+    regs = [r for r in _readable_32(t) if r.name not in QEMU_UNDEF]
     with tempfile.TemporaryDirectory() as d:
         with open(os.path.join(d, "g.S"), "w") as fh:
             fh.write(_puthex_guest(t, regs))

@@ -141,6 +141,23 @@ typedef struct CPUARMState {
     uint32_t csselr, fcseidr;
     uint32_t cp15_reserved[32];
 
+    /* generic timer, PMU, ThumbEE and the guest clock (runtime/cp15.py rows,
+     * runtime/cp15_fns.pxi, runtime/clock.py, runtime/devices/gtimer.py) */
+    uint32_t cntfrq, cntkctl;
+    uint32_t cntp_ctl, cntv_ctl;           /* ENABLE, IMASK; ISTATUS is computed */
+    uint32_t cntp_cval_lo, cntp_cval_hi, cntv_cval_lo, cntv_cval_hi;
+    uint32_t cntvoff_lo, cntvoff_hi;       /* CNTVCT = CNTPCT - CNTVOFF */
+    uint32_t pmcr, pmcnten, pmovsr, pmintenset, pmselr, pmuserenr;
+    uint32_t pmevtyper[6];
+    uint32_t pmevcntr[6];                  /* values at pm_sync_icount */
+    uint32_t pmccntr;                      /* value at pm_sync_icount */
+    uint32_t pmccntr_frac;                 /* cycles not yet counted under PMCR.D */
+    uint64_t pm_sync_icount;               /* icount the counters were last brought up to */
+    uint32_t teecr, teehbr;                /* ThumbEE */
+    int32_t clock_shift;                   /* -icount shift, or -1: host time */
+    uint64_t clock_base_ns;                /* host time: CLOCK_MONOTONIC at creation */
+    uint64_t clock_bias_ns;                /* -icount: idle time skipped by WFI */
+
     /* exceptions and run control */
     int32_t exception_index;
     uint32_t exception_arg;         /* SVC/HVC/SMC immediate, fault info */
