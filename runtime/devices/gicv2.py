@@ -12,7 +12,7 @@ One GICv2 object holds the whole state; four MMIO views act on it:
 
 The board maps GICH/GICV only with virtualization=on.  GICV holds no state
 of its own: GICV_CTLR/PMR/BPR/ABPR are fields of GICH_VMCR, GICV_IAR/EOIR/
-HPPIR/RPR/APR act on the list registers and GICH_APR (spec 5.1), and
+HPPIR/RPR/APR act on the list registers and GICH_APR (spec ch. 5), and
 GICH_EISR/ELRSR/MISR are computed from the list registers and GICH_HCR.
 
 Inputs: gic.input(intid) (an SPI, intid 32..num_irq-1) and
@@ -26,13 +26,14 @@ Interrupt sets are Python ints used as bitmaps indexed by INTID: the
 shared (SPI) part in one int, the banked SGI/PPI part (bits 0..31) per
 CPU, so update() only walks the few bits that are pending and enabled.
 Priorities have 8 bits as in QEMU (GIC-400 has 5); the active priorities
-are the GICC_APR/NSAPR bits, one per preemption level (spec 4.4.10, 3.3).
+are the GICC_APR/NSAPR bits, one per preemption level (spec GICC_APRn, 3.3 Preemption).
 """
 
 from runtime.devices.base import Device, IRQLine, _size_mask
 
 MAX_CPUS = 8
 NUM_IRQ = 288                   # QEMU virt: 256 SPIs + 32 (GICD_TYPER.ITLinesNumber = 8)
+PPI_MAINTENANCE = 9             # INTID 25: the board wires gic.maintenance[cpu] here
 SPURIOUS = 1023
 GROUP1_WITH_ACKCTL0 = 1022      # spec 4.4.4: Group 1 pending, Secure read, AckCtl = 0
 PRIV_MASK = 0xFFFFFFFF          # INTIDs 0..31, banked per CPU
@@ -52,21 +53,21 @@ CTLR_ACKCTL, CTLR_FIQEN, CTLR_CBPR = 1 << 2, 1 << 3, 1 << 4
 CTLR_EOIMODE = 1 << 9
 GICC_CTLR_MASK = EN_GRP0 | EN_GRP1 | CTLR_ACKCTL | CTLR_FIQEN | CTLR_CBPR | CTLR_EOIMODE
 
-# Virtualization: GICH_VTR (spec 5.3.2): ListRegs - 1, PREbits - 1, PRIbits - 1
+# Virtualization: GICH_VTR (spec ch. 5): ListRegs - 1, PREbits - 1, PRIbits - 1
 NUM_LRS = 4
 VIRT_PRI_BITS = 5
 GICH_VTR = ((VIRT_PRI_BITS - 1) << 29) | ((VIRT_PRI_BITS - 1) << 26) | (NUM_LRS - 1)
-VIRT_MIN_BPR, VIRT_MIN_ABPR = 2, 3   # 5 priority bits (spec 3.3.3, Table 3-2)
-# GICH_HCR (spec 5.3.1)
+VIRT_MIN_BPR, VIRT_MIN_ABPR = 2, 3   # 5 priority bits (spec 3.3, binary point)
+# GICH_HCR (spec ch. 5)
 HCR_EN, HCR_UIE, HCR_LRENPIE, HCR_NPIE = 1, 2, 4, 8
 HCR_VGRP0EIE, HCR_VGRP0DIE, HCR_VGRP1EIE, HCR_VGRP1DIE = 16, 32, 64, 128
 HCR_EOICOUNT_SHIFT = 27
 HCR_MASK = 0xF80000FF
-# GICH_VMCR (spec 5.3.3) <-> GICV_CTLR, PMR, BPR, ABPR
+# GICH_VMCR (spec ch. 5) <-> GICV_CTLR, PMR, BPR, ABPR
 VMCR_CTLR_MASK = 0x21F          # VMGrp0En VMGrp1En VMAckCtl VMFIQEn VMCBPR, VEM (bit 9)
 VMCR_ABP_SHIFT, VMCR_BP_SHIFT, VMCR_PMR_SHIFT = 18, 21, 27
 VMCR_MASK = 0xF8FC021F
-# GICH_LRn (spec 5.3.10)
+# GICH_LRn (spec ch. 5)
 LR_VID_MASK = 0x3FF
 LR_PID_SHIFT = 10
 LR_EOI = 1 << 19                # HW = 0: maintenance interrupt on deactivation
@@ -76,7 +77,7 @@ LR_PENDING, LR_ACTIVE = 1 << 28, 1 << 29
 LR_GRP1 = 1 << 30
 LR_HW = 1 << 31
 LR_MASK = 0xFFFFFFFF & ~(0x7 << 20)   # bits 22:20 reserved
-# GICH_MISR bits (spec 5.3.5), in HCR enable order from bit 4 up
+# GICH_MISR bits (spec ch. 5), in HCR enable order from bit 4 up
 MISR_EOI, MISR_U, MISR_LRENP, MISR_NP = 1, 2, 4, 8
 
 
@@ -89,7 +90,7 @@ def _bits(mask):
 
 
 def group_priority_mask(bpr):
-    """Mask giving the group priority for binary point bpr (spec 3.3.3)."""
+    """Mask giving the group priority for binary point bpr (spec 3.3, GICC_BPR)."""
     return (0xFF << ((bpr & 7) + 1)) & 0xFF
 
 
@@ -186,7 +187,7 @@ class GICv2(Device):
     def set_spi_level(self, bit, level):
         old = self.level
         self.level = old | bit if level else old & ~bit
-        # edge-triggered: a rising edge latches the pending state (spec 1.4.2)
+        # edge-triggered: a rising edge latches the pending state (spec 1.4)
         if level and not old & bit and self.edge & bit:
             self.pend_latch |= bit
         self.update()
@@ -210,7 +211,7 @@ class GICv2(Device):
         self.target_map = maps
 
     def pending(self, cpu):
-        """Bitmap of the INTIDs pending on `cpu` (spec 1.4.2: a level-sensitive
+        """Bitmap of the INTIDs pending on `cpu` (spec 1.4: a level-sensitive
         interrupt is pending while its input is asserted)."""
         spi = (self.pend_latch | (self.level & ~self.edge)) & self.target_map[cpu]
         priv = self.priv_pend_latch[cpu] | (self.priv_level[cpu] & ~self.priv_edge[cpu])
@@ -236,7 +237,7 @@ class GICv2(Device):
         return (self.group_map(cpu) >> intid) & 1
 
     def group_priority(self, cpu, intid):
-        """Group priority of intid under the binary points (spec 3.3.3):
+        """Group priority of intid under the binary points (spec GICC_BPR, GICC_ABPR):
         Group 1 uses GICC_ABPR unless CBPR (then GICC_BPR)."""
         if self.in_group1(cpu, intid) and not self.cpu_ctlr[cpu] & CTLR_CBPR:
             mask = group_priority_mask(self.abpr[cpu] - 1)
@@ -246,7 +247,7 @@ class GICv2(Device):
 
     def running_priority(self, cpu):
         """The group priority of the highest-priority active interrupt: the
-        lowest set bit of GICC_APR/NSAPR (one bit per level, spec 4.4.10)."""
+        lowest set bit of GICC_APR/NSAPR (one bit per level, spec GICC_APRn)."""
         aprs = self.apr[cpu] | self.nsapr[cpu]
         if not aprs:
             return IDLE_PRIORITY
@@ -257,7 +258,7 @@ class GICv2(Device):
         """(intid, priority) of the highest-priority pending interrupt that the
         Distributor forwards to cpu and the CPU interface has enabled, with
         priority above the priority mask; (SPURIOUS, IDLE_PRIORITY) if none.
-        Active interrupts are not forwarded again (spec 3.2.4)."""
+        Active interrupts are not forwarded again (spec 3.2, the state machine)."""
         ctlr = self.ctlr & self.cpu_ctlr[cpu]
         if not ctlr & (EN_GRP0 | EN_GRP1):
             return SPURIOUS, IDLE_PRIORITY
@@ -276,7 +277,7 @@ class GICv2(Device):
             prio = priv[intid] if intid < 32 else shared[intid]
             if prio < best_prio:
                 best, best_prio = intid, prio
-        if best_prio >= self.pmr[cpu]:       # only priorities above the mask (spec 3.3.2)
+        if best_prio >= self.pmr[cpu]:       # only priorities above the mask (spec GICC_PMR)
             return SPURIOUS, IDLE_PRIORITY
         return best, best_prio
 
@@ -286,7 +287,7 @@ class GICv2(Device):
             irq = fiq = 0
             best, _ = self.highest_pending(cpu)
             if best != SPURIOUS and self.group_priority(cpu, best) < self.running_priority(cpu):
-                # Group 0 is signalled as FIQ when FIQEn is set (spec 3.6.2)
+                # Group 0 is signalled as FIQ when FIQEn is set (spec GICC_CTLR.FIQEn)
                 if not self.in_group1(cpu, best) and self.cpu_ctlr[cpu] & CTLR_FIQEN:
                     fiq = 1
                 else:
@@ -297,7 +298,7 @@ class GICv2(Device):
 
     # ---- CPU interface behaviour -----------------------------------------------
     def pending_id(self, cpu, alias):
-        """What GICC_HPPIR (alias: GICC_AHPPIR) reports (spec 4.4.8, 4.4.11)."""
+        """What GICC_HPPIR (alias: GICC_AHPPIR) reports (spec 4.4.7, 4.4.11)."""
         best, _ = self.highest_pending(cpu)
         if best == SPURIOUS:
             return SPURIOUS
@@ -316,7 +317,7 @@ class GICv2(Device):
         return intid
 
     def acknowledge(self, cpu, alias):
-        """A GICC_IAR (alias: GICC_AIAR, Group 1 only) read (spec 3.2.4, 4.4.4)."""
+        """A GICC_IAR (alias: GICC_AIAR, Group 1 only) read (spec 3.2, 4.4.4)."""
         best, _ = self.highest_pending(cpu)
         if best == SPURIOUS:
             return SPURIOUS
@@ -353,7 +354,7 @@ class GICv2(Device):
 
     def end_of_interrupt(self, cpu, value, alias):
         """GICC_EOIR (alias: GICC_AEOIR): priority drop, and deactivation
-        unless EOImode = 1 (spec 3.2.5, 4.4.5)."""
+        unless EOImode = 1 (spec 3.2, 4.4.5)."""
         intid = value & 0x3FF
         if intid >= self.num_irq:
             return                      # spurious IDs are ignored (spec 4.4.5)
@@ -454,7 +455,7 @@ class GICv2(Device):
 
     def vacknowledge(self, cpu, alias):
         """GICV_IAR: pending -> active in the list register, its group
-        priority into GICH_APR (spec 5.4)."""
+        priority into GICH_APR (spec ch. 5)."""
         i = self.vhighest_pending(cpu)
         if i < 0:
             return SPURIOUS
@@ -487,8 +488,8 @@ class GICv2(Device):
 
     def _vdeactivate(self, cpu, value):
         """Deactivate the list register holding this virtual ID; with HW = 1
-        also the physical interrupt it names (spec 5.4.2).  No match:
-        GICH_HCR.EOICount counts it (spec 5.3.1)."""
+        also the physical interrupt it names (spec GICH_LRn.HW).  No match:
+        GICH_HCR.EOICount counts it (spec GICH_HCR)."""
         vid = value & LR_VID_MASK
         lrs = self.lrs[cpu]
         for i, lr in enumerate(lrs):
@@ -506,7 +507,7 @@ class GICv2(Device):
 
     def eisr(self, cpu):
         """GICH_EISR: LRs whose interrupt was deactivated and asks for an EOI
-        maintenance interrupt: state invalid, HW = 0, EOI = 1 (spec 5.3.7)."""
+        maintenance interrupt: state invalid, HW = 0, EOI = 1 (spec GICH_EISRn)."""
         mask = 0
         for i, lr in enumerate(self.lrs[cpu]):
             if not lr & (LR_PENDING | LR_ACTIVE | LR_HW) and lr & LR_EOI:
@@ -515,7 +516,7 @@ class GICv2(Device):
 
     def elrsr(self, cpu):
         """GICH_ELRSR: LRs holding no interrupt (state invalid) and not
-        waiting for an EOI maintenance interrupt (spec 5.3.8)."""
+        waiting for an EOI maintenance interrupt (spec GICH_ELRSRn)."""
         mask = 0
         for i, lr in enumerate(self.lrs[cpu]):
             if not lr & (LR_PENDING | LR_ACTIVE) and (lr & LR_HW or not lr & LR_EOI):
@@ -523,7 +524,7 @@ class GICv2(Device):
         return mask
 
     def misr(self, cpu):
-        """GICH_MISR (spec 5.3.5), from the LRs, GICH_HCR and GICH_VMCR."""
+        """GICH_MISR (spec ch. 5), from the LRs, GICH_HCR and GICH_VMCR."""
         hcr, vmcr, lrs = self.hcr[cpu], self.vmcr[cpu], self.lrs[cpu]
         misr = MISR_EOI if self.eisr(cpu) else 0
         valid = sum(1 for lr in lrs if lr & (LR_PENDING | LR_ACTIVE))
@@ -559,7 +560,7 @@ class GICv2(Device):
 
 # ---------------------------------------------------------------------------
 # MMIO views.  Word registers take any access size: a narrower read returns
-# the addressed bytes, a narrower write changes only them (spec 4.1.4 allows
+# the addressed bytes, a narrower write changes only them (the spec allows
 # byte access only to the byte-wide arrays; elsewhere it is UNPREDICTABLE).
 
 class _View(Device):
@@ -813,7 +814,7 @@ class GICCPUInterface(_View):
         elif off == 0x10:
             gic.end_of_interrupt(cpu, value, alias=False)
             return
-        elif off == 0x1C:       # minimum ABPR = minimum BPR + 1 (spec 3.3.3)
+        elif off == 0x1C:       # minimum ABPR = minimum BPR + 1 (spec GICC_ABPR)
             gic.abpr[cpu] = max((gic.abpr[cpu] & ~mask | value) & 7, 1)
         elif off == 0x24:
             gic.end_of_interrupt(cpu, value, alias=True)
@@ -831,7 +832,7 @@ class GICCPUInterface(_View):
 
 
 class GICHypInterface(_View):
-    """GICH (spec 5.3, Table 5-1)."""
+    """GICH (spec ch. 5, GICH register map)."""
 
     NAME = "gich"
     SIZE = 0x1000
@@ -873,7 +874,7 @@ class GICHypInterface(_View):
 
 
 class GICVCPUInterface(_View):
-    """GICV (spec 5.4): the GICC layout, every register a view of GICH state."""
+    """GICV (spec ch. 5): the GICC layout, every register a view of GICH state."""
 
     NAME = "gicv"
     SIZE = 0x2000

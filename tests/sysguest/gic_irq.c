@@ -131,6 +131,13 @@ static void test_sgi_self(void)
     for (volatile int i = 0; i < 1000; i++)
         ;
     printf("sgi5 others: iar=%x pending=%x\n", last_iar, gicd_rd(GICD_ISPENDR) & 0xffff);
+    /* the write raises the IRQ line; the ISB (a context synchronization
+     * event) lets the CPU take it before the load */
+    last_iar = 0;
+    gic_sgi_self(11);
+    uint32_t now;
+    __asm__ volatile("dsb\n\tisb\n\tldr %0, [%1]" : "=r"(now) : "r"(&last_iar) : "memory");
+    printf("sgi11 after isb: iar=%x\n", now);
 
     /* pending while masked; visible in HPPIR, ISPENDR0, SPENDSGIR */
     irq_disable();
