@@ -162,6 +162,8 @@ class GICv2(Device):
         self.lrs = [[0] * NUM_LRS for _ in range(ncpu)]
         self._rebuild_target_map()
         self.update()
+        for cpu in range(ncpu):
+            self.update_virtual(cpu)
 
     # ---- inputs ----------------------------------------------------------------
     def input(self, intid):
@@ -215,11 +217,13 @@ class GICv2(Device):
         interrupt is pending while its input is asserted)."""
         spi = (self.pend_latch | (self.level & ~self.edge)) & self.target_map[cpu]
         priv = self.priv_pend_latch[cpu] | (self.priv_level[cpu] & ~self.priv_edge[cpu])
-        sgi = 0
-        for s, src in enumerate(self.sgi_sources[cpu]):
-            if src:
-                sgi |= 1 << s
-        return spi | (priv & ~SGI_MASK) | sgi
+        return spi | (priv & ~SGI_MASK) | self._sgi_pending(cpu)
+
+    def _sgi_pending(self, cpu):
+        srcs = self.sgi_sources[cpu]
+        if not any(srcs):
+            return 0
+        return sum(1 << s for s, src in enumerate(srcs) if src)
 
     def active_map(self, cpu):
         return self.active | self.priv_active[cpu]
@@ -282,7 +286,8 @@ class GICv2(Device):
         return best, best_prio
 
     def update(self):
-        """Recompute every CPU's IRQ/FIQ (and virtual, maintenance) outputs."""
+        """Recompute every CPU's IRQ/FIQ outputs.  (The virtual pins depend
+        on GICH/GICV state only: update_virtual() follows their writes.)"""
         for cpu in range(self.num_cpu):
             irq = fiq = 0
             best, _ = self.highest_pending(cpu)
@@ -294,7 +299,6 @@ class GICv2(Device):
                     irq = 1
             self.irq[cpu].set(irq)
             self.fiq[cpu].set(fiq)
-            self.update_virtual(cpu)
 
     # ---- CPU interface behaviour -----------------------------------------------
     def pending_id(self, cpu, alias):
