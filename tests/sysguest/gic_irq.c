@@ -10,6 +10,7 @@ static volatile uint32_t nevents;
 static volatile uint32_t last_iar, last_fiq_iar, irq_count, fiq_count;
 static volatile uint32_t eoi_mode_skip_eoi;   /* EOImode test: no DIR in handler */
 static volatile uint32_t rpr_seen[16];
+static volatile uint32_t apr_in_2[4];
 
 #define EV_ENTER 0x100
 #define EV_EXIT 0x200
@@ -55,6 +56,9 @@ void gic_irq(void)
         return;
     rpr_seen[id & 15] = gicc_rd(GICC_RPR);
     log_event(EV_ENTER | id);
+    if (id == 2)
+        for (int i = 0; i < 4; i++)
+            apr_in_2[i] = gicc_rd(GICC_APR0 + 4 * i);
     if (id == 1)
         sgi1_body();
     log_event(EV_EXIT | id);
@@ -101,7 +105,17 @@ static void test_ids(void)
     printf("ipriorityr10=%08x\n", gicd_rd(GICD_IPRIORITYR + 40));
     gicd_wr(GICD_ICFGR + 8, 0x00000002);
     printf("icfgr2=%08x\n", gicd_rd(GICD_ICFGR + 8));
+    gicd_wr(GICD_ICFGR + 8, 1);         /* Int_config[0]: reserved in GICv2 */
+    printf("icfgr2<-1: %08x\n", gicd_rd(GICD_ICFGR + 8));
     gicd_wr(GICD_ICFGR + 8, 0);
+    /* which control bits exist (nothing is pending, so enabling is harmless) */
+    gicd_wr(GICD_CTLR, 0xffffffff);
+    gicc_wr(GICC_CTLR, 0xffffffff);
+    printf("gicd_ctlr<-~0: %x gicc_ctlr<-~0: %x\n", gicd_rd(GICD_CTLR), gicc_rd(GICC_CTLR));
+    gicc_wr(GICC_CTLR, 0);
+    gicd_wr(GICD_CTLR, 0);
+    gicc_wr(GICC_ABPR, 0);
+    printf("abpr<-0: %x\n", gicc_rd(GICC_ABPR));
 }
 
 static void setup(uint32_t cpu_ctlr)
@@ -165,6 +179,7 @@ static void test_preemption(void)
     print_events("nesting");
     printf("rpr in 1=%x in 2=%x in 7=%x in 6=%x now=%x\n", rpr_seen[1], rpr_seen[2],
            rpr_seen[7], rpr_seen[6], gicc_rd(GICC_RPR));
+    printf("apr0-3 in 2: %x %x %x %x\n", apr_in_2[0], apr_in_2[1], apr_in_2[2], apr_in_2[3]);
     gicc_wr(GICC_BPR, 0);
 }
 
@@ -220,6 +235,16 @@ static void test_groups(void)
     printf("ackctl0: hppir=%x iar=%x\n", gicc_rd(GICC_HPPIR), gicc_rd(GICC_IAR));
     gicd_wr(GICD_CPENDSGIR + 8, 0xff << 16);  /* drop SGI 10's pending state */
     printf("cpendsgir: ispendr0=%x\n", gicd_rd(GICD_ISPENDR) & 0xffff);
+#ifdef ALIASES
+    /* the aliased registers act on Group 1 (spec 4.4.9-4.4.11) */
+    gic_sgi_self(10);
+    barrier();
+    uint32_t ahppir = gicc_rd(GICC_AHPPIR), aiar = gicc_rd(GICC_AIAR);
+    uint32_t nsapr = gicc_rd(GICC_NSAPR0 + 8);   /* priority 0x80: level 64 */
+    gicc_wr(GICC_AEOIR, aiar);
+    printf("aliases: ahppir=%x aiar=%x nsapr2=%x after aeoir: nsapr2=%x isactiver0=%x\n",
+           ahppir, aiar, nsapr, gicc_rd(GICC_NSAPR0 + 8), gicd_rd(GICD_ISACTIVER) & 0xffff);
+#endif
     /* FIQEn = 0: Group 0 is signalled as IRQ */
     setup(1 | 2 | 4);
     last_iar = 0;
