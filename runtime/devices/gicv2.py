@@ -33,6 +33,7 @@ from runtime.devices.base import Device, IRQLine, _size_mask
 
 MAX_CPUS = 8
 NUM_IRQ = 288                   # QEMU virt: 256 SPIs + 32 (GICD_TYPER.ITLinesNumber = 8)
+IRQ_LINE_IRQ, IRQ_LINE_FIQ = 1, 2  # runtime/include/cpu.h: CPU.set_irq_line(line, level)
 PPI_MAINTENANCE = 9             # INTID 25: the board wires gic.maintenance[cpu] here
 SPURIOUS = 1023
 GROUP1_WITH_ACKCTL0 = 1022      # spec 4.4.4: Group 1 pending, Secure read, AckCtl = 0
@@ -105,7 +106,7 @@ class GICv2(Device):
         "targets", "priv_enabled", "priv_group", "priv_pend_latch", "priv_active",
         "priv_level", "priv_edge", "priv_priority", "sgi_sources",
         # CPU interfaces
-        "cpu_ctlr", "pmr", "bpr", "abpr", "apr", "nsapr", "sgi_acked_source",
+        "cpu_ctlr", "pmr", "bpr", "abpr", "apr", "nsapr",
         # virtual interfaces
         "hcr", "vmcr", "vapr", "lrs",
     )
@@ -147,7 +148,6 @@ class GICv2(Device):
         self.priv_edge = [SGI_MASK] * ncpu      # SGIs are edge-triggered (spec 4.3.13)
         self.priv_priority = [[0] * 32 for _ in range(ncpu)]
         self.sgi_sources = [[0] * 16 for _ in range(ncpu)]   # [target][sgi] = source CPU mask
-        self.sgi_acked_source = [[0] * 16 for _ in range(ncpu)]
         # CPU interfaces
         self.cpu_ctlr = [0] * ncpu
         self.pmr = [0] * ncpu
@@ -164,6 +164,32 @@ class GICv2(Device):
         self.update()
         for cpu in range(ncpu):
             self.update_virtual(cpu)
+
+    def post_load(self):
+        """After the STATE attributes were restored (snapshot load): rebuild
+        what is derived from them and drive the outputs again."""
+        self._rebuild_target_map()
+        self.update()
+        for cpu in range(self.num_cpu):
+            self.update_virtual(cpu)
+
+    # ---- board wiring ------------------------------------------------------------
+    def mmio_views(self, virtualization):
+        """[(virt_map region name, device)] to map, each at its region's
+        base with device.SIZE; GICH/GICV only with virtualization=on."""
+        views = [("gic_dist", self.dist), ("gic_cpu", self.cpu_if)]
+        if virtualization:
+            views += [("gic_hyp", self.hyp_if), ("gic_vcpu", self.vcpu_if)]
+        return views
+
+    def connect_cpu(self, cpu, set_irq_line):
+        """Wire CPU `cpu`'s outputs: IRQ -> set_irq_line(1, level), FIQ ->
+        set_irq_line(2, level) (cpu.h IRQ_LINE_IRQ/FIQ), and the maintenance
+        interrupt to the CPU's own PPI 9 (as QEMU's virt board wires it).
+        The virtual pins gic.virq/vfiq[cpu] stay for a CPU with Hyp mode."""
+        self.irq[cpu].connect(lambda level: set_irq_line(IRQ_LINE_IRQ, level))
+        self.fiq[cpu].connect(lambda level: set_irq_line(IRQ_LINE_FIQ, level))
+        self.maintenance[cpu].connect(self.ppi_input(cpu, PPI_MAINTENANCE))
 
     # ---- inputs ----------------------------------------------------------------
     def input(self, intid):
@@ -339,7 +365,6 @@ class GICv2(Device):
             src_mask = self.sgi_sources[cpu][best]
             src = (src_mask & -src_mask).bit_length() - 1
             self.sgi_sources[cpu][best] = src_mask & ~(1 << src)
-            self.sgi_acked_source[cpu][best] = src
             value |= src << 10
             self.priv_active[cpu] |= bit
         elif best < 32:
