@@ -542,6 +542,19 @@ def test_virtual_eoimode_groups_sgi_and_hw():
     assert rd(gic.hyp_if, 0x30) == 0xF
 
 
+def test_virtual_interface_disabled_by_hcr_en():
+    gic, out = make()
+    wr(gic.vcpu_if, 0x00, 1)
+    wr(gic.vcpu_if, 0x04, 0xF8)
+    wr(gic.hyp_if, 0x100, lr(40, 0x10, LR_PENDING))
+    # GICH_HCR.En = 0: nothing signalled, GICV_IAR/HPPIR read 1023
+    assert out.virq == 0
+    assert rd(gic.vcpu_if, 0x18) == 1023 and rd(gic.vcpu_if, 0x0C) == 1023
+    assert rd(gic.hyp_if, 0x100) >> 28 & 3 == 1    # still pending
+    wr(gic.hyp_if, 0x00, 1)
+    assert out.virq == 1 and rd(gic.vcpu_if, 0x0C) == 40
+
+
 def test_virtual_group0_as_vfiq():
     gic, out = make()
     wr(gic.vcpu_if, 0x00, 1 | 8)                  # VMGrp0En, VMFIQEn

@@ -450,6 +450,8 @@ class GICv2(Device):
     def vhighest_pending(self, cpu):
         """Index of the list register with the highest-priority pending
         interrupt of an enabled group above the virtual priority mask, or -1."""
+        if not self.hcr[cpu] & HCR_EN:
+            return -1           # the virtual CPU interface signals nothing (GICH_HCR.En)
         vmcr = self.vmcr[cpu]
         pmr = ((vmcr >> VMCR_PMR_SHIFT) & 0x1F) << 3
         best, best_prio = -1, IDLE_PRIORITY
@@ -573,15 +575,14 @@ class GICv2(Device):
         """The virtual IRQ/FIQ pins and the maintenance interrupt."""
         hcr = self.hcr[cpu]
         virq = vfiq = 0
-        if hcr & HCR_EN:
-            i = self.vhighest_pending(cpu)
-            if i >= 0:
-                lr = self.lrs[cpu][i]
-                if self._vgroup_priority(cpu, lr) < self.vrunning_priority(cpu):
-                    if not lr & LR_GRP1 and self.vmcr[cpu] & CTLR_FIQEN:
-                        vfiq = 1
-                    else:
-                        virq = 1
+        i = self.vhighest_pending(cpu)
+        if i >= 0:
+            lr = self.lrs[cpu][i]
+            if self._vgroup_priority(cpu, lr) < self.vrunning_priority(cpu):
+                if not lr & LR_GRP1 and self.vmcr[cpu] & CTLR_FIQEN:
+                    vfiq = 1
+                else:
+                    virq = 1
         self.virq[cpu].set(virq)
         self.vfiq[cpu].set(vfiq)
         self.maintenance[cpu].set(1 if hcr & HCR_EN and self.misr(cpu) else 0)
