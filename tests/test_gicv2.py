@@ -688,7 +688,8 @@ GIC_IRQ_EXPECTED = [
     "sgi11 after isb: iar=b",                                 # taken by the ISB
     "masked: hppir=5 ispendr0=20 spendsgir1=00000100",        # 4.4.7, 4.3.7, 4.3.17
     "after cpsie: iar=5",                                     # taken right after CPSIE
-    "events: +3 -3 +4 -4 +11 -11 +5 -5",
+    "wfi masked: woke hppir=c",                               # ARM ARM B1.8.13 WFI wake-up
+    "events: +3 -3 +4 -4 +11 -11 +5 -5 +12 -12",
     # 3.3 preemption at BPR 5: 2 (0x40) preempts 1 (0xA0); 7 (0x90, same group
     # priority 0x80) and 6 (0xC0) wait for 1's EOI, then go in priority order
     "nesting: +1 +2 -2 -1 +7 -7 +6 -6",
@@ -707,7 +708,7 @@ GIC_IRQ_EXPECTED = [
     "cpendsgir: ispendr0=0",                                  # 4.3.16
     "fiqen0 sgi9: irq_iar=9 fiqs=1",                          # FIQEn 0: Group 0 = IRQ
     "events: +10 -10 +9 -9",
-    "done irqs=12 fiqs=1",                                    # 12 IRQs listed above
+    "done irqs=13 fiqs=1",                                    # 13 IRQs listed above
 ]
 
 GIC_SPI_EXPECTED = [

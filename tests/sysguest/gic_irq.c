@@ -163,6 +163,14 @@ static void test_sgi_self(void)
     uint32_t seen;
     __asm__ volatile("cpsie i\n\tldr %0, [%1]" : "=r"(seen) : "r"(&last_iar) : "memory");
     printf("after cpsie: iar=%x\n", seen);
+    /* WFI wakes on a pending interrupt even while IRQs are masked */
+    irq_disable();
+    gic_sgi_self(12);
+    barrier();
+    __asm__ volatile("wfi" ::: "memory");
+    printf("wfi masked: woke hppir=%x\n", gicc_rd(GICC_HPPIR));
+    irq_enable();
+    barrier();
     print_events("events");
 }
 
