@@ -26,7 +26,18 @@ Interrupt sets are Python ints used as bitmaps indexed by INTID: the
 shared (SPI) part in one int, the banked SGI/PPI part (bits 0..31) per
 CPU, so update() only walks the few bits that are pending and enabled.
 Priorities have 8 bits as in QEMU (GIC-400 has 5); the active priorities
-are the GICC_APR/NSAPR bits, one per preemption level (spec GICC_APRn, 3.3 Preemption).
+are the GICC_APR/NSAPR bits, one per preemption level (spec GICC_APRn and
+3.3 "Preemption").
+
+Choices where the spec leaves room, and QEMU 7.2 (all checked by running
+tests/sysguest/gic_irq.c on qemu-system-arm 7.2):
+  * one CPU interface: every GICD_ITARGETSR is RAZ/WI (spec GICD_ITARGETSRn,
+    uniprocessor); QEMU does the same.  With several CPUs ITARGETSR0-7 read
+    the reading CPU's bit, SPI fields are RW.
+  * SGIs always enabled (ISENABLER0[15:0] RAO/WI), PPIs' ICFGR writable,
+    IIDRs and ID registers: as QEMU.
+  * GICC_AIAR/AEOIR/AHPPIR are the Group 1 view (spec 4.4.9-4.4.11);
+    QEMU 7.2 does not implement them (they read as 0).
 """
 
 from runtime.devices.base import Device, IRQLine, _size_mask
@@ -565,11 +576,10 @@ class GICv2(Device):
             misr |= MISR_LRENP
         if hcr & HCR_NPIE and not any((lr >> LR_STATE_SHIFT) & 3 == 1 for lr in lrs):
             misr |= MISR_NP
-        g0, g1 = vmcr & EN_GRP0, vmcr & EN_GRP1
-        misr |= ((16 if hcr & HCR_VGRP0EIE and g0 else 0) | (32 if hcr & HCR_VGRP0DIE and not g0 else 0)
-                 | (64 if hcr & HCR_VGRP1EIE and g1 else 0)
-                 | (128 if hcr & HCR_VGRP1DIE and not g1 else 0))
-        return misr
+        # MISR.VGrp{0,1}{E,D} (bits 7:4) sit where their HCR enables are
+        state = ((HCR_VGRP0EIE if vmcr & EN_GRP0 else HCR_VGRP0DIE)
+                 | (HCR_VGRP1EIE if vmcr & EN_GRP1 else HCR_VGRP1DIE))
+        return misr | (hcr & state)
 
     def update_virtual(self, cpu):
         """The virtual IRQ/FIQ pins and the maintenance interrupt."""
