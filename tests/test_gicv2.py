@@ -25,8 +25,6 @@ import guestlib
 from runtime.boards import virt_map
 from runtime.devices.gicv2 import GICv2
 
-D, C, H, V = 0x08000000, 0x08010000, 0x08030000, 0x08040000
-
 
 class Lines:
     """Records the levels of the GIC's output lines."""
