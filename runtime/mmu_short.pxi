@@ -57,7 +57,7 @@ cdef inline void short_attrs(CPUARMState *env, uint32_t tex, uint32_t c, uint32_
     elif tex == 1 and cb == 3:         # Normal, write-back, write-allocate
         r.attr = 0xff
     else:
-        return                         # reserved encodings: Strongly-ordered
+        return                         # 000 00, and the reserved encodings: Strongly-ordered
     if r.attr != 0x04:
         r.sh = 2 if s else 0           # Normal: the S bit
 
