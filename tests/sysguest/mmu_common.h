@@ -127,7 +127,7 @@ volatile struct fault_info fault;
 static inline void fault_clear(void) { fault.kind = 0; fault.fsr = 0; fault.far = 0; }
 
 /* "<name> <value>" or "<name> fault <fsr> <far>" */
-static void report(const char *name, uint32_t value)
+static __attribute__((unused)) void report(const char *name, uint32_t value)
 {
     if (fault.kind)
         printf("%s %s fsr=%03x far=%08x\n", name, fault.kind == 1 ? "dabt" : "pabt",
@@ -136,35 +136,35 @@ static void report(const char *name, uint32_t value)
         printf("%s %08x\n", name, value);
 }
 
-static void check_read(const char *name, uint32_t va)
+static __attribute__((unused)) void check_read(const char *name, uint32_t va)
 {
     fault_clear();
     uint32_t v = probe_read(va);
     report(name, v);
 }
 
-static void check_read_user(const char *name, uint32_t va)
+static __attribute__((unused)) void check_read_user(const char *name, uint32_t va)
 {
     fault_clear();
     uint32_t v = probe_read_user(va);
     report(name, v);
 }
 
-static void check_write(const char *name, uint32_t va, uint32_t value)
+static __attribute__((unused)) void check_write(const char *name, uint32_t va, uint32_t value)
 {
     fault_clear();
     probe_write(va, value);
     report(name, 0);
 }
 
-static void check_write_user(const char *name, uint32_t va, uint32_t value)
+static __attribute__((unused)) void check_write_user(const char *name, uint32_t va, uint32_t value)
 {
     fault_clear();
     probe_write_user(va, value);
     report(name, 0);
 }
 
-static void check_exec(const char *name, uint32_t va)
+static __attribute__((unused)) void check_exec(const char *name, uint32_t va)
 {
     fault_clear();
     uint32_t v = probe_exec(va);
@@ -172,7 +172,7 @@ static void check_exec(const char *name, uint32_t va)
 }
 
 /* "mov r0, #n; bx lr" at physical address pa (identity-mapped RAM) */
-static void put_return_n(uint32_t pa, uint32_t n)
+static __attribute__((unused)) void put_return_n(uint32_t pa, uint32_t n)
 {
     volatile uint32_t *p = (volatile uint32_t *)pa;
     p[0] = 0xe3a00000u | (n & 0xff);
@@ -182,7 +182,7 @@ static void put_return_n(uint32_t pa, uint32_t n)
     ISB();
 }
 
-static void fill(uint32_t pa, uint32_t words, uint32_t seed)
+static __attribute__((unused)) void fill(uint32_t pa, uint32_t words, uint32_t seed)
 {
     volatile uint32_t *p = (volatile uint32_t *)pa;
     for (uint32_t i = 0; i < words; i++)
