@@ -125,7 +125,7 @@ cdef uint32_t mmu_translate(CPUARMState *env, uint32_t va, int access, bint user
         r.prot = PROT_R | PROT_W | PROT_X | PROT_DEVICE
         r.attr = 0x00
         r.sh = 2
-        r.ns = 0
+        r.ns = 1                       # no Security Extensions: Non-secure
         r.lg_size = 32
         return 0
     if env.ttbcr >> 31:                # TTBCR.EAE
