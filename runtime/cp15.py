@@ -163,8 +163,9 @@ CORTEX_A15 = [
       writefn="field_write_flush"),
     R("TTBR1_64",  "p15, 1, c2", PL1_RW, END_TB, field="ttbr1_lo", field_hi="ttbr1_hi",
       writefn="field_write_flush"),
+    # drops the soft TLB entries of the domains that changed (runtime/mmu.pxi)
     R("DACR",      "p15, 0, c3, c0, 0", PL1_RW, END_TB, field="dacr",
-      writefn="field_write_flush"),
+      writefn="dacr_write"),
 
     # -- c5, c6: fault status and address
     R("DFSR",      "p15, 0, c5, c0, 0", PL1_RW, field="dfsr"),

@@ -15,6 +15,7 @@ ctypedef struct MMUResult:
     uint32_t sh          # shareability as LPAE SH[1:0]: 0 non, 2 outer, 3 inner
     uint32_t ns          # the descriptor's NS bit
     uint32_t lg_size     # log2 of the mapping's size (12, 16, 20, 21, 24, 30)
+    uint32_t domains     # short-descriptor: 1 << the domain (its DACR field decided)
 
 
 DEF PROT_R = 1
@@ -127,7 +128,9 @@ cdef uint32_t mmu_translate(CPUARMState *env, uint32_t va, int access, bint user
         r.sh = 2
         r.ns = 1                       # no Security Extensions: Non-secure
         r.lg_size = 32
+        r.domains = 0
         return 0
+    r.domains = 0
     if env.ttbcr >> 31:                # TTBCR.EAE
         return lpae_walk(env, va, access, user, r)
     return short_walk(env, va, access, user, r)
@@ -191,6 +194,29 @@ cdef void tlb_flush_va(CPUARMState *env, uint32_t va) noexcept nogil:
 # flush it all, and the by-MVA ones drop that VA whatever its ASID -- more
 # than the architecture asks, never less.  I/D and Inner Shareable forms
 # are the same on one unified-TLB core.
+
+# -- DACR (B4.1.43): Linux's software PAN rewrites it on every kernel entry
+# and exit (user domain no access / client).  Only the soft TLB entries of
+# the domains whose field changed depend on it: they go, the rest stay.
+
+cdef int cp_dacr_write(CPUARMState *env, uint32_t idx, uint32_t val) noexcept nogil:
+    cdef uint32_t changed = env.dacr ^ val
+    cdef uint32_t doms = 0
+    cdef int d, m, i
+    cdef TLBEntry *e
+    env.dacr = val
+    for d in range(16):
+        if (changed >> (2 * d)) & 3:
+            doms |= 1u << d
+    if doms == 0:
+        return 0
+    for m in range(NB_MMU_MODES):
+        for i in range(TLB_SIZE):
+            e = &env.tlb[m][i]
+            if e.domains & doms:
+                memset(e, 0xff, sizeof(TLBEntry))
+    return 0
+
 
 cdef int cp_tlbi_mva(CPUARMState *env, uint32_t idx, uint32_t val) noexcept nogil:
     tlb_flush_va(env, val)          # val = MVA[31:12] | ASID[7:0]
@@ -265,5 +291,6 @@ cdef int cp_ats_write(CPUARMState *env, uint32_t idx, uint32_t val) noexcept nog
     return 0
 
 
+cp_register_fns("dacr_write", NULL, cp_dacr_write, NULL, NULL, NULL)
 cp_register_fns("tlbi_mva", NULL, cp_tlbi_mva, NULL, NULL, NULL)
 cp_register_fns("ats_write", NULL, cp_ats_write, NULL, NULL, NULL)

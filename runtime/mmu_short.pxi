@@ -154,6 +154,7 @@ cdef uint32_t short_walk(CPUARMState *env, uint32_t va, int access, bint user,
     dacr_bits = (env.dacr >> (2 * dom)) & 3
     if dacr_bits == 0 or dacr_bits == 2:          # No access (10 is reserved)
         return fsr_of(fs_dom, dom, False)
+    r.domains = 1u << dom
     short_attrs(env, tex, c, b, s, r)
     if dacr_bits == 3:
         r.prot = PROT_R | PROT_W | PROT_X         # Manager: no permission checks

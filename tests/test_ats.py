@@ -215,3 +215,18 @@ def test_translate_address_reports_the_fsr():
     emu = make("nop")
     assert emu.cpu.translate_address(0x123) == (0x123, None)
     assert emu.cpu.translate_address(0x80000000) == (None, 0x005)
+
+
+def test_dacr_write_drops_the_entries_of_the_changed_domain():
+    # DACR is not cached in TLB entries (B3.7.3): once domain 1 is no access,
+    # the cached translation of its section faults; domain 0 is untouched
+    emu = make("ldr r1, [r0]\nldr r2, [r3]\nmcr p15, 0, r4, c3, c0, 0\nldr r5, [r3]\nldr r1, [r0]")
+    put_l1(emu, 0x800, section(0, 3, domain=1))
+    emu.mem_write(0x3010, struct.pack("<I", 0xCAFE))
+    emu.reg_write("r0", 0x80003010)
+    emu.reg_write("r3", 0x3010)
+    emu.reg_write("r4", 0x01)                            # domain 0 client, 1 no access
+    emu.run(count=5)
+    assert emu.reg_read("r1") == 0xCAFE and emu.reg_read("r5") == 0xCAFE
+    assert mode(emu) == MODE_ABT and emu.reg_read("dfsr") == 0x019   # section domain fault, domain 1
+    assert emu.reg_read("dfar") == 0x80003010

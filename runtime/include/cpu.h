@@ -107,7 +107,8 @@ typedef struct TLBEntry {
     uint32_t addr_read;
     uint32_t addr_write;
     uint32_t addr_code;
-    uint32_t pad;
+    uint32_t domains;       /* short-descriptor: bit of the domain whose DACR
+                               field the permissions came from (runtime/mmu.pxi) */
     uintptr_t addend;
 } TLBEntry;
 
