@@ -426,7 +426,7 @@ cdef uint32_t tlb_translate(CPUARMState *env, uint32_t va, int access, int mmu_i
     region_out[0] = r
     pa_out[0] = pa
     tlb_set_entry(env, va, mmu_idx, r, pa, res.prot)
-    env.tlb[mmu_idx][(va >> TARGET_PAGE_BITS) & (TLB_SIZE - 1)].domains = res.domains
+    env.tlb[mmu_idx][(va >> TARGET_PAGE_BITS) & (TLB_SIZE - 1)].tags = res.tags
     tlb_note_large(env, va, res.lg_size)
     return 0
 

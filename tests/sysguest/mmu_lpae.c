@@ -229,16 +229,17 @@ static void tlb_maintenance(void)
 {
     fill(0x44600000, 4, 0xc0c00000);
     fill(0x44601000, 4, 0xd0d00000);
-    l3a[16] = 0x44600000 | NORMAL | RW_ALL | D_PAGE;
+    /* non-global throughout: TLBIASID leaves global entries alone (B4.2.2) */
+    l3a[16] = 0x44600000 | NORMAL | RW_ALL | NG | D_PAGE;
     sync_tables();
     check_read("tlb_before", 0x80210000);
-    l3a[16] = 0x44601000 | NORMAL | RW_ALL | D_PAGE;
+    l3a[16] = 0x44601000 | NORMAL | RW_ALL | NG | D_PAGE;
     TLBIMVA(0x80210000 | 1);
     check_read("tlbimva", 0x80210000);
     l3a[16] = 0x44600000 | NORMAL | RW_ALL | NG | D_PAGE;
     TLBIASID(1);
     check_read("tlbiasid", 0x80210000);
-    l3a[16] = 0x44601000 | NORMAL | RW_ALL | D_PAGE;
+    l3a[16] = 0x44601000 | NORMAL | RW_ALL | NG | D_PAGE;
     TLBIMVAA(0x80210000);
     check_read("tlbimvaa", 0x80210000);
     /* a 2 MB block: TLBIMVA of one address drops the whole entry */

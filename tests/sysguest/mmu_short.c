@@ -280,10 +280,12 @@ static void asids(void)
     switch_mm(1, l1a);
 }
 
-/* remap l2p[idx] (VA 0x82000000 + idx * 4 KB) between two physical pages */
+/* remap l2p[idx] (VA 0x82000000 + idx * 4 KB) between two physical pages;
+ * always non-global, so that every operation (by-ASID ones included) must
+ * drop the old entry: TLBIASID leaves global entries alone (B4.2.2) */
 static void remap(int idx, uint32_t pa, uint32_t attrs)
 {
-    l2p[idx] = small_page(pa, 3, P_NORMAL | attrs);
+    l2p[idx] = small_page(pa, 3, P_NORMAL | P_NG | attrs);
     DSB();
 }
 
