@@ -12,9 +12,12 @@ tests/sysguest/mmu_lpae.c, on armtcg and on QEMU 7.2, against ARM ARM DDI 0406C:
   B4.1.113 PAR, 64-bit format (LPAE = bit 11)
 """
 
+import struct
+
 import pytest
 
 import guestlib
+from tcg.emulator import Emulator
 from test_mmu_short import check, dabt, pabt, word
 
 LPAE = 0x200
@@ -165,3 +168,69 @@ def test_mmu_lpae_on_qemu():
     out, status = guestlib.run_qemu(guestlib.build_sysguest("mmu_lpae"), 60)
     check(out, expected(qemu=True))
     assert status == 0
+
+
+# -- table walks set up from Python, checked through CPU.translate_address ------------
+
+def lpae_machine(ttbcr, ttbr0, ttbr1=0, sctlr_extra=0):
+    emu = Emulator()
+    emu.map_ram(0, 0x100000)
+    emu.reg_write("ttbcr", 1 << 31 | ttbcr)
+    emu.reg_write("ttbr0_lo", ttbr0)
+    emu.reg_write("ttbr1_lo", ttbr1)
+    emu.reg_write("prrr", 0xFF)                          # MAIR0 attr 0: Normal WB
+    emu.reg_write("sctlr", emu.reg_read("sctlr") | 1 | sctlr_extra)
+    return emu
+
+
+def put64(emu, addr, value, big=False):
+    emu.mem_write(addr, struct.pack(">Q" if big else "<Q", value))
+
+
+BLOCK_RW = (1 << 10) | (1 << 6) | 1                      # AF, AP[2:1] = 01, block
+
+
+def test_t0sz2_starts_ttbr0_at_level2_and_ttbr1_takes_the_rest():
+    # Table B3-7: T0SZ = 2, T1SZ = 0 -> TTBR0 for [0, 1 GB) with a level 2
+    # start (B3.6.6), TTBR1 for [1 GB, 4 GB) with a level 1 start
+    emu = lpae_machine(ttbcr=2, ttbr0=0x1000, ttbr1=0x2000)
+    put64(emu, 0x1000 + 8 * 1, 0x00400000 | BLOCK_RW)      # VA 2 MB -> PA 4 MB
+    put64(emu, 0x2000 + 8 * 2, 0x40000000 | BLOCK_RW)      # VA 2 GB -> PA 1 GB (level 1)
+    assert emu.cpu.translate_address(0x00212345) == (0x00412345, None)
+    assert emu.cpu.translate_address(0x80012345) == (0x40012345, None)
+    assert emu.cpu.translate_address(0x00400000) == (None, LPAE | 0x06)   # level 2 translation
+    assert emu.cpu.translate_address(0x40000000) == (None, LPAE | 0x05)   # level 1 translation
+
+
+def test_epd0_disables_walks_through_ttbr0():
+    emu = lpae_machine(ttbcr=1 | 1 << 7 | 1 << 16, ttbr0=0x1000, ttbr1=0x2000)
+    put64(emu, 0x1000, 0x00000000 | BLOCK_RW)
+    assert emu.cpu.translate_address(0x123) == (None, LPAE | 0x05)       # EPD0: level 1 fault
+
+
+def test_big_endian_walk_lpae():
+    # SCTLR.EE: translation tables are read big-endian (B3.6, B4.1.130)
+    emu = lpae_machine(ttbcr=0, ttbr0=0x1000, sctlr_extra=1 << 25)
+    put64(emu, 0x1000 + 8 * 1, 0x40000000 | BLOCK_RW, big=True)
+    assert emu.cpu.translate_address(0x40001234) == (0x40001234, None)
+
+
+def test_big_endian_walk_short():
+    emu = Emulator()
+    emu.map_ram(0, 0x100000)
+    emu.mem_write(0x4000 + 4 * 0x800, struct.pack(">I", 0x00000C02))  # section, AP=011
+    emu.reg_write("ttbr0_lo", 0x4000)
+    emu.reg_write("dacr", 1)
+    emu.reg_write("sctlr", emu.reg_read("sctlr") | 1 | 1 << 25)
+    assert emu.cpu.translate_address(0x80001234) == (0x00001234, None)
+
+
+def test_apt_table_limits_combine_over_levels():
+    # APTable bits accumulate: level 1 says no PL0, level 2 says no writes
+    emu = lpae_machine(ttbcr=0, ttbr0=0x1000)
+    put64(emu, 0x1000 + 8 * 2, 0x2000 | 1 << 61 | 3)       # VA 2 GB: table, APTable[0]
+    put64(emu, 0x2000, 0x3000 | 1 << 62 | 3)                # table, APTable[1]
+    put64(emu, 0x3000, 0x5000 | (1 << 10) | (1 << 6) | 3)   # page, AP = 01 (RW at both)
+    assert emu.cpu.translate_address(0x80000000) == (0x5000, None)
+    assert emu.cpu.translate_address(0x80000000, 1) == (None, LPAE | 0x0F)
+    assert emu.cpu.translate_address(0x80000000, 0, True) == (None, LPAE | 0x0F)
