@@ -162,6 +162,12 @@ EXPECTED = [
     # TLBIMVA of any VA in a section invalidates the whole section's entry
     ("section_before", word(0xE0E00000)),
     ("section_tlbimva", word(0xF0F00000)),
+    ("large_before", word(0x12120000)),
+    ("large_tlbimva", word(0x34340000)),
+    ("super_before", word(0x56560000)),
+    ("super_tlbimva", word(0x78780000)),
+    ("sctlr_a_unaligned", dabt(ALIGN, 0x80000101)),
+    ("normal_unaligned", word(0x01111100)),             # SCTLR.A = 0, Normal memory
     ("done", None),
 ]
 

@@ -353,6 +353,32 @@ static void tlb_maintenance(void)
     l1a[0x860] = section(0x44500000, 3, 0, S_NORMAL);
     TLBIMVA(0x86000000 | 1);
     check_read("section_tlbimva", 0x86080000);
+    /* a large page and a supersection: the whole 64 KB / 16 MB entry goes */
+    fill(0x4410c000, 1, 0x12120000);
+    fill(0x4420c000, 1, 0x34340000);
+    check_read("large_before", 0x8200c000);
+    for (int i = 0; i < 16; i++)
+        l2p[i] = large_page(0x44200000, 3, L_NORMAL);
+    DSB();
+    TLBIMVA(0x82000000 | 1);
+    check_read("large_tlbimva", 0x8200c000);
+    fill(0x45def000, 1, 0x56560000);
+    fill(0x46def000, 1, 0x78780000);
+    check_read("super_before", 0x81def000);
+    for (int i = 0; i < 16; i++)
+        l1a[0x810 + i] = section(0x46000000, 3, 0, S_NORMAL | S_SUPER);
+    DSB();
+    TLBIMVA(0x81000000 | 1);
+    check_read("super_tlbimva", 0x81def000);
+}
+
+static void alignment(void)
+{
+    /* SCTLR.A: every unaligned access faults, FS 00001 (B3-23) */
+    SCTLR_WRITE(SCTLR_READ() | 2);
+    check_read("sctlr_a_unaligned", 0x80000101);
+    SCTLR_WRITE(SCTLR_READ() & ~2u);
+    check_read("normal_unaligned", 0x80000101);
 }
 
 int main(void)
@@ -379,6 +405,7 @@ int main(void)
     split();
     asids();
     tlb_maintenance();
+    alignment();
     printf("done\n");
     return 0;
 }
