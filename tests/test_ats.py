@@ -230,3 +230,28 @@ def test_dacr_write_drops_the_entries_of_the_changed_domain():
     assert emu.reg_read("r1") == 0xCAFE and emu.reg_read("r5") == 0xCAFE
     assert mode(emu) == MODE_ABT and emu.reg_read("dfsr") == 0x019   # section domain fault, domain 1
     assert emu.reg_read("dfar") == 0x80003010
+
+
+class _Reg:
+    def read(self, offset, size):
+        return 0x5A
+
+    def write(self, offset, size, value):
+        pass
+
+
+def test_mmio_translation_leaves_the_cached_entry_in_its_slot_alone():
+    # VA 0x80000000 (RAM, domain 1) and 0x80100000 (MMIO, domain 0) share a
+    # soft TLB slot; the MMIO access caches nothing, and must not change what
+    # the RAM entry depends on: a later DACR change of domain 1 still applies
+    emu = make("ldr r1, [r0]\nldr r2, [r3]\nmcr p15, 0, r4, c3, c0, 0\nldr r1, [r0]")
+    emu.cpu.map_mmio(0x200000, 0x4000, _Reg())
+    put_l1(emu, 0x800, section(0, 3, domain=1))
+    put_l1(emu, 0x801, section(0x200000, 3, domain=0, extra=1 << 2))
+    emu.mem_write(0x3010, struct.pack("<I", 0xCAFE))
+    emu.reg_write("r0", 0x80003010)
+    emu.reg_write("r3", 0x80100000 | 0x3000)
+    emu.reg_write("r4", 0x01)                            # domain 1: no access
+    emu.run(count=4)
+    assert emu.reg_read("r1") == 0xCAFE and emu.reg_read("r2") == 0x5A
+    assert mode(emu) == MODE_ABT and emu.reg_read("dfsr") == 0x019
