@@ -156,10 +156,12 @@ CORTEX_A15 = [
       writefn="asid_write"),
     R("TTBR1",     "p15, 0, c2, c0, 1", PL1_RW, ALIAS | END_TB, field="ttbr1_lo",
       writefn="asid_write"),
-    # EAE, and both the short-descriptor (N, PD0, PD1) and LPAE layouts (T0SZ,
-    # EPD0, IRGN0, ORGN0, SH0, T1SZ, A1, EPD1, IRGN1, ORGN1, SH1): B4.1.153
+    # EAE, and both the short-descriptor (N) and LPAE layouts (T0SZ, EPD0,
+    # IRGN0, ORGN0, SH0, T1SZ, A1, EPD1, IRGN1, ORGN1, SH1): B4.1.153.  PD0/PD1
+    # exist only with the Security Extensions, which this CPU does not have
+    # (ID_PFR1): UNK/SBZP, kept 0 -- as QEMU's virt A15 without EL3
     R("TTBCR",     "p15, 0, c2, c0, 2", PL1_RW, END_TB, field="ttbcr",
-      writefn="field_write_flush", mask=0xBFC73FB7),
+      writefn="field_write_flush", mask=0xBFC73F87),
     R("TTBR0_64",  "p15, 0, c2", PL1_RW, END_TB, field="ttbr0_lo", field_hi="ttbr0_hi",
       writefn="asid_write"),
     R("TTBR1_64",  "p15, 1, c2", PL1_RW, END_TB, field="ttbr1_lo", field_hi="ttbr1_hi",

@@ -93,15 +93,11 @@ cdef uint32_t short_walk(CPUARMState *env, uint32_t va, int access, bint user,
     cdef uint32_t l1addr, desc, dom, dacr_bits, ap, tex, c, b, s, rw, user_rw
     cdef uint32_t fs_af, fs_dom, fs_perm
     cdef bint xn, pxn, ng
-    # TTBCR.N splits the VA space: TTBR1 above 2^(32-N) (B3.5.4); PD0/PD1
-    # forbid a walk through TTBR0/TTBR1 (a section translation fault)
+    # TTBCR.N splits the VA space: TTBR1 above 2^(32-N) (B3.5.4).  (PD0/PD1
+    # come with the Security Extensions only: TTBCR keeps them 0, cp15.py)
     if n != 0 and (va >> (32 - n)) != 0:
-        if env.ttbcr & (1u << 5):
-            return fsr_of(FS_TRANSLATION_SECTION, 0, False)
         l1addr = (env.ttbr1_lo & 0xffffc000u) | ((va >> 20) << 2)
     else:
-        if env.ttbcr & (1u << 4):
-            return fsr_of(FS_TRANSLATION_SECTION, 0, False)
         l1addr = (env.ttbr0_lo & (0xffffffffu << (14 - n))) | (((va << n) >> (n + 20)) << 2)
     if short_read_desc(env, l1addr, &desc):
         return fsr_of(FS_EXTERNAL_WALK_L1, 0, False)    # domain not valid at level 1

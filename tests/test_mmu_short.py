@@ -131,10 +131,13 @@ EXPECTED = [
     ("ats_supersection_high", word(0x45000000 | 0x01 << 16 | NS | 2)),
     # PA 0x1_4500_0000: nothing decodes it, a synchronous external abort
     ("supersection_high_read", dabt(EXTERNAL, 0x84000000)),
-    # B3.5.4 TTBCR.N = 1: VA[31] = 1 walks TTBR1; PD1 = 1: translation fault
+    # B3.5.4 TTBCR.N = 1: VA[31] = 1 walks TTBR1.  PD0/PD1 exist only with
+    # the Security Extensions (B4.1.153), which this CPU lacks: they read 0
+    # and TTBR1 walks go on
     ("ttbr1_section", word(0x55550001)),
     ("ttbr0_below", word(0xE59FF018)),                                 # the vector table
-    ("ttbr1_pd1", dabt(SEC_XLAT, 0x80000104)),
+    ("ttbcr_pd1", word(1)),
+    ("ttbr1_pd1", word(0x55550001)),
     ("n0_section", word(0x11110001)),
 ] + [
     # B3.9.3 non-global entries belong to an ASID: one VA, two spaces, data and code
@@ -185,8 +188,6 @@ QEMU_DIFFERS = {
     "ats_section_attrs": word(0),
     # QEMU drops PA[39:32] of a supersection from PAR[23:16]
     "ats_supersection_high": word(0x45000000 | NS | 2),
-    # QEMU's TTBCR write on an LPAE-capable CPU clears bits 6:3, PD0/PD1 included
-    "ttbr1_pd1": word(0x55550001),
 }
 
 

@@ -247,7 +247,8 @@ static void split(void)
     TTBCR_WRITE(1);
     check_read("ttbr1_section", 0x80000104);
     check_read("ttbr0_below", 0x40100000);
-    TTBCR_WRITE(1 | (1u << 5));    /* PD1: no walks through TTBR1 */
+    TTBCR_WRITE(1 | (1u << 5));    /* PD1 (no Security Extensions: UNK/SBZP) */
+    printf("ttbcr_pd1 %08x\n", MRC(0, c2, c0, 2));
     check_read("ttbr1_pd1", 0x80000104);
     TTBCR_WRITE(0);
     check_read("n0_section", 0x80000104);
