@@ -28,6 +28,7 @@ cdef extern from "cpu.h" nogil:
         uint32_t addr_read
         uint32_t addr_write
         uint32_t addr_code
+        uint32_t tags
         uintptr_t addend
 
     ctypedef int (*mmio_read_fn)(void *opaque, uint32_t offset, int size, uint32_t *val) noexcept

@@ -385,8 +385,9 @@ include "mmu.pxi"
 
 
 cdef void tlb_set_entry(CPUARMState *env, uint32_t va, int mmu_idx, MemRegion *r,
-                        uint32_t pa, uint32_t prot) noexcept nogil:
-    """Cache the translation of va's page when it is RAM at least a page long."""
+                        uint32_t pa, uint32_t prot, uint32_t tags) noexcept nogil:
+    """Cache the translation of va's page when it is RAM at least a page long
+    (tags: what it depends on, TLBEntry.tags)."""
     cdef uint32_t vpage = va & TARGET_PAGE_MASK
     cdef uint32_t page_pa = pa & TARGET_PAGE_MASK
     cdef TLBEntry *e
@@ -407,6 +408,7 @@ cdef void tlb_set_entry(CPUARMState *env, uint32_t va, int mmu_idx, MemRegion *r
     else:
         e.addr_write = TLB_INVALID
     e.addend = <uintptr_t>(r.host + (page_pa - r.base)) - vpage
+    e.tags = tags
 
 
 cdef uint32_t tlb_translate(CPUARMState *env, uint32_t va, int access, int mmu_idx,
@@ -425,7 +427,7 @@ cdef uint32_t tlb_translate(CPUARMState *env, uint32_t va, int access, int mmu_i
         return fsr_external(env, access == ACC_WRITE)
     region_out[0] = r
     pa_out[0] = pa
-    tlb_set_entry(env, va, mmu_idx, r, pa, res.prot)
+    tlb_set_entry(env, va, mmu_idx, r, pa, res.prot, res.tags)
     tlb_note_large(env, va, res.lg_size)
     return 0
 

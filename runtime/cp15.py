@@ -155,21 +155,25 @@ CORTEX_A15 = [
     # cp10/cp11 access (23:20), D32DIS, ASEDIS
     R("CPACR",     "p15, 0, c1, c0, 2", PL1_RW, field="cpacr", mask=0xC0F00000),
 
-    # -- c2, c3: translation table base and control, domains (all end the block)
+    # -- c2, c3: translation table base and control, domains (all end the block);
+    # a TTBR change drops the non-global soft TLB entries (runtime/mmu.pxi)
     R("TTBR0",     "p15, 0, c2, c0, 0", PL1_RW, ALIAS | END_TB, field="ttbr0_lo",
-      writefn="field_write_flush"),
+      writefn="asid_write"),
     R("TTBR1",     "p15, 0, c2, c0, 1", PL1_RW, ALIAS | END_TB, field="ttbr1_lo",
-      writefn="field_write_flush"),
-    # EAE, and both the short-descriptor (N, PD0, PD1) and LPAE layouts (T0SZ,
-    # EPD0, IRGN0, ORGN0, SH0, T1SZ, A1, EPD1, IRGN1, ORGN1, SH1): B4.1.153
+      writefn="asid_write"),
+    # EAE, and both the short-descriptor (N) and LPAE layouts (T0SZ, EPD0,
+    # IRGN0, ORGN0, SH0, T1SZ, A1, EPD1, IRGN1, ORGN1, SH1): B4.1.153.  PD0/PD1
+    # exist only with the Security Extensions, which this CPU does not have
+    # (ID_PFR1): UNK/SBZP, kept 0 -- as QEMU's virt A15 without EL3
     R("TTBCR",     "p15, 0, c2, c0, 2", PL1_RW, END_TB, field="ttbcr",
-      writefn="field_write_flush", mask=0xBFC73FB7),
+      writefn="field_write_flush", mask=0xBFC73F87),
     R("TTBR0_64",  "p15, 0, c2", PL1_RW, END_TB, field="ttbr0_lo", field_hi="ttbr0_hi",
-      writefn="field_write_flush"),
+      writefn="asid_write"),
     R("TTBR1_64",  "p15, 1, c2", PL1_RW, END_TB, field="ttbr1_lo", field_hi="ttbr1_hi",
-      writefn="field_write_flush"),
+      writefn="asid_write"),
+    # drops the soft TLB entries of the domains that changed (runtime/mmu.pxi)
     R("DACR",      "p15, 0, c3, c0, 0", PL1_RW, END_TB, field="dacr",
-      writefn="field_write_flush"),
+      writefn="dacr_write"),
 
     # -- c5, c6: fault status and address
     R("DFSR",      "p15, 0, c5, c0, 0", PL1_RW, field="dfsr"),
@@ -212,17 +216,17 @@ CORTEX_A15 = [
     # it, by-MVA ones drop that VA (runtime/mmu.pxi).
     R("TLBIALLIS", "p15, 0, c8, c3, 0", PL1_W, NO_RAW | END_TB, writefn="tlb_flush_all"),
     R("TLBIMVAIS", "p15, 0, c8, c3, 1", PL1_W, NO_RAW | END_TB, writefn="tlbi_mva"),
-    R("TLBIASIDIS", "p15, 0, c8, c3, 2", PL1_W, NO_RAW | END_TB, writefn="tlb_flush_all"),
+    R("TLBIASIDIS", "p15, 0, c8, c3, 2", PL1_W, NO_RAW | END_TB, writefn="tlbi_asid"),
     R("TLBIMVAAIS", "p15, 0, c8, c3, 3", PL1_W, NO_RAW | END_TB, writefn="tlbi_mva"),
     R("ITLBIALL",  "p15, 0, c8, c5, 0", PL1_W, NO_RAW | END_TB, writefn="tlb_flush_all"),
     R("ITLBIMVA",  "p15, 0, c8, c5, 1", PL1_W, NO_RAW | END_TB, writefn="tlbi_mva"),
-    R("ITLBIASID", "p15, 0, c8, c5, 2", PL1_W, NO_RAW | END_TB, writefn="tlb_flush_all"),
+    R("ITLBIASID", "p15, 0, c8, c5, 2", PL1_W, NO_RAW | END_TB, writefn="tlbi_asid"),
     R("DTLBIALL",  "p15, 0, c8, c6, 0", PL1_W, NO_RAW | END_TB, writefn="tlb_flush_all"),
     R("DTLBIMVA",  "p15, 0, c8, c6, 1", PL1_W, NO_RAW | END_TB, writefn="tlbi_mva"),
-    R("DTLBIASID", "p15, 0, c8, c6, 2", PL1_W, NO_RAW | END_TB, writefn="tlb_flush_all"),
+    R("DTLBIASID", "p15, 0, c8, c6, 2", PL1_W, NO_RAW | END_TB, writefn="tlbi_asid"),
     R("TLBIALL",   "p15, 0, c8, c7, 0", PL1_W, NO_RAW | END_TB, writefn="tlb_flush_all"),
     R("TLBIMVA",   "p15, 0, c8, c7, 1", PL1_W, NO_RAW | END_TB, writefn="tlbi_mva"),
-    R("TLBIASID",  "p15, 0, c8, c7, 2", PL1_W, NO_RAW | END_TB, writefn="tlb_flush_all"),
+    R("TLBIASID",  "p15, 0, c8, c7, 2", PL1_W, NO_RAW | END_TB, writefn="tlbi_asid"),
     R("TLBIMVAA",  "p15, 0, c8, c7, 3", PL1_W, NO_RAW | END_TB, writefn="tlbi_mva"),
 
     # -- c9: L2 control (A15 TRM 4.3.49/4.3.50): one core, no ECC
@@ -244,9 +248,9 @@ CORTEX_A15 = [
     # -- c12, c13: vectors, process and thread ids
     R("VBAR",      "p15, 0, c12, c0, 0", PL1_RW, field="vbar", mask=0xFFFFFFE0),
     R("FCSEIDR",   "p15, 0, c13, c0, 0", PL1_RW, CONST, reset=0),   # no FCSE: RAZ/WI
-    # the ASID lives here and the soft TLB is not ASID-tagged: flush
+    # the ASID lives here: a change drops the non-global soft TLB entries
     R("CONTEXTIDR", "p15, 0, c13, c0, 1", PL1_RW, END_TB, field="contextidr",
-      writefn="field_write_flush"),
+      writefn="asid_write"),
     R("TPIDRURW",  "p15, 0, c13, c0, 2", PL01_RW, field="tpidrurw"),
     R("TPIDRURO",  "p15, 0, c13, c0, 3", PL01_R | PL1_W, field="tpidruro"),
     R("TPIDRPRW",  "p15, 0, c13, c0, 4", PL1_RW, field="tpidrprw"),

@@ -15,12 +15,14 @@ ctypedef struct MMUResult:
     uint32_t sh          # shareability as LPAE SH[1:0]: 0 non, 2 outer, 3 inner
     uint32_t ns          # the descriptor's NS bit
     uint32_t lg_size     # log2 of the mapping's size (12, 16, 20, 21, 24, 30)
+    uint32_t tags        # TLBEntry.tags: 1 << domain (short-descriptor), TLB_TAG_NG
 
 
 DEF PROT_R = 1
 DEF PROT_W = 2
 DEF PROT_X = 4
 DEF PROT_DEVICE = 8      # Device or Strongly-ordered memory
+DEF TLB_TAG_NG = 0x10000 # TLBEntry.tags: a non-global translation
 
 DEF SCTLR_M = 0x1
 DEF SCTLR_WXN = 0x80000
@@ -125,9 +127,11 @@ cdef uint32_t mmu_translate(CPUARMState *env, uint32_t va, int access, bint user
         r.prot = PROT_R | PROT_W | PROT_X | PROT_DEVICE
         r.attr = 0x00
         r.sh = 2
-        r.ns = 0
+        r.ns = 1                       # no Security Extensions: Non-secure
         r.lg_size = 32
+        r.tags = 0
         return 0
+    r.tags = 0
     if env.ttbcr >> 31:                # TTBCR.EAE
         return lpae_walk(env, va, access, user, r)
     return short_walk(env, va, access, user, r)
@@ -186,11 +190,74 @@ cdef void tlb_flush_va(CPUARMState *env, uint32_t va) noexcept nogil:
 
 
 # -- TLB maintenance (B3.10, B4.2.2 c8) ---------------------------------------
-# The soft TLB only ever holds translations of the current ASID (and global
-# ones): CONTEXTIDR and TTBR writes flush it.  So the by-ASID operations
-# flush it all, and the by-MVA ones drop that VA whatever its ASID -- more
-# than the architecture asks, never less.  I/D and Inner Shareable forms
+# The soft TLB only ever holds non-global translations of the current ASID
+# (CONTEXTIDR and TTBR writes drop them).  So the by-ASID operations drop
+# every non-global entry, and the by-MVA ones drop that VA whatever its
+# ASID -- more than the architecture asks, never less.  I/D and Inner Shareable forms
 # are the same on one unified-TLB core.
+
+# -- DACR (B4.1.43): Linux's software PAN rewrites it on every kernel entry
+# and exit (user domain no access / client).  Only the soft TLB entries of
+# the domains whose field changed depend on it: they go, the rest stay.
+
+cdef int cp_dacr_write(CPUARMState *env, uint32_t idx, uint32_t val) noexcept nogil:
+    cdef uint32_t changed = env.dacr ^ val
+    cdef uint32_t doms = 0
+    cdef int d, m, i
+    cdef TLBEntry *e
+    env.dacr = val
+    for d in range(16):
+        if (changed >> (2 * d)) & 3:
+            doms |= 1u << d
+    if doms == 0:
+        return 0
+    for m in range(NB_MMU_MODES):
+        for i in range(TLB_SIZE):
+            e = &env.tlb[m][i]
+            if e.tags & doms:
+                memset(e, 0xff, sizeof(TLBEntry))
+    return 0
+
+
+# -- ASID and translation table changes (B3.9.3, B3.10.2) ---------------------
+# Global entries stay valid across an ASID or TTBR change (that is what nG
+# is for; QEMU keeps everything on a 32-bit TTBR write), so these drop only
+# the non-global entries, which the soft TLB holds for the current ASID
+# alone.  Kernel mappings survive a process switch.
+
+cdef void tlb_flush_tagged(CPUARMState *env, uint32_t tags) noexcept nogil:
+    cdef int m, i
+    cdef TLBEntry *e
+    for m in range(NB_MMU_MODES):
+        for i in range(TLB_SIZE):
+            e = &env.tlb[m][i]
+            if e.tags & tags:
+                memset(e, 0xff, sizeof(TLBEntry))
+
+
+cdef int cp_asid_write(CPUARMState *env, uint32_t idx, uint32_t val) noexcept nogil:
+    # CONTEXTIDR (ASID in bits 7:0) and the 32-bit TTBR views
+    cdef CPSlot *s = &cp_slots[idx]
+    if cp_store_lo(env, s, val) != cp_field(env, s.off_lo)[0]:
+        tlb_flush_tagged(env, TLB_TAG_NG)
+    return 0
+
+
+cdef int cp_asid_write64(CPUARMState *env, uint32_t idx, uint32_t lo, uint32_t hi) noexcept nogil:
+    # 64-bit TTBRs: base and, under LPAE, the ASID in bits 55:48
+    cdef CPSlot *s = &cp_slots[idx]
+    cdef bint changed = cp_store_lo(env, s, lo) != cp_field(env, s.off_lo)[0]
+    if cp_store_hi(env, s, hi) != cp_field(env, s.off_hi)[0]:
+        changed = True
+    if changed:
+        tlb_flush_tagged(env, TLB_TAG_NG)
+    return 0
+
+
+cdef int cp_tlbi_asid(CPUARMState *env, uint32_t idx, uint32_t val) noexcept nogil:
+    tlb_flush_tagged(env, TLB_TAG_NG)
+    return 0
+
 
 cdef int cp_tlbi_mva(CPUARMState *env, uint32_t idx, uint32_t val) noexcept nogil:
     tlb_flush_va(env, val)          # val = MVA[31:12] | ASID[7:0]
@@ -265,5 +332,8 @@ cdef int cp_ats_write(CPUARMState *env, uint32_t idx, uint32_t val) noexcept nog
     return 0
 
 
+cp_register_fns("dacr_write", NULL, cp_dacr_write, NULL, NULL, NULL)
+cp_register_fns("asid_write", NULL, cp_asid_write, NULL, cp_asid_write64, NULL)
+cp_register_fns("tlbi_asid", NULL, cp_tlbi_asid, NULL, NULL, NULL)
 cp_register_fns("tlbi_mva", NULL, cp_tlbi_mva, NULL, NULL, NULL)
 cp_register_fns("ats_write", NULL, cp_ats_write, NULL, NULL, NULL)

@@ -92,6 +92,8 @@ cdef uint32_t lpae_walk(CPUARMState *env, uint32_t va, int access, bint user,
     r.lg_size = shift
     r.ns = 1                           # no Security Extensions: Non-secure
     r.sh = (desc >> 8) & 3
+    if (desc >> 11) & 1:               # nG
+        r.tags = TLB_TAG_NG
     # no hardware Access flag management: AF = 0 always faults (B3.7.1)
     if not (desc >> 10) & 1:
         return lfsr_of(LS_ACCESS_FLAG | level, False)

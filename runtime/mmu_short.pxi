@@ -57,7 +57,7 @@ cdef inline void short_attrs(CPUARMState *env, uint32_t tex, uint32_t c, uint32_
     elif tex == 1 and cb == 3:         # Normal, write-back, write-allocate
         r.attr = 0xff
     else:
-        return                         # reserved encodings: Strongly-ordered
+        return                         # 000 00, and the reserved encodings: Strongly-ordered
     if r.attr != 0x04:
         r.sh = 2 if s else 0           # Normal: the S bit
 
@@ -92,16 +92,12 @@ cdef uint32_t short_walk(CPUARMState *env, uint32_t va, int access, bint user,
     cdef uint32_t n = env.ttbcr & 7
     cdef uint32_t l1addr, desc, dom, dacr_bits, ap, tex, c, b, s, rw, user_rw
     cdef uint32_t fs_af, fs_dom, fs_perm
-    cdef bint xn, pxn
-    # TTBCR.N splits the VA space: TTBR1 above 2^(32-N) (B3.5.4); PD0/PD1
-    # forbid a walk through TTBR0/TTBR1 (a section translation fault)
+    cdef bint xn, pxn, ng
+    # TTBCR.N splits the VA space: TTBR1 above 2^(32-N) (B3.5.4).  (PD0/PD1
+    # come with the Security Extensions only: TTBCR keeps them 0, cp15.py)
     if n != 0 and (va >> (32 - n)) != 0:
-        if env.ttbcr & (1u << 5):
-            return fsr_of(FS_TRANSLATION_SECTION, 0, False)
         l1addr = (env.ttbr1_lo & 0xffffc000u) | ((va >> 20) << 2)
     else:
-        if env.ttbcr & (1u << 4):
-            return fsr_of(FS_TRANSLATION_SECTION, 0, False)
         l1addr = (env.ttbr0_lo & (0xffffffffu << (14 - n))) | (((va << n) >> (n + 20)) << 2)
     if short_read_desc(env, l1addr, &desc):
         return fsr_of(FS_EXTERNAL_WALK_L1, 0, False)    # domain not valid at level 1
@@ -121,11 +117,13 @@ cdef uint32_t short_walk(CPUARMState *env, uint32_t va, int access, bint user,
             r.pa = (desc & 0xffff0000u) | (va & 0xffffu)
             r.lg_size = 16
             xn = (desc >> 15) & 1
+            ng = (desc >> 11) & 1
             tex = (desc >> 12) & 7
         else:                          # small page, 4 KB
             r.pa = (desc & 0xfffff000u) | (va & 0xfffu)
             r.lg_size = 12
             xn = desc & 1
+            ng = (desc >> 11) & 1
             tex = (desc >> 6) & 7
         ap = ((desc >> 7) & 4) | ((desc >> 4) & 3)
         s = (desc >> 10) & 1
@@ -142,18 +140,22 @@ cdef uint32_t short_walk(CPUARMState *env, uint32_t va, int access, bint user,
             r.pa = (desc & 0xfff00000u) | (va & 0x000fffffu)
             r.lg_size = 20
         xn = (desc >> 4) & 1
+        ng = (desc >> 17) & 1
         tex = (desc >> 12) & 7
         ap = ((desc >> 13) & 4) | ((desc >> 10) & 3)
         s = (desc >> 16) & 1
         fs_af, fs_dom, fs_perm = FS_AF_SECTION, FS_DOMAIN_SECTION, FS_PERMISSION_SECTION
     c = (desc >> 3) & 1
     b = (desc >> 2) & 1
+    if ng:
+        r.tags = TLB_TAG_NG
     # Access flag: with SCTLR.AFE, AP[0] = 0 faults (no hardware update)
     if (env.sctlr & SCTLR_AFE) and (ap & 1) == 0:
         return fsr_of(fs_af, dom, False)
     dacr_bits = (env.dacr >> (2 * dom)) & 3
     if dacr_bits == 0 or dacr_bits == 2:          # No access (10 is reserved)
         return fsr_of(fs_dom, dom, False)
+    r.tags |= 1u << dom
     short_attrs(env, tex, c, b, s, r)
     if dacr_bits == 3:
         r.prot = PROT_R | PROT_W | PROT_X         # Manager: no permission checks

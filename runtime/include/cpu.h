@@ -41,7 +41,9 @@ typedef struct TLBEntry {
     uint32_t addr_read;
     uint32_t addr_write;
     uint32_t addr_code;
-    uint32_t pad;
+    uint32_t tags;          /* what the entry depends on (runtime/mmu.pxi): bit d
+                               (15:0) = DACR field of domain d, TLB_TAG_NG = a
+                               non-global entry (ASID and translation tables) */
     uintptr_t addend;
 } TLBEntry;
 
