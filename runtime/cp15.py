@@ -353,6 +353,18 @@ THUMBEE = [
 # fmt: on
 CORTEX_A15 += THUMBEE
 
+# -- cp14 debug: no debug architecture is modelled (ID_DFR0 advertises none).
+# Linux reads DBGDIDR on every ARMv7 CPU regardless of ID_DFR0
+# (arch/arm/kernel/hw_breakpoint.c get_debug_arch); Version 0 there makes it
+# report "debug architecture 0x0 unsupported" and touch no other debug
+# register.  (A real A15 has v7.1 debug, DBGDIDR 0x3515F005; QEMU models it.)
+# fmt: off
+DEBUG = [
+    R("DBGDIDR",   "p14, 0, c0, c0, 0", PL01_R, CONST, reset=0),
+]
+# fmt: on
+CORTEX_A15 += DEBUG
+
 
 class CP15Table:
     """A CPU model's registers: lookup by encoding, raw access (the

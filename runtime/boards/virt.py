@@ -23,6 +23,8 @@ from runtime.fdt import Cells, Node, reg_cells
 from runtime.loader import LoaderError, SymbolTable
 from runtime.chardev import SerialInput
 from runtime.devices.fw_cfg import FwCfg
+from runtime.devices.gicv2 import GICv2
+from runtime.devices.gicv2m import GICv2m
 from runtime.devices.pflash import FlashError, PFlash, load_bios, map_pflash, open_drive
 from runtime.devices.pflash import parse_drive as parse_pflash_drive
 from runtime.devices.pl011 import PL011
@@ -44,6 +46,7 @@ ICOUNT_EPOCH = 946684800
 
 # Device-tree interrupt specifiers (GIC binding: type, number, flags)
 GIC_SPI, GIC_PPI = 0, 1
+GIC_SPI_BASE = 32           # INTID of SPI 0
 IRQ_EDGE_RISING, IRQ_LEVEL_HIGH = 1, 4
 APB_CLOCK_HZ = 24000000
 PHANDLE_CLOCK, PHANDLE_CPU0, PHANDLE_GIC, PHANDLE_V2M, PHANDLE_GPIO = (
@@ -102,10 +105,12 @@ class VirtBoard(Board):
 
     def _build_devices(self):
         cfg, emu = self.config, self.emu
+        self._build_gic()
         self._build_flash()
         self.uart = self._map(PL011(cfg.serial), "uart")
         self.serial = SerialInput(emu, self.uart, cfg.serial)
         self.fw_cfg = self._map(FwCfg(emu.mem_read, emu.mem_write, cpus=cfg.smp), "fw_cfg")
+        emu.clock.on_service.append(self._post_device_deadlines)
         epoch = ICOUNT_EPOCH if emu.icount_shift is not None else None
         self.rtc = self._map(PL031(emu.guest_time_ns, epoch), "rtc")
         self.gpio = self._map(PL061(emu.guest_time_ns), "gpio")
@@ -165,9 +170,37 @@ class VirtBoard(Board):
         for bank, name in zip(self.flash, ("flash0", "flash1")):
             map_pflash(self.emu, MAP[name].base, bank)
 
+    def _build_gic(self):
+        """The GICv2 (GICH/GICV only with virtualization=on), its v2m MSI
+        frame, and the per-CPU interrupts: generic timer and PMU on PPIs."""
+        emu, cfg = self.emu, self.config
+        self.gic = GICv2(num_cpu=cfg.smp)
+        for region, device in self.gic.mmio_views(cfg.properties.get("virtualization")):
+            emu.map_mmio(MAP[region].base, device.SIZE, device=device)
+        self.gic.connect_cpu(0, emu.cpu.set_irq_line)
+        self.v2m = GICv2m(self.gic)
+        emu.map_mmio(MAP["gic_v2m"].base, self.v2m.SIZE, device=self.v2m)
+        for line, ppi in ((emu.gtimer.phys_irq, virt_map.PPI_TIMER_PHYS),
+                          (emu.gtimer.virt_irq, virt_map.PPI_TIMER_VIRT),
+                          (emu.pmu.irq, virt_map.PPI_PMU)):
+            line.connect(self.gic.ppi_input(0, ppi))
+
     def spi_input(self, spi):
         """The GIC input of shared peripheral interrupt `spi` (a level sink)."""
-        return lambda level: None
+        return self.gic.input(GIC_SPI_BASE + spi)
+
+    def _post_device_deadlines(self):
+        """The RTC alarm and the power key's release are guest-time events:
+        posted to the clock whenever it is served (a guest write to the
+        device is followed by a clock service at the latest at the next
+        timer tick)."""
+        clock = self.emu.clock
+        for key, device in (("pl031", self.rtc), ("pl061", self.gpio)):
+            due = device.deadline_ns()
+            if due is None:
+                clock.cancel(key)
+            else:
+                clock.set_deadline(key, due, device.tick)
 
     def _build_semihosting(self):
         cfg, emu = self.config, self.emu
@@ -276,7 +309,7 @@ class VirtBoard(Board):
     def reboot(self):
         """SYSTEM_RESET: every device back to reset, the images reloaded."""
         self.emu.reset()     # CPU and system registers to reset, no translated code
-        for device in (self.uart, self.rtc, self.gpio, self.fw_cfg, *self.flash):
+        for device in (self.gic, self.uart, self.rtc, self.gpio, self.fw_cfg, *self.flash):
             device.reset()
         self.virtio.reset()
         self.load()
