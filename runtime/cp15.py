@@ -100,10 +100,9 @@ TRM_ID_DFR0 = 0x02010555     # cp14 v7.1 debug (+secure), mmapped debug/trace, P
 # No Security or Virtualization Extensions (no Monitor/Hyp mode): as QEMU's virt.
 # Generic Timer (19:16) = 1: the CNT* registers of GENERIC_TIMER below.
 A15_ID_PFR1 = 0x00010001
-# No debug (cp14) or trace registers: a guest that saw v7.1 cp14 debug
-# (Linux hw_breakpoint) would read DBGDIDR/DBGOSLSR/DBGDSCR...; with the
-# field 0 Linux 6.1 get_debug_arch() reports it unsupported and reads none.
-# PerfMon (27:24) = 2: the PMUv2 of PMU below.
+# No debug (cp14) or trace registers: cp14 debug model (3:0) = 0, and
+# DBGDIDR (DEBUG below) says the same.  PerfMon (27:24) = 2: the PMUv2 of
+# PMU below.
 A15_ID_DFR0 = 0x02000000
 
 # CCSIDR per CSSELR value (Level << 1 | InD); TRM 4.3.22.  Fields: WT WB RA WA,
@@ -336,6 +335,17 @@ THUMBEE = [
 ]
 # fmt: on
 CORTEX_A15 += THUMBEE
+
+# -- cp14 debug: none implemented (no breakpoints or watchpoints).  Linux 6.1
+# arch_hw_breakpoint_init() reads DBGDIDR whatever ID_DFR0 says (an UNDEF
+# there kills init), takes Version (19:16) as the debug architecture and,
+# for 0, prints "debug architecture 0x0 unsupported" and reads nothing else.
+# A DBGDIDR of 0 is that "none", coherent with ID_DFR0[3:0] = 0.  (QEMU
+# advertises v7.1 debug, 0x3515f005.)
+DEBUG = [
+    R("DBGDIDR",   "p14, 0, c0, c0, 0", PL01_R, CONST, reset=0),
+]
+CORTEX_A15 += DEBUG
 
 
 class CP15Table:

@@ -47,6 +47,20 @@ def test_id_registers_advertise_what_exists():
     assert (r(emu, 1) >> 12) & 0xF == 1
 
 
+def test_dbgdidr_says_no_debug_as_linux_reads_it():
+    # Linux 6.1 hw_breakpoint.c get_debug_arch(): MIDR[19:16] == 0xF, so it
+    # reads DBGDIDR (p14, 0, c0, c0, 0) and takes Version 19:16; 0 is below
+    # ARM_DEBUG_ARCH_V6 (1): "unsupported", no other cp14 access.  It must
+    # not UNDEF (PL1, no undef hook at that point).
+    emu = run("""
+        mrc p15, 0, r0, c0, c0, 0
+        mrc p14, 0, r1, c0, c0, 0
+    """, count=2)
+    assert (r(emu, 0) >> 16) & 0xF == 0xF
+    assert emu.reg_read("cpsr") & 0x1F != MODE_UND
+    assert (r(emu, 1) >> 16) & 0xF == 0
+
+
 def test_pmceid_lists_the_counted_events():
     # PMCEID0 bit n = common event n implemented (C12.8.x): SW_INCR 0x00,
     # INST_RETIRED 0x08, CPU_CYCLES 0x11
