@@ -116,6 +116,14 @@ class Clock:
         self._rearm()
 
     # -- idle (WFI)
+    def add_input_source(self):
+        """A device that can wake the CPU from outside (UART input, a
+        virtio backend thread) registers here, so a WFI with nothing armed
+        waits for it instead of halting; it calls the returned notify()
+        when input arrives (after raising its interrupt line)."""
+        self.input_sources += 1
+        return self.notify
+
     def notify(self):
         """An input event (any thread): wake a WFI sleep."""
         self.wake_event.set()
