@@ -32,7 +32,8 @@ from runtime import core
 
 NS_PER_TICK = 16           # generic timer count: 62.5 MHz
 STOP_POLL_S = 0.1          # idle sleep slices (a stop request is noticed within this)
-REFIRE_S = 0.001           # alarm: re-raise the request until it is served
+REFIRE_S = 0.001           # alarm: re-raise the request until it is served,
+REFIRE_MAX_S = 0.1         # backing off (the emulator may be stopped meanwhile)
 
 
 class Clock:
@@ -182,8 +183,9 @@ class Clock:
 
 class _Alarm(threading.Thread):
     """Sets EXIT_REQ_CLOCK (and wakes a WFI sleep) when guest host-time
-    reaches the target; repeats every REFIRE_S until the target changes, so
-    a request the exec loop cleared concurrently is never lost.  Holds the
+    reaches the target; repeats (REFIRE_S, doubling up to REFIRE_MAX_S)
+    until the target changes, so a request the exec loop cleared
+    concurrently is never lost.  Holds the
     CPU and the event only (not the Clock: that would keep the emulator
     alive)."""
 
@@ -207,6 +209,7 @@ class _Alarm(threading.Thread):
             self.cond.notify()
 
     def run(self):
+        refire, fired_for = REFIRE_S, None
         with self.cond:
             while self.running:
                 target = self.target
@@ -217,6 +220,9 @@ class _Alarm(threading.Thread):
                 if left > 0:
                     self.cond.wait(left)
                     continue
+                if fired_for != target:
+                    refire, fired_for = REFIRE_S, target
                 core.clock_request(self.cpu)
                 self.wake_event.set()
-                self.cond.wait(REFIRE_S)
+                self.cond.wait(refire)
+                refire = min(refire * 2, REFIRE_MAX_S)
