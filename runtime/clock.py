@@ -158,6 +158,23 @@ class Clock:
                 break
         self.wake_event.clear()
 
+    # -- snapshots
+    def state(self):
+        """What a snapshot keeps: under icount the skipped idle time (guest
+        time is then a function of icount); under host time nothing (the
+        restored guest's count continues from host time).  Deadlines are
+        not kept: the devices re-post theirs from their registers."""
+        return {"bias_ns": core.clock_now_ns(self.cpu) - (self.cpu.icount << self.icount_shift)
+                if self.icount_shift is not None else 0}
+
+    def restore(self, state):
+        """After the CPU (icount, cp15) is loaded."""
+        if self.icount_shift is not None:
+            core.clock_setup(self.cpu, self.icount_shift, 0, state["bias_ns"])
+        self._deadlines.clear()
+        self._insn_deadlines.clear()
+        self.service()
+
     # -- host-time alarm
     def _rearm(self):
         if self.icount_shift is not None:

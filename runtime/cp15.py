@@ -305,7 +305,9 @@ PMU = [
     R("PMSELR",     "p15, 0, c9, c12, 5", PL01_RW, field="pmselr", accessfn=_PL0, mask=0x1F),
     R("PMCEID0",    "p15, 0, c9, c12, 6", PL01_R, CONST, accessfn=_PL0, reset=A15_PMCEID0),
     R("PMCEID1",    "p15, 0, c9, c12, 7", PL01_R, CONST, accessfn=_PL0, reset=0),
-    R("PMCCNTR",    "p15, 0, c9, c13, 0", PL01_RW, IO, field="pmccntr", readfn="pm_ccnt_read",
+    # counters are synced on access; their state travels with
+    # runtime/devices/pmu.py PMU.state(), not as raw rows
+    R("PMCCNTR",    "p15, 0, c9, c13, 0", PL01_RW, IO | NO_RAW, readfn="pm_ccnt_read",
       writefn="pm_ccnt_write", accessfn=_PL0),
     # the counter PMSELR selects (state: pmevtyper[]/pmevcntr[], no raw row)
     R("PMXEVTYPER", "p15, 0, c9, c13, 1", PL01_RW, IO | NO_RAW, readfn="pm_evtyper_read",

@@ -670,3 +670,15 @@ def test_timer_irq_guest_qemu():
     out, status = run_qemu(_timer_irq_elf(), timeout=60)
     assert out.decode().splitlines() == TIMER_IRQ_EXPECTED
     assert status == 0
+
+
+def test_clock_state_round_trip_under_icount():
+    # guest time = (icount << shift) + bias: a snapshot keeps the bias
+    emu = emu_with("wfi\nb .")
+    emu.clock.set_deadline("x", 10_000, lambda: None)
+    emu.run(count=5)                       # the WFI skips to 10000 ns
+    st = emu.clock.state()
+    assert st["bias_ns"] > 0
+    other = emu_with("b .")
+    other.clock.restore(st)
+    assert other.clock.now_ns() - (other.icount << 4) == st["bias_ns"]

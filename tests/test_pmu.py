@@ -454,3 +454,28 @@ def test_pmu_basic_guest_qemu():
     out, status = run_qemu(_pmu_basic_elf(), timeout=60)
     assert out.decode().splitlines() == PMU_BASIC_QEMU
     assert status == 0
+
+
+def test_pmu_state_round_trip():
+    # the counters travel through PMU.state()/restore(), counting on from
+    # the restore point
+    emu = run("""
+        mov r0, #1
+        mcr p15, 0, r0, c9, c12, 0
+        ldr r0, =0x80000001
+        mcr p15, 0, r0, c9, c12, 1
+        mov r0, #0
+        mcr p15, 0, r0, c9, c12, 5
+        mov r0, #0x11
+        mcr p15, 0, r0, c9, c13, 1      @ counter 0: CPU_CYCLES
+    """, count=8)
+    st = emu.pmu.state()
+    assert st["pmevtyper"][0] == 0x11 and st["pmccntr"] == st["pmevcntr"][0] > 0
+    other = emu_with("b .")
+    other.pmu.restore(st)
+    assert other.pmu.state() == st
+    for name in ("PMCR", "PMCNTENSET"):
+        cp15.raw_write(other.cpu, name, cp15.raw_read(emu.cpu, name))
+    other.run(count=10)
+    after = other.pmu.state()
+    assert after["pmccntr"] == st["pmccntr"] + 10 and after["pmevcntr"][0] == st["pmevcntr"][0] + 10
