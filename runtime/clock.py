@@ -32,7 +32,8 @@ from runtime import core
 
 NS_PER_TICK = 16           # generic timer count: 62.5 MHz
 STOP_POLL_S = 0.1          # idle sleep slices (a stop request is noticed within this)
-REFIRE_S = 0.001           # alarm: re-raise the request until it is served
+REFIRE_S = 0.001           # alarm: re-raise the request until it is served,
+REFIRE_MAX_S = 0.1         # backing off (the emulator may be stopped meanwhile)
 
 
 class Clock:
@@ -116,6 +117,14 @@ class Clock:
         self._rearm()
 
     # -- idle (WFI)
+    def add_input_source(self):
+        """A device that can wake the CPU from outside (UART input, a
+        virtio backend thread) registers here, so a WFI with nothing armed
+        waits for it instead of halting; it calls the returned notify()
+        when input arrives (after raising its interrupt line)."""
+        self.input_sources += 1
+        return self.notify
+
     def notify(self):
         """An input event (any thread): wake a WFI sleep."""
         self.wake_event.set()
@@ -149,6 +158,23 @@ class Clock:
                 break
         self.wake_event.clear()
 
+    # -- snapshots
+    def state(self):
+        """What a snapshot keeps: under icount the skipped idle time (guest
+        time is then a function of icount); under host time nothing (the
+        restored guest's count continues from host time).  Deadlines are
+        not kept: the devices re-post theirs from their registers."""
+        return {"bias_ns": core.clock_now_ns(self.cpu) - (self.cpu.icount << self.icount_shift)
+                if self.icount_shift is not None else 0}
+
+    def restore(self, state):
+        """After the CPU (icount, cp15) is loaded."""
+        if self.icount_shift is not None:
+            core.clock_setup(self.cpu, self.icount_shift, 0, state["bias_ns"])
+        self._deadlines.clear()
+        self._insn_deadlines.clear()
+        self.service()
+
     # -- host-time alarm
     def _rearm(self):
         if self.icount_shift is not None:
@@ -174,8 +200,9 @@ class Clock:
 
 class _Alarm(threading.Thread):
     """Sets EXIT_REQ_CLOCK (and wakes a WFI sleep) when guest host-time
-    reaches the target; repeats every REFIRE_S until the target changes, so
-    a request the exec loop cleared concurrently is never lost.  Holds the
+    reaches the target; repeats (REFIRE_S, doubling up to REFIRE_MAX_S)
+    until the target changes, so a request the exec loop cleared
+    concurrently is never lost.  Holds the
     CPU and the event only (not the Clock: that would keep the emulator
     alive)."""
 
@@ -199,6 +226,7 @@ class _Alarm(threading.Thread):
             self.cond.notify()
 
     def run(self):
+        refire, fired_for = REFIRE_S, None
         with self.cond:
             while self.running:
                 target = self.target
@@ -209,6 +237,9 @@ class _Alarm(threading.Thread):
                 if left > 0:
                     self.cond.wait(left)
                     continue
+                if fired_for != target:
+                    refire, fired_for = REFIRE_S, target
                 core.clock_request(self.cpu)
                 self.wake_event.set()
-                self.cond.wait(REFIRE_S)
+                self.cond.wait(refire)
+                refire = min(refire * 2, REFIRE_MAX_S)

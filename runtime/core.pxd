@@ -104,9 +104,6 @@ cdef extern from "cpu.h" nogil:
         uint32_t pmccntr_frac
         uint64_t pm_sync_icount
         uint32_t teecr, teehbr
-        int32_t clock_shift
-        uint64_t clock_base_ns
-        uint64_t clock_bias_ns
         int32_t exception_index
         uint32_t exception_arg
         uint32_t exception_pc
@@ -118,6 +115,9 @@ cdef extern from "cpu.h" nogil:
         uint32_t debug_flags
         uint64_t icount
         uint64_t icount_limit
+        int32_t clock_shift
+        uint64_t clock_base_ns
+        uint64_t clock_bias_ns
         TLBEntry tlb[NB_MMU_MODES][TLB_SIZE]
         MemRegion regions[MAX_REGIONS]
         int nregions

@@ -100,10 +100,9 @@ TRM_ID_DFR0 = 0x02010555     # cp14 v7.1 debug (+secure), mmapped debug/trace, P
 # No Security or Virtualization Extensions (no Monitor/Hyp mode): as QEMU's virt.
 # Generic Timer (19:16) = 1: the CNT* registers of GENERIC_TIMER below.
 A15_ID_PFR1 = 0x00010001
-# No debug (cp14) or trace registers: a guest that saw v7.1 cp14 debug
-# (Linux hw_breakpoint) would read DBGDIDR/DBGOSLSR/DBGDSCR...; with the
-# field 0 Linux 6.1 get_debug_arch() reports it unsupported and reads none.
-# PerfMon (27:24) = 2: the PMUv2 of PMU below.
+# No debug (cp14) or trace registers: cp14 debug model (3:0) = 0, and
+# DBGDIDR (DEBUG below) says the same.  PerfMon (27:24) = 2: the PMUv2 of
+# PMU below.
 A15_ID_DFR0 = 0x02000000
 
 # CCSIDR per CSSELR value (Level << 1 | InD); TRM 4.3.22.  Fields: WT WB RA WA,
@@ -322,7 +321,9 @@ PMU = [
     R("PMSELR",     "p15, 0, c9, c12, 5", PL01_RW, field="pmselr", accessfn=_PL0, mask=0x1F),
     R("PMCEID0",    "p15, 0, c9, c12, 6", PL01_R, CONST, accessfn=_PL0, reset=A15_PMCEID0),
     R("PMCEID1",    "p15, 0, c9, c12, 7", PL01_R, CONST, accessfn=_PL0, reset=0),
-    R("PMCCNTR",    "p15, 0, c9, c13, 0", PL01_RW, IO, field="pmccntr", readfn="pm_ccnt_read",
+    # counters are synced on access; their state travels with
+    # runtime/devices/pmu.py PMU.state(), not as raw rows
+    R("PMCCNTR",    "p15, 0, c9, c13, 0", PL01_RW, IO | NO_RAW, readfn="pm_ccnt_read",
       writefn="pm_ccnt_write", accessfn=_PL0),
     # the counter PMSELR selects (state: pmevtyper[]/pmevcntr[], no raw row)
     R("PMXEVTYPER", "p15, 0, c9, c13, 1", PL01_RW, IO | NO_RAW, readfn="pm_evtyper_read",
@@ -353,16 +354,15 @@ THUMBEE = [
 # fmt: on
 CORTEX_A15 += THUMBEE
 
-# -- cp14 debug: no debug architecture is modelled (ID_DFR0 advertises none).
-# Linux reads DBGDIDR on every ARMv7 CPU regardless of ID_DFR0
-# (arch/arm/kernel/hw_breakpoint.c get_debug_arch); Version 0 there makes it
-# report "debug architecture 0x0 unsupported" and touch no other debug
-# register.  (A real A15 has v7.1 debug, DBGDIDR 0x3515F005; QEMU models it.)
-# fmt: off
+# -- cp14 debug: none implemented (no breakpoints or watchpoints).  Linux 6.1
+# arch_hw_breakpoint_init() reads DBGDIDR whatever ID_DFR0 says (an UNDEF
+# there kills init), takes Version (19:16) as the debug architecture and,
+# for 0, prints "debug architecture 0x0 unsupported" and reads nothing else.
+# A DBGDIDR of 0 is that "none", coherent with ID_DFR0[3:0] = 0.  (QEMU
+# advertises v7.1 debug, 0x3515f005.)
 DEBUG = [
     R("DBGDIDR",   "p14, 0, c0, c0, 0", PL01_R, CONST, reset=0),
 ]
-# fmt: on
 CORTEX_A15 += DEBUG
 
 

@@ -220,8 +220,21 @@ def pmu_sync(CPU cpu):
 
 
 def pmu_counters(CPU cpu):
-    """(PMCCNTR, [PMXEVCNTR 0..5], [PMXEVTYPER 0..5]) now (raw access)."""
+    """(PMCCNTR, [PMXEVCNTR 0..5], [PMXEVTYPER 0..5], PMCR.D remainder) now."""
     cdef int i
     pm_sync(cpu.env)
     return (cpu.env.pmccntr, [cpu.env.pmevcntr[i] for i in range(PMU_N)],
-            [cpu.env.pmevtyper[i] for i in range(PMU_N)])
+            [cpu.env.pmevtyper[i] for i in range(PMU_N)], cpu.env.pmccntr_frac)
+
+
+def pmu_set_counters(CPU cpu, uint32_t ccnt, evcntr, evtyper, uint32_t frac=0):
+    """Load the counters (counting on from now)."""
+    cdef int i
+    if len(evcntr) != PMU_N or len(evtyper) != PMU_N:
+        raise ValueError("PMU state needs %d event counters and types" % PMU_N)
+    for i in range(PMU_N):
+        cpu.env.pmevcntr[i] = evcntr[i]
+        cpu.env.pmevtyper[i] = evtyper[i]
+    cpu.env.pmccntr = ccnt
+    cpu.env.pmccntr_frac = frac & 63
+    cpu.env.pm_sync_icount = cpu.env.icount

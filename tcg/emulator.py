@@ -9,6 +9,9 @@
 The run loop lives here: C (tcg.interp.cpu_exec) runs blocks until it
 needs Python -- a block to translate, an exception Python serves
 (semihosting, PSCI, WFI), a stop request or the instruction budget.
+Time is a deadline (runtime/clock.py): the budget is lowered to the next
+one under -icount, a host alarm sets EXIT_REQ_CLOCK otherwise, and WFI
+sleeps (or skips guest time) until the next deadline or input.
 """
 
 import atexit
@@ -194,7 +197,8 @@ class Emulator:
         return self.cpu.icount
 
     def guest_time_ns(self):
-        """The guest's clock: with icount_shift, instructions << shift ns
+        """The guest's clock (runtime/clock.py): with icount_shift,
+        (instructions << shift) + the idle time WFI skipped, in ns
         (deterministic: the same at the same instruction under every
         engine); otherwise host time since the emulator was created."""
         return self.clock.now_ns()

@@ -236,7 +236,8 @@ def test_unknown_readonly_writeonly_are_undef():
         emit_access(t, ctx, *enc, False, is_read, 0, 0)
         assert op_names(ctx) == ["raise_exc"], enc
     ctx = ctx_for()
-    emit_access(t, ctx, 14, 0, 0, 0, 0, False, True, 0, 0)    # cp14 DBGDIDR: no debug
+    # cp14 debug beyond DBGDIDR (which reads 0: none) does not exist: DBGDSCRext
+    emit_access(t, ctx, 14, 0, 0, 2, 2, False, True, 0, 0)
     assert op_names(ctx) == ["raise_exc"]
 
 
@@ -504,6 +505,8 @@ QEMU_DIFFERENCES = {
     "REVIDR": "QEMU reads c0,c0,6 as a MIDR alias; the A15 implements REVIDR (0)",
     "ID_DFR0": "QEMU advertises cp14 debug (0x02010505); we implement none",
     "L2CTLR": "QEMU 7.2 returns 0x00800000; one core, no ECC is 0",
+    "DBGDIDR": "QEMU advertises v7.1 debug (0x3515f005); we implement none (DBGDIDR 0)",
+    "ACTLR": "QEMU's is RAZ/WI; we hold SMP (bit 6) -- equal at reset (0)",
     "PRRR": "QEMU resets it to 0, the TRM to 0x00098AA4",
     "NMRR": "QEMU resets it to 0, the TRM to 0x44E048E0",
 }
@@ -533,7 +536,8 @@ def test_cross_check_unicorn_id_registers():
     t = cp15.TABLE
     # unicorn models the A15 r2p1 and keeps the Security/Virtualization and debug
     # fields; REVIDR and c0,c0,4/7 read as MIDR there; L2CTLR as in QEMU_DIFFERENCES.
-    skip = {"MIDR", "MIDR_4", "MIDR_7", "REVIDR", "ID_PFR1", "ID_DFR0", "L2CTLR"}
+    skip = {"MIDR", "MIDR_4", "MIDR_7", "REVIDR", "ID_PFR1", "ID_DFR0", "L2CTLR",
+            "DBGDIDR"}   # unicorn reads its DBGDIDR as a MIDR-like 0x412fc0f1
     diffs = {}
     for r in t.regs:
         if r.is64 or not r.type & CONST or not r.access & PL1_R or r.name in skip:

@@ -259,6 +259,21 @@ def test_cntkctl_gates_pl0(insn, enable_bits, gate_bits):
     assert not undef and r(emu, 9) == 1
 
 
+def test_cntkctl_gates_pl0_under_the_jit():
+    # the same run-time check from compiled code (the accessfn is in C)
+    try:
+        import llvmlite  # noqa: F401
+    except ImportError:
+        pytest.skip("llvmlite missing")
+    for kctl, want_undef in ((0, True), (2, False)):
+        def setup(emu, kctl=kctl):
+            cp15.raw_write(emu.cpu, "CNTKCTL", kctl)
+        emu = run("mrrc p15, 1, r0, r1, c14\nmov r9, #1", count=2, setup=setup,
+                  mode=MODE_USR, engine="jit")
+        assert (emu.reg_read("cpsr") & 0x1F == MODE_UND) == want_undef
+        emu.close()
+
+
 @pytest.mark.parametrize("insn", [
     "mcr p15, 0, r0, c14, c0, 0",      # CNTFRQ write: PL1 only (B4.1.21)
     "mrc p15, 0, r0, c14, c1, 0",      # CNTKCTL: PL1 only (B4.1.27)
@@ -456,6 +471,25 @@ def test_clock_deadlines_under_icount():
     assert not clock.idle()             # nothing left to wait for
 
 
+def test_clock_input_source_wakes_wfi():
+    # host time, nothing armed, but an input source: WFI waits for its
+    # notify() instead of halting; a stop request ends the next wait
+    import threading, time
+    emu = emu_with("wfi\nmov r9, #1\nwfi\nb .", icount_shift=None)
+    notify = emu.clock.add_input_source()
+
+    def device():
+        while emu.reg_read("r9") != 1:      # input until the first WFI returned
+            notify()
+            time.sleep(0.01)
+        emu.request_stop()
+
+    threading.Thread(target=device).start()
+    stop = emu.run(count=100)
+    assert r(emu, 9) == 1 and stop.kind == "stop"
+    emu.close()
+
+
 def test_clock_host_alarm_requests_the_exec_loop():
     import threading
     emu = Emulator()
@@ -636,3 +670,15 @@ def test_timer_irq_guest_qemu():
     out, status = run_qemu(_timer_irq_elf(), timeout=60)
     assert out.decode().splitlines() == TIMER_IRQ_EXPECTED
     assert status == 0
+
+
+def test_clock_state_round_trip_under_icount():
+    # guest time = (icount << shift) + bias: a snapshot keeps the bias
+    emu = emu_with("wfi\nb .")
+    emu.clock.set_deadline("x", 10_000, lambda: None)
+    emu.run(count=5)                       # the WFI skips to 10000 ns
+    st = emu.clock.state()
+    assert st["bias_ns"] > 0
+    other = emu_with("b .")
+    other.clock.restore(st)
+    assert other.clock.now_ns() - (other.icount << 4) == st["bias_ns"]

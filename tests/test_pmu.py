@@ -47,6 +47,20 @@ def test_id_registers_advertise_what_exists():
     assert (r(emu, 1) >> 12) & 0xF == 1
 
 
+def test_dbgdidr_says_no_debug_as_linux_reads_it():
+    # Linux 6.1 hw_breakpoint.c get_debug_arch(): MIDR[19:16] == 0xF, so it
+    # reads DBGDIDR (p14, 0, c0, c0, 0) and takes Version 19:16; 0 is below
+    # ARM_DEBUG_ARCH_V6 (1): "unsupported", no other cp14 access.  It must
+    # not UNDEF (PL1, no undef hook at that point).
+    emu = run("""
+        mrc p15, 0, r0, c0, c0, 0
+        mrc p14, 0, r1, c0, c0, 0
+    """, count=2)
+    assert (r(emu, 0) >> 16) & 0xF == 0xF
+    assert emu.reg_read("cpsr") & 0x1F != MODE_UND
+    assert (r(emu, 1) >> 16) & 0xF == 0
+
+
 def test_pmceid_lists_the_counted_events():
     # PMCEID0 bit n = common event n implemented (C12.8.x): SW_INCR 0x00,
     # INST_RETIRED 0x08, CPU_CYCLES 0x11
@@ -440,3 +454,28 @@ def test_pmu_basic_guest_qemu():
     out, status = run_qemu(_pmu_basic_elf(), timeout=60)
     assert out.decode().splitlines() == PMU_BASIC_QEMU
     assert status == 0
+
+
+def test_pmu_state_round_trip():
+    # the counters travel through PMU.state()/restore(), counting on from
+    # the restore point
+    emu = run("""
+        mov r0, #1
+        mcr p15, 0, r0, c9, c12, 0
+        ldr r0, =0x80000001
+        mcr p15, 0, r0, c9, c12, 1
+        mov r0, #0
+        mcr p15, 0, r0, c9, c12, 5
+        mov r0, #0x11
+        mcr p15, 0, r0, c9, c13, 1      @ counter 0: CPU_CYCLES
+    """, count=8)
+    st = emu.pmu.state()
+    assert st["pmevtyper"][0] == 0x11 and st["pmccntr"] == st["pmevcntr"][0] > 0
+    other = emu_with("b .")
+    other.pmu.restore(st)
+    assert other.pmu.state() == st
+    for name in ("PMCR", "PMCNTENSET"):
+        cp15.raw_write(other.cpu, name, cp15.raw_read(emu.cpu, name))
+    other.run(count=10)
+    after = other.pmu.state()
+    assert after["pmccntr"] == st["pmccntr"] + 10 and after["pmevcntr"][0] == st["pmevcntr"][0] + 10

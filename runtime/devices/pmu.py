@@ -23,8 +23,21 @@ class PMU:
         self.irq = IRQLine("pmu")
         clock.on_service.append(self.update)
 
+    # the state cp15 raw access does not carry (PMCR, the enable, overflow
+    # and interrupt masks, PMSELR and PMUSERENR are raw cp15 rows)
+    STATE = ("pmccntr", "pmevcntr", "pmevtyper", "pmccntr_frac")
+
     def reset(self):
         core.pmu_reset(self.cpu)
+        self.update()
+
+    def state(self):
+        """The counters as of now: {name: value} for STATE."""
+        return dict(zip(self.STATE, core.pmu_counters(self.cpu)))
+
+    def restore(self, state):
+        core.pmu_set_counters(self.cpu, state["pmccntr"], state["pmevcntr"],
+                              state["pmevtyper"], state.get("pmccntr_frac", 0))
         self.update()
 
     def update(self):

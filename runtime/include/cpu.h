@@ -143,7 +143,7 @@ typedef struct CPUARMState {
     uint32_t csselr, fcseidr;
     uint32_t cp15_reserved[32];
 
-    /* generic timer, PMU, ThumbEE and the guest clock (runtime/cp15.py rows,
+    /* generic timer, PMU and ThumbEE (runtime/cp15.py rows,
      * runtime/cp15_fns.pxi, runtime/clock.py, runtime/devices/gtimer.py) */
     uint32_t cntfrq, cntkctl;
     uint32_t cntp_ctl, cntv_ctl;           /* ENABLE, IMASK; ISTATUS is computed */
@@ -156,9 +156,6 @@ typedef struct CPUARMState {
     uint32_t pmccntr_frac;                 /* cycles not yet counted under PMCR.D */
     uint64_t pm_sync_icount;               /* icount the counters were last brought up to */
     uint32_t teecr, teehbr;                /* ThumbEE */
-    int32_t clock_shift;                   /* -icount shift, or -1: host time */
-    uint64_t clock_base_ns;                /* host time: CLOCK_MONOTONIC at creation */
-    uint64_t clock_bias_ns;                /* -icount: idle time skipped by WFI */
 
     /* exceptions and run control */
     int32_t exception_index;
@@ -172,6 +169,11 @@ typedef struct CPUARMState {
     uint32_t debug_flags;           /* DEBUG_*: make the exec loop return to Python */
     uint64_t icount;                /* guest instructions executed */
     uint64_t icount_limit;          /* stop when icount reaches this */
+    /* the guest clock (runtime/timer_fns.pxi, runtime/clock.py): run
+     * control, not architectural state (outside CPU.arch_state) */
+    int32_t clock_shift;            /* -icount shift, or -1: host time */
+    uint64_t clock_base_ns;         /* host time: CLOCK_MONOTONIC at creation */
+    uint64_t clock_bias_ns;         /* -icount: idle time skipped by WFI */
 
     /* memory */
     TLBEntry tlb[NB_MMU_MODES][TLB_SIZE];
