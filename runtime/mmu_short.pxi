@@ -2,8 +2,8 @@
 # the access controls of B3.7 and the memory attributes of B3.8), for the
 # PL1&0 stage 1 regime with TTBCR.EAE == 0.  Included by runtime/mmu.pxi.
 #
-# Checks in the order of the architecture's walk (ARMv8 ARM
-# AArch32.TranslationTableWalkSD, then CheckDomain, then CheckPermission):
+# Checks in the order of the architecture's pseudocode (DDI 0406C
+# TranslationTableWalkSD, then TranslateAddressV: CheckDomain, CheckPermission):
 # translation fault, Access flag fault (SCTLR.AFE), domain fault, permission
 # fault.  A Manager domain skips only the permission checks.
 
