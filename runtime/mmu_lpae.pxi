@@ -113,6 +113,7 @@ cdef uint32_t lpae_walk(CPUARMState *env, uint32_t va, int access, bint user,
     r.prot = rw_prot_xn(rw, user, user_rw, xn, pxn, env.sctlr)
     if (r.attr & 0xf0) == 0:
         r.prot |= PROT_DEVICE
+        r.sh = 2                       # Device/SO: Outer Shareable, whatever SH says
     if not (r.prot >> access) & 1:
         return lfsr_of(LS_PERMISSION | level, False)
     return 0
