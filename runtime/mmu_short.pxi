@@ -152,11 +152,12 @@ cdef uint32_t short_walk(CPUARMState *env, uint32_t va, int access, bint user,
     # Access flag: with SCTLR.AFE, AP[0] = 0 faults (no hardware update)
     if (env.sctlr & SCTLR_AFE) and (ap & 1) == 0:
         return fsr_of(fs_af, dom, False)
+    short_attrs(env, tex, c, b, s, r)
+    r.walked = 1
     dacr_bits = (env.dacr >> (2 * dom)) & 3
     if dacr_bits == 0 or dacr_bits == 2:          # No access (10 is reserved)
         return fsr_of(fs_dom, dom, False)
     r.tags |= 1u << dom
-    short_attrs(env, tex, c, b, s, r)
     if dacr_bits == 3:
         r.prot = PROT_R | PROT_W | PROT_X         # Manager: no permission checks
     else:

@@ -257,3 +257,20 @@ def test_mmio_translation_leaves_the_cached_entry_in_its_slot_alone():
     emu.run(count=4)
     assert emu.reg_read("r1") == 0xCAFE and emu.reg_read("r2") == 0x5A
     assert mode(emu) == MODE_ABT and emu.reg_read("dfsr") == 0x019
+
+
+def test_unaligned_device_access_alignment_fault_before_domain_fault():
+    # pseudocode TranslateAddressV: the walk, then the alignment check for
+    # Device/Strongly-ordered memory, then CheckDomain: FS 00001, not 01001
+    emu = make("ldr r1, [r0]")
+    put_l1(emu, 0x800, section(0, 3, domain=3, extra=1 << 2))   # Shareable Device
+    emu.reg_write("dacr", 0x15)                                  # domain 3: no access
+    emu.reg_write("r0", 0x80000101)
+    emu.run(count=1)
+    assert mode(emu) == MODE_ABT and emu.reg_read("dfsr") == 0x001
+    emu = make("ldr r1, [r0]")
+    put_l1(emu, 0x800, section(0, 3, domain=3, extra=1 << 2))
+    emu.reg_write("dacr", 0x15)
+    emu.reg_write("r0", 0x80000100)                              # aligned: the domain fault
+    emu.run(count=1)
+    assert emu.reg_read("dfsr") == 0x039
