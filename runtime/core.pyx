@@ -540,13 +540,15 @@ cdef inline bint misaligned(uint32_t addr, uint32_t aux, bint align_all) noexcep
 cdef inline bint device_misaligned(CPUARMState *env, uint32_t addr, uint32_t size,
                                    int access, int mmu_idx) noexcept nogil:
     """Unaligned accesses to Device or Strongly-ordered memory always
-    fault (ARM ARM A3.2.1), whatever SCTLR.A says."""
-    cdef uint32_t pa, prot
+    fault (ARM ARM A3.2.1), whatever SCTLR.A says.  The alignment fault
+    comes after the walk's own faults (translation, Access flag) but before
+    the domain and permission checks (pseudocode TranslateAddressV)."""
+    cdef MMUResult r
     if (addr & (size - 1)) == 0:
         return False
-    if get_phys_addr(env, addr, access, mmu_idx, &pa, &prot):
-        return False        # the access itself reports the translation fault
-    return (prot & PROT_DEVICE) != 0
+    if mmu_translate(env, addr, access, mmu_idx == MMU_IDX_USER, &r) and not r.walked:
+        return False        # the access itself reports the walk's fault
+    return (r.attr & 0xf0) == 0
 
 
 cdef int mem_load_slow(CPUARMState *env, uint32_t addr, uint32_t aux, int mmu_idx,

@@ -16,6 +16,8 @@ ctypedef struct MMUResult:
     uint32_t ns          # the descriptor's NS bit
     uint32_t lg_size     # log2 of the mapping's size (12, 16, 20, 21, 24, 30)
     uint32_t tags        # TLBEntry.tags: 1 << domain (short-descriptor), TLB_TAG_NG
+    uint32_t walked      # the walk found the descriptor: attr holds its memory type
+                         # even if a domain or permission fault follows
 
 
 DEF PROT_R = 1
@@ -130,8 +132,10 @@ cdef uint32_t mmu_translate(CPUARMState *env, uint32_t va, int access, bint user
         r.ns = 1                       # no Security Extensions: Non-secure
         r.lg_size = 32
         r.tags = 0
+        r.walked = 1
         return 0
     r.tags = 0
+    r.walked = 0
     if env.ttbcr >> 31:                # TTBCR.EAE
         return lpae_walk(env, va, access, user, r)
     return short_walk(env, va, access, user, r)

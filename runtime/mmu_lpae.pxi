@@ -100,6 +100,7 @@ cdef uint32_t lpae_walk(CPUARMState *env, uint32_t va, int access, bint user,
     attrindx = (desc >> 2) & 7
     mair = env.nmrr if attrindx & 4 else env.prrr
     r.attr = (mair >> (8 * (attrindx & 3))) & 0xff
+    r.walked = 1
     # APTable[0]: no PL0 access below; APTable[1]: no write access below
     ap = (desc >> 6) & 3
     if ap_table & 1:
@@ -113,6 +114,7 @@ cdef uint32_t lpae_walk(CPUARMState *env, uint32_t va, int access, bint user,
     r.prot = rw_prot_xn(rw, user, user_rw, xn, pxn, env.sctlr)
     if (r.attr & 0xf0) == 0:
         r.prot |= PROT_DEVICE
+        r.sh = 2                       # Device/SO: Outer Shareable, whatever SH says
     if not (r.prot >> access) & 1:
         return lfsr_of(LS_PERMISSION | level, False)
     return 0

@@ -2,8 +2,8 @@
 # the access controls of B3.7 and the memory attributes of B3.8), for the
 # PL1&0 stage 1 regime with TTBCR.EAE == 0.  Included by runtime/mmu.pxi.
 #
-# Checks in the order of the architecture's walk (ARMv8 ARM
-# AArch32.TranslationTableWalkSD, then CheckDomain, then CheckPermission):
+# Checks in the order of the architecture's pseudocode (DDI 0406C
+# TranslationTableWalkSD, then TranslateAddressV: CheckDomain, CheckPermission):
 # translation fault, Access flag fault (SCTLR.AFE), domain fault, permission
 # fault.  A Manager domain skips only the permission checks.
 
@@ -152,11 +152,12 @@ cdef uint32_t short_walk(CPUARMState *env, uint32_t va, int access, bint user,
     # Access flag: with SCTLR.AFE, AP[0] = 0 faults (no hardware update)
     if (env.sctlr & SCTLR_AFE) and (ap & 1) == 0:
         return fsr_of(fs_af, dom, False)
+    short_attrs(env, tex, c, b, s, r)
+    r.walked = 1
     dacr_bits = (env.dacr >> (2 * dom)) & 3
     if dacr_bits == 0 or dacr_bits == 2:          # No access (10 is reserved)
         return fsr_of(fs_dom, dom, False)
     r.tags |= 1u << dom
-    short_attrs(env, tex, c, b, s, r)
     if dacr_bits == 3:
         r.prot = PROT_R | PROT_W | PROT_X         # Manager: no permission checks
     else:

@@ -18,6 +18,7 @@ import pytest
 
 import guestlib
 from tcg.emulator import Emulator
+from tests.asm import assemble
 from test_mmu_short import check, dabt, pabt, word
 
 LPAE = 0x200
@@ -101,7 +102,7 @@ EXPECTED = [
     ("ats_par32", word(0x44000000 | 1 << 11 | 1 << 9 | 3 << 7)),   # MRC: PAR[31:0]
     ("ats_page", par_ok(0x44200000, 0xFF, 3)),
     ("ats_block_l1", par_ok(0x44000000, 0xFF, 3)),
-    ("ats_device", par_ok(0x44000000, 0x04, 2)),
+    ("ats_device", par_ok(0x44000000, 0x04, 2)),           # Device is Outer Shareable
     ("ats_mair1", par_ok(0x44000000, 0xBB, 2)),           # AttrIndx 4 = MAIR1[7:0]
     ("ats_above_4g", par_ok(0x100000000, 0xFF, 3)),       # PAR holds the 40-bit PA
     ("ats_cpw_ro", par_fault(perm(2))),
@@ -223,6 +224,20 @@ def test_big_endian_walk_short():
     emu.reg_write("dacr", 1)
     emu.reg_write("sctlr", emu.reg_read("sctlr") | 1 | 1 << 25)
     assert emu.cpu.translate_address(0x80001234) == (0x00001234, None)
+
+
+def test_device_memory_is_outer_shareable_in_par():
+    # Device and Strongly-ordered memory is Outer Shareable whatever the
+    # descriptor's SH (pseudocode TranslationTableWalkLD); PAR.SH = 0b10
+    emu = lpae_machine(ttbcr=0, ttbr0=0x1000)
+    emu.reg_write("prrr", 0x04FF)                          # attr 1: Device
+    put64(emu, 0x1000, 0x00000000 | 1 << 2 | BLOCK_RW)     # AttrIndx 1, SH = 00
+    emu.mem_write(0x2000, assemble("mcr p15, 0, r0, c7, c8, 0\nmrrc p15, 0, r1, r2, c7"))
+    emu.reg_write("r0", 0x100)
+    emu.reg_write("pc", 0x2000)
+    emu.run(count=2)
+    assert emu.reg_read("r1") == 1 << 11 | 1 << 9 | 2 << 7
+    assert emu.reg_read("r2") == 0x04 << 24
 
 
 def test_apt_table_limits_combine_over_levels():

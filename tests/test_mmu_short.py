@@ -128,6 +128,7 @@ EXPECTED = [
     ("ats_l1_translation", par_fault(SEC_XLAT)),
     ("ats_l2_translation", par_fault(PAGE_XLAT)),
     ("ats_par64", "%016x" % 0xF),                                      # MRRC: PAR[31:0] of the above
+    ("ats12nsopr", "undef"),                                           # no Security Extensions
     ("ats_supersection_high", word(0x45000000 | 0x01 << 16 | NS | 2)),
     # PA 0x1_4500_0000: nothing decodes it, a synchronous external abort
     ("supersection_high_read", dabt(EXTERNAL, 0x84000000)),

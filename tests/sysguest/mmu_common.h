@@ -64,7 +64,8 @@
 #define ATS1CUR(va) ATS(2, va)
 #define ATS1CUW(va) ATS(3, va)
 
-/* what the last abort recorded: kind 0 none, 1 data, 2 prefetch */
+/* what the last exception recorded: kind 0 none, 1 data abort, 2 prefetch
+ * abort, 3 undefined instruction (far = the instruction's address) */
 struct fault_info { uint32_t fsr, far, kind; };
 extern volatile struct fault_info fault;
 
@@ -77,7 +78,7 @@ uint32_t probe_exec(uint32_t va);           /* blx va; 0xdeadbeef on a prefetch 
 __asm__(
     "   .pushsection .text\n"
     "   .arm\n"
-    "   .global dabt_handler, pabt_handler, probe_read, probe_read_user\n"
+    "   .global dabt_handler, pabt_handler, undef_handler, probe_read, probe_read_user\n"
     "   .global probe_write, probe_write_user, probe_exec\n"
     "dabt_handler:\n"
     "   push {r0-r3}\n"
@@ -88,6 +89,15 @@ __asm__(
     "   stmia r0, {r1-r3}\n"
     "   pop {r0-r3}\n"
     "   subs pc, lr, #4\n"                 /* LR_abt = faulting insn + 8: skip it */
+    "undef_handler:\n"
+    "   push {r0-r3}\n"
+    "   ldr r0, =fault\n"
+    "   mov r1, #0\n"
+    "   sub r2, lr, #4\n"                 /* LR_und = the UNDEF instruction + 4 */
+    "   mov r3, #3\n"
+    "   stmia r0, {r1-r3}\n"
+    "   pop {r0-r3}\n"
+    "   movs pc, lr\n"                    /* resume after it */
     "pabt_handler:\n"
     "   ldr r0, =fault\n"
     "   mrc p15, 0, r1, c5, c0, 1\n"       /* IFSR */
@@ -126,10 +136,12 @@ volatile struct fault_info fault;
 
 static inline void fault_clear(void) { fault.kind = 0; fault.fsr = 0; fault.far = 0; }
 
-/* "<name> <value>" or "<name> fault <fsr> <far>" */
+/* "<name> <value>", "<name> dabt|pabt fsr=<fsr> far=<far>" or "<name> undef" */
 static __attribute__((unused)) void report(const char *name, uint32_t value)
 {
-    if (fault.kind)
+    if (fault.kind == 3)
+        printf("%s undef\n", name);
+    else if (fault.kind)
         printf("%s %s fsr=%03x far=%08x\n", name, fault.kind == 1 ? "dabt" : "pabt",
                fault.fsr, fault.far);
     else

@@ -227,6 +227,10 @@ static void ats(void)
     ATS1CPR(0x82020000);
     check_par("ats_l2_translation", 0xffffffff);
     printf("ats_par64 %016llx\n", (unsigned long long)(PAR64_READ() & 0xffffffffull));
+    /* ATS12NSOPR needs the Security Extensions (B4.1.12): UNDEFINED here */
+    fault_clear();
+    ATS(4, 0x80000104);
+    report("ats12nsopr", PAR_READ());
     /* a supersection above 4 GB (PA[35:32] = 1): PAR holds PA[39:32] in
      * bits 23:16; an access finds nothing there */
     for (int i = 0; i < 16; i++)
