@@ -72,8 +72,8 @@ def read_capped(path, limit, what, nbytes=None):
     except OSError as e:
         raise BootError("cannot read %s '%s': %s" % (what, path, e.strerror or e)) from None
     if len(data) > limit:
-        raise BootError("%s '%s' is larger than the %d bytes of guest memory it could go to"
-                        % (what, path, limit))
+        raise BootError("%s '%s' does not fit in RAM: it is larger than the %d bytes of "
+                        "guest memory it could go to" % (what, path, limit))
     return data
 
 

@@ -23,7 +23,9 @@ def parse_ram_size(text, max_size):
         value = float(number)
     except ValueError:
         raise ValueError(bad) from None
-    if not math.isfinite(value) or value * RAM_UNITS[unit] > max_size:
+    if not math.isfinite(value):
+        raise ValueError("invalid RAM size '%s' (not a finite number)" % text)
+    if value * RAM_UNITS[unit] > max_size:
         raise ValueError("RAM size '%s' is too large (at most %d MiB here)"
                          % (text, max_size >> 20))
     size = -(-int(value * RAM_UNITS[unit]) // RAM_ALIGN) * RAM_ALIGN

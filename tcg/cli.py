@@ -345,8 +345,7 @@ def cmd_run(args):
         for name, text in LOG_ITEMS.items():
             print("%-10s %s" % (name, text))
         return 0
-    if args.max_insns is not None and not 0 < args.max_insns < 1 << 64:
-        raise UsageError("--max-insns must be a positive number below 2**64")
+    check_count("--max-insns", args.max_insns)
     items = parse_log_items(args.debug)
     options = engine_options(args)
     name, config = qemu_args.machine_config(args, open_serial(qemu_args.serial_spec(args)))

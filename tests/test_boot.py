@@ -209,7 +209,7 @@ def test_user_dtb_gets_chosen_and_memory_patched(tmp_path):
     (["-cpu", "cortex-a9"], "unknown CPU model"),
     (["-smp", "4"], "-smp 4"),
     (["-m", "4G"], "too large"),
-    (["-m", "1e400"], "too large"),
+    (["-m", "1e400"], "invalid RAM size"),
     (["-netdev", "user,id=n0"], "option -netdev"),
     (["-accel", "kvm"], "-accel kvm"),
     (["-display", "gtk"], "-display gtk"),

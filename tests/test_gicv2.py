@@ -675,14 +675,13 @@ class Trigger:
 
 
 def run_guest(name, engine=None, defines=()):
-    from runtime.board import build_virt
+    """The guest on the virt board with virtualization=on (GICH/GICV mapped),
+    plus the test's interrupt trigger device."""
+    from tcg.emulator import virt_emulator
     buf = io.BytesIO()
-    emu = build_virt(128 << 20, uart_out=buf, engine=engine)
-    gic = GICv2()
-    for region, dev in gic.mmio_views(virtualization=True):
-        emu.map_mmio(virt_map.BY_NAME[region].base, dev.SIZE, device=dev)
-    gic.connect_cpu(0, emu.cpu.set_irq_line)
-    emu.map_mmio(TRIGGER_BASE, Trigger.SIZE, device=Trigger(gic))
+    emu = virt_emulator(128 << 20, uart_out=buf, engine=engine,
+                        board={"properties": {"virtualization": True}})
+    emu.map_mmio(TRIGGER_BASE, Trigger.SIZE, device=Trigger(emu.board.gic))
     emu.board.load(guestlib.build_sysguest(name, defines))
     stop = emu.board.run(count=20_000_000)
     emu.close()

@@ -592,65 +592,12 @@ def _timer_irq_elf():
         pytest.skip("cannot build the timer_irq guest: %s" % e)
 
 
-class StubGIC:
-    """Just enough of a GICv2 for timer_irq (IHI 0048B: GICD_CTLR,
-    ISENABLER0, GICC_CTLR/PMR/IAR/EOIR) with one input, the virtual timer's
-    PPI: a test stand-in until the board has its GIC."""
-
-    INTID = 27
-
-    def __init__(self, cpu):
-        self.cpu = cpu
-        self.dctlr = self.cctlr = self.enabled = 0
-        self.level = self.active = 0
-
-    def input(self, level):
-        self.level = level
-        self._update()
-
-    def _pending(self):
-        return bool(self.level and self.enabled >> self.INTID & 1 and self.dctlr and not self.active)
-
-    def _update(self):
-        self.cpu.set_irq_line(1, self._pending() and self.cctlr)
-
-    def dist_read(self, off, size):
-        return {0: self.dctlr, 0x100: self.enabled}.get(off, 0)
-
-    def dist_write(self, off, size, v):
-        if off == 0:
-            self.dctlr = v & 1
-        elif off == 0x100:
-            self.enabled |= v
-        self._update()
-
-    def cpu_read(self, off, size):
-        if off == 0x0C:                       # IAR: acknowledge
-            if self._pending():
-                self.active = 1
-                self._update()
-                return self.INTID
-            return 1023
-        return {0: self.cctlr}.get(off, 0)
-
-    def cpu_write(self, off, size, v):
-        if off == 0:
-            self.cctlr = v & 1
-        elif off == 0x10 and v & 0x3FF == self.INTID:   # EOIR
-            self.active = 0
-        self._update()
-
-
 @pytest.mark.parametrize("icount_shift", [None, 3])
 def test_timer_irq_guest_armtcg(icount_shift):
     import io
-    from runtime.board import build_virt
+    from tcg.emulator import virt_emulator
     out = io.BytesIO()
-    emu = build_virt(128 << 20, uart_out=out, icount_shift=icount_shift)
-    gic = StubGIC(emu.cpu)
-    emu.map_mmio(0x08000000, 0x10000, gic.dist_read, gic.dist_write)
-    emu.map_mmio(0x08010000, 0x10000, gic.cpu_read, gic.cpu_write)
-    emu.gtimer.virt_irq.connect(gic.input)
+    emu = virt_emulator(128 << 20, uart_out=out, icount_shift=icount_shift)
     emu.board.load(str(_timer_irq_elf()))
     stop = emu.board.run(count=2_000_000)
     emu.close()

@@ -14,13 +14,18 @@ import shutil
 
 import pytest
 
-from runtime.board import RAM_BASE, KERNEL_LOAD_OFFSET, parse_ram_size
+from runtime.boards.virt import RAM_BASE, parse_ram_size
+from runtime.boot import KERNEL_LOAD_OFFSET
 from runtime.loader import LoaderError, load_image, read_image
 from tcg.emulator import Emulator, EmulatorError, virt_emulator
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 GCC = shutil.which("arm-none-eabi-gcc")
 UDF = (0xE7F000F0).to_bytes(4, "little")     # ARM ARM A8.8.247: UDF #0 (permanently undefined)
+NO_VECTORS = 0x0C000000     # virt's platform bus: nothing mapped there
+# mov r0, #0x0c000000; mcr p15, 0, r0, c12, c0, 0 (VBAR = r0); udf #0
+UDF_WITHOUT_VECTORS = b"".join(w.to_bytes(4, "little")
+                               for w in (0xE3A00303, 0xEE0C0F10, 0xE7F000F0))
 
 
 def armtcg(*args, timeout=120):
@@ -40,12 +45,13 @@ def one_line_error(r, *fragments):
 
 @pytest.fixture
 def udf_image(tmp_path):
-    """A raw image of one UDF.  The Undefined Instruction vector is at 0x4
-    (VBAR = 0, SCTLR.V = 0: ARM ARM B1.8.1), where virt maps nothing, so the
-    guest then takes a Prefetch Abort at 0x4 and then at 0xc (the Prefetch
-    Abort vector) forever: an exception storm that runs no block at all."""
+    """A raw image that points VBAR where virt maps nothing, then UDFs.  The
+    Undefined Instruction vector is at VBAR + 0x4 (SCTLR.V = 0: ARM ARM
+    B1.8.1), so the guest takes a Prefetch Abort there and then at VBAR +
+    0xc (the Prefetch Abort vector) forever: an exception storm that runs no
+    block at all."""
     p = tmp_path / "udf.bin"
-    p.write_bytes(UDF)
+    p.write_bytes(UDF_WITHOUT_VECTORS)
     return str(p)
 
 
@@ -62,9 +68,10 @@ def test_step_block_ends_in_a_prefetch_abort_storm(udf_image, engine):
     emu = storm_emulator(udf_image, engine)
     for _ in range(20):
         assert emu.step_block() is None
-    # one UDF, then one prefetch abort per step, each counted as an instruction
-    assert emu.icount == 20
-    assert emu.pc == 0xC and emu.reg_read("cpsr") & 0x1F == 0x17    # ABT mode (B1.3.1)
+    # the first block (mov, mcr, udf: 3), then one prefetch abort per step,
+    # each counted as an instruction
+    assert emu.icount == 3 + 19
+    assert emu.pc == NO_VECTORS + 0xC and emu.reg_read("cpsr") & 0x1F == 0x17   # ABT (B1.3.1)
     emu.close()
 
 
@@ -88,7 +95,7 @@ def test_stop_request_holds_in_a_storm(udf_image):
 DATA_ABORT_STORM = """
     ldr r0, =vectors
     mcr p15, 0, r0, c12, c0, 0      @ VBAR = vectors
-    ldr r0, =0x0a000000             @ nothing mapped there
+    ldr r0, =0x0c000000             @ nothing mapped there (virt's platform bus)
     ldr r1, [r0]                    @ data abort ...
 .balign 32
 vectors:                            @ ... whose handler faults again at once

@@ -40,11 +40,11 @@ tests/sysguest/gic_irq.c on qemu-system-arm 7.2):
     QEMU 7.2 does not implement them (they read as 0).
 """
 
+from runtime.abi import IRQ_LINE_FIQ, IRQ_LINE_IRQ   # CPU.set_irq_line(line, level)
 from runtime.devices.base import Device, IRQLine, _size_mask
 
 MAX_CPUS = 8
 NUM_IRQ = 288                   # QEMU virt: 256 SPIs + 32 (GICD_TYPER.ITLinesNumber = 8)
-IRQ_LINE_IRQ, IRQ_LINE_FIQ = 1, 2  # runtime/include/cpu.h: CPU.set_irq_line(line, level)
 PPI_MAINTENANCE = 9             # INTID 25: the board wires gic.maintenance[cpu] here
 SPURIOUS = 1023
 GROUP1_WITH_ACKCTL0 = 1022      # spec 4.4.4: Group 1 pending, Secure read, AckCtl = 0
