@@ -89,4 +89,5 @@ def test_uboot_answers_as_under_qemu(uboot, tmp_path):
     ours, theirs = results
     for cmd in ("version", "fdt print /psci", "virtio info"):
         assert ours[cmd] == theirs[cmd], cmd
-    assert b"Block Device 0: QEMU VirtIO Block Device" in ours["virtio info"]
+    assert b"Device 0: QEMU VirtIO Block Device" in ours["virtio info"]
+    assert b"Capacity: 1.0 MB = 0.0 GB (2048 x 512)" in ours["virtio info"]
