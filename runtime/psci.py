@@ -2,6 +2,8 @@
 `virt` serves them.
 
 QEMU 7.2 `virt` (no EL3, no EL2) advertises PSCI 1.1 with the HVC conduit.
+We add SMCCC v1.1's SMCCC_VERSION and SMCCC_ARCH_FEATURES, which QEMU 7.2
+does not answer.
 We serve the same calls through HVC and SMC alike.  Results measured on
 qemu-system-arm 7.2 from an AArch32 guest (tests/test_board.py checks
 them): PSCI_VERSION -> 0x10001, CPU_ON(cpu 0) -> ALREADY_ON,
@@ -38,6 +40,12 @@ MIGRATE_INFO_UP_CPU = 0x84000007
 SYSTEM_OFF = 0x84000008
 SYSTEM_RESET = 0x84000009
 PSCI_FEATURES = 0x8400000A
+# SMC Calling Convention (ARM DEN 0028, v1.1 section 7): the version call and
+# the arch-features query.  QEMU 7.2 answers neither (NOT_SUPPORTED, so Linux
+# assumes SMCCC v1.0); SMCCC v1.1 firmware answers both.
+SMCCC_VERSION = 0x80000000
+SMCCC_ARCH_FEATURES = 0x80000001
+SMCCC_VERSION_1_1 = 0x10001
 
 # what CPU_SUSPEND accepts: power_state without affinity level bits
 SUSPEND_BAD_BITS = 0xFFFE0000
@@ -66,6 +74,8 @@ class PSCI:
             SYSTEM_OFF: self._system_off,
             SYSTEM_RESET: self._system_reset,
             PSCI_FEATURES: self._features,
+            SMCCC_VERSION: lambda emu: SMCCC_VERSION_1_1,
+            SMCCC_ARCH_FEATURES: self._arch_features,
         }
 
     # emu.hvc_handler / emu.smc_handler: every call is consumed here
@@ -108,3 +118,10 @@ class PSCI:
     def _features(self, emu):
         fn = emu.reg_read("r1")
         return SUCCESS if fn in self.functions else NOT_SUPPORTED
+
+    def _arch_features(self, emu):
+        """SMCCC_ARCH_FEATURES(fid): the SMCCC calls themselves are
+        implemented; no CPU-erratum workaround call (ARCH_WORKAROUND_*) is
+        (DEN 0028 7.2: NOT_SUPPORTED)."""
+        return SUCCESS if emu.reg_read("r1") in (SMCCC_VERSION, SMCCC_ARCH_FEATURES) \
+            else NOT_SUPPORTED

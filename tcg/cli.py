@@ -32,7 +32,6 @@ EXIT_ERROR = 1
 EXIT_MAX_INSNS = 124        # as timeout(1)
 EXIT_INTERRUPTED = 130      # 128 + SIGINT
 
-MACHINES = {"virt": "QEMU-compatible ARM virtual machine (Cortex-A15, PL011, PSCI)"}
 DEFAULT_RAM = qemu_args.DEFAULT_RAM
 
 LOG_ITEMS = {

@@ -48,6 +48,7 @@ import threading
 import time
 from collections import Counter
 
+from runtime.boards.base import BoardError, board_class
 from runtime.boards.virt import build_virt, parse_ram_size
 from runtime.loader import LoaderError
 from tcg.emulator import Emulator, EmulatorError, JIT_THRESHOLD_MAX
@@ -662,10 +663,10 @@ def cmd_profile(args, cli):
     __main__, whose UsageError is the one main() catches): passed in, so
     that this module does not import the command line back."""
     UsageError = cli.UsageError
-    machine = args.machine.split(",")[0]
-    if machine not in cli.MACHINES:
-        raise UsageError("unknown machine '%s' (supported: %s)"
-                         % (args.machine, ", ".join(cli.MACHINES)))
+    try:
+        board_class(args.machine.split(",")[0])
+    except BoardError as e:
+        raise UsageError(str(e)) from None
     memory = args.memory or cli.DEFAULT_RAM
     try:
         ram_size = parse_ram_size(memory)

@@ -357,6 +357,20 @@ def test_psci_calls(tmp_path, insn):
 
 
 @needs_emu
+def test_smccc_version_and_arch_features(tmp_path):
+    """ARM DEN 0028 (SMCCC v1.1) 7.1: SMCCC_VERSION returns 0x10001 for v1.1;
+    7.2: SMCCC_ARCH_FEATURES(fid) is 0 for implemented SMCCC calls and
+    NOT_SUPPORTED (-1) for ARCH_WORKAROUND_1 (0x80008000), which this
+    firmware lacks; PSCI 1.0's PSCI_FEATURES(SMCCC_VERSION) is 0 (DEN 0022
+    5.1.14).  (QEMU 7.2 answers all three with NOT_SUPPORTED.)"""
+    path = build_guest(tmp_path, psci_guest([(0x80000000, 0), (0x80000001, 0x80000000),
+                                             (0x80000001, 0x80008000),
+                                             (0x8400000A, 0x80000000)]))
+    reason, _, out, _, _ = run_ours(path)
+    assert _words(out) == [0x10001, 0, -1, 0]
+
+
+@needs_emu
 def test_psci_unknown_function_not_supported(tmp_path):
     path = build_guest(tmp_path, psci_guest([(0x12345678, 0), (0x84000013, 0)]))
     reason, _, out, _, _ = run_ours(path)
