@@ -26,7 +26,7 @@ from runtime.fdt import FdtError
 from runtime.loader import LoaderError
 from tcg import profile, qemu_args
 from tcg.emulator import Emulator, EmulatorError, DEFAULT_JIT_THRESHOLD
-from tcg.qemu_args import UsageError
+from tcg.qemu_args import UsageError, flag as _flag
 
 EXIT_ERROR = 1
 EXIT_MAX_INSNS = 124        # as timeout(1)
@@ -56,15 +56,6 @@ def _error(msg):
 
 
 # ---- argument parsing ---------------------------------------------------------
-
-def _flag(parser, *names, **kw):
-    """An option under its QEMU spelling plus the double-dash form."""
-    spellings = list(names)
-    for n in names:
-        if n.startswith("-") and not n.startswith("--") and len(n) > 2:
-            spellings.append("-" + n)
-    parser.add_argument(*spellings, **kw)
-
 
 def build_parser():
     parser = argparse.ArgumentParser(

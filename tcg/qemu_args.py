@@ -48,7 +48,7 @@ class UsageError(Exception):
     """A problem with the command line or the image: one line, exit 1."""
 
 
-def _flag(parser, *names, **kw):
+def flag(parser, *names, **kw):
     """An option under its QEMU spelling plus the double-dash form."""
     spellings = list(names)
     for n in names:
@@ -64,39 +64,39 @@ class _Refuse(argparse.Action):
 
 
 def add_machine_arguments(p):
-    _flag(p, "-M", "-machine", dest="machine", default="virt", metavar="MACHINE[,prop=value]",
+    flag(p, "-M", "-machine", dest="machine", default="virt", metavar="MACHINE[,prop=value]",
           help="board and its properties, e.g. virt,virtualization=on ('help' lists them)")
-    _flag(p, "-cpu", dest="cpu", default="cortex-a15", metavar="CPU",
+    flag(p, "-cpu", dest="cpu", default="cortex-a15", metavar="CPU",
           help="CPU model (cortex-a15; 'help' lists them)")
-    _flag(p, "-smp", dest="smp", default="1", metavar="N", help="number of CPUs (1)")
-    _flag(p, "-m", dest="memory", default=DEFAULT_RAM, metavar="SIZE",
+    flag(p, "-smp", dest="smp", default="1", metavar="N", help="number of CPUs (1)")
+    flag(p, "-m", dest="memory", default=DEFAULT_RAM, metavar="SIZE",
           help="RAM size: 128M, 1G, or a number of MiB (default %s, at most 3G)" % DEFAULT_RAM)
-    _flag(p, "-kernel", dest="kernel", metavar="IMAGE",
+    flag(p, "-kernel", dest="kernel", metavar="IMAGE",
           help="ELF program, zImage, Image or uImage")
-    _flag(p, "-initrd", dest="initrd", metavar="FILE", help="initial RAM disk for Linux")
-    _flag(p, "-append", dest="append", metavar="CMDLINE", help="kernel command line")
-    _flag(p, "-dtb", dest="dtb", metavar="FILE",
+    flag(p, "-initrd", dest="initrd", metavar="FILE", help="initial RAM disk for Linux")
+    flag(p, "-append", dest="append", metavar="CMDLINE", help="kernel command line")
+    flag(p, "-dtb", dest="dtb", metavar="FILE",
           help="device tree to use instead of the generated one (/chosen, /memory patched)")
-    _flag(p, "-bios", dest="bios", metavar="FILE", help="firmware run from flash at 0 (u-boot.bin)")
-    _flag(p, "-drive", dest="drives", action="append", default=[], metavar="SPEC",
+    flag(p, "-bios", dest="bios", metavar="FILE", help="firmware run from flash at 0 (u-boot.bin)")
+    flag(p, "-drive", dest="drives", action="append", default=[], metavar="SPEC",
           help="file=disk.img,format=raw,if=none,id=d0 (or if=pflash for the second flash bank)")
-    _flag(p, "-device", dest="devices", action="append", default=[], metavar="SPEC",
+    flag(p, "-device", dest="devices", action="append", default=[], metavar="SPEC",
           help="virtio-blk-device,drive=d0 | virtio-rng-device ('help' lists them)")
-    _flag(p, "-global", dest="globals", action="append", default=[], metavar="DRIVER.PROP=VALUE",
+    flag(p, "-global", dest="globals", action="append", default=[], metavar="DRIVER.PROP=VALUE",
           help="device defaults: virtio-mmio.force-legacy=on|off (QEMU 7.2's default: on)")
-    _flag(p, "-snapshot", dest="snapshot", action="store_true",
+    flag(p, "-snapshot", dest="snapshot", action="store_true",
           help="write disk changes to a temporary overlay, never to the files")
-    _flag(p, "-serial", dest="serial", default=None, metavar="DEV",
+    flag(p, "-serial", dest="serial", default=None, metavar="DEV",
           help="UART: mon:stdio (default with -nographic), stdio, file:PATH or null")
-    _flag(p, "-nographic", dest="nographic", action="store_true",
+    flag(p, "-nographic", dest="nographic", action="store_true",
           help="no display (there is none): the serial port and monitor keys on the terminal")
-    _flag(p, "-display", dest="display", metavar="none", help="only 'none'")
-    _flag(p, "-nodefaults", dest="nodefaults", action="store_true",
+    flag(p, "-display", dest="display", metavar="none", help="only 'none'")
+    flag(p, "-nodefaults", dest="nodefaults", action="store_true",
           help="no default devices (the UART is null unless -serial names one)")
-    _flag(p, "-accel", dest="accel", metavar="tcg", help="accelerator: tcg only")
-    _flag(p, "-no-reboot", dest="no_reboot", action="store_true",
+    flag(p, "-accel", dest="accel", metavar="tcg", help="accelerator: tcg only")
+    flag(p, "-no-reboot", dest="no_reboot", action="store_true",
           help="exit instead of rebooting when the guest asks for a reset")
-    _flag(p, "-semihosting", dest="semihosting", action="store_true",
+    flag(p, "-semihosting", dest="semihosting", action="store_true",
           help="serve ARM semihosting calls (SVC 0x123456)")
     for name, takes_value in QEMU_UNSUPPORTED.items():
         p.add_argument(name, action=_Refuse, nargs=1 if takes_value else 0,
