@@ -24,12 +24,11 @@ and the reason; nothing is read beyond what can fit in guest memory.
 """
 
 import gzip
-import os
 import struct
 import zlib
 from collections import namedtuple
 
-from runtime.loader import LoaderError, is_elf, load_elf
+from runtime.loader import ELF_EXTRA_BYTES, LoaderError, is_elf, load_elf, read_image
 
 KERNEL_LOAD_OFFSET = 0x10000
 LINUX_MACHINE_NONE = 0xFFFFFFFF
@@ -56,33 +55,6 @@ class BootError(LoaderError):
 
 Kernel = namedtuple("Kernel", "kind load entry payload is_linux")
 Placement = namedtuple("Placement", "entry regs loads dtb_addr initrd image")
-
-
-def read_capped(path, limit, what, nbytes=None):
-    """The bytes of a file, refusing to read more than `limit` bytes (an
-    endless or huge file, like /dev/zero, cannot fit in guest memory);
-    with nbytes, only that many."""
-    if os.path.isdir(path):
-        raise BootError("%s '%s' is a directory" % (what, path))
-    try:
-        with open(path, "rb") as f:
-            if nbytes is not None:
-                return f.read(nbytes)
-            data = f.read(limit + 1)
-    except OSError as e:
-        raise BootError("cannot read %s '%s': %s" % (what, path, e.strerror or e)) from None
-    if len(data) > limit:
-        raise BootError("%s '%s' does not fit in RAM: it is larger than the %d bytes of "
-                        "guest memory it could go to" % (what, path, limit))
-    return data
-
-
-MAX_ELF_FILE = 1 << 30     # an ELF carries symbols and debug info beyond what it loads
-
-
-def read_head(path, n=64, what="kernel image"):
-    """The first bytes of an image (to tell its format without reading it all)."""
-    return read_capped(path, 1 << 62, what, n)[:n]
 
 
 def _u32le(data, off):
@@ -167,7 +139,7 @@ def identify_kernel(path, data, ram_base, ram_size):
 def read_initrd(path, limit):
     """An initrd's bytes; a u-boot ramdisk uImage loses its header as QEMU
     does (load_ramdisk)."""
-    data = read_capped(path, limit, "initrd")
+    data = read_image(path, limit, what="initrd")
     if is_uimage(data):
         hdr, payload = parse_uimage(path, data, limit)
         if hdr["type"] != IH_TYPE_RAMDISK:
@@ -192,7 +164,7 @@ def place_linux(kernel_path, ram_base, ram_size, initrd_path=None, make_dtb=None
     """Where a Linux-style boot puts everything.  make_dtb(initrd_range)
     returns the DTB bytes (None: no DTB, r2 = 0).  Returns a Placement;
     nothing is written yet."""
-    data = read_capped(kernel_path, ram_size, "kernel image")
+    data = read_image(kernel_path, ram_size, what="kernel image")
     if is_elf(data):
         raise BootError("internal: ELF kernels are loaded by load_elf")
     kernel = identify_kernel(kernel_path, data, ram_base, ram_size)
@@ -224,7 +196,8 @@ def place_linux(kernel_path, ram_base, ram_size, initrd_path=None, make_dtb=None
 
 def load_bare_elf(path, write, ram_regions, entry_regions=None):
     """A bare-metal ELF (loaded now, through write)."""
-    data = read_capped(path, MAX_ELF_FILE, "ELF image")
+    ram = sum(size for _, size in ram_regions)
+    data = read_image(path, ram, ram + ELF_EXTRA_BYTES, what="kernel image")
     return load_elf(path, write, ram_regions, entry_regions=entry_regions, data=data)
 
 

@@ -97,11 +97,14 @@ def read_file(path):
 ELF_EXTRA_BYTES = 512 << 20
 
 
-def read_image(path, limit, elf_limit=None):
-    """The bytes of an image file, reading at most `limit` bytes (an ELF
-    file, by its magic number: at most `elf_limit`): an image larger than
-    that (a huge file, a device such as /dev/zero, an endless pipe) is
-    refused with the reason instead of filling host memory."""
+def read_image(path, limit, elf_limit=None, what="image"):
+    """The bytes of a file (what: 'image', 'initrd', 'device tree'...),
+    reading at most `limit` bytes (an ELF file, by its magic number: at most
+    `elf_limit`): a file larger than that (a huge file, a device such as
+    /dev/zero, an endless pipe) is refused with the reason instead of
+    filling host memory."""
+    if os.path.isdir(path):
+        raise LoaderError("%s '%s' is a directory" % (what, path))
     try:
         with open(path, "rb") as f:
             data = f.read(limit + 1)
@@ -110,18 +113,29 @@ def read_image(path, limit, elf_limit=None):
                 cap = elf_limit
                 data += f.read(elf_limit - len(data) + 1)
     except OSError as e:
-        raise LoaderError("cannot read image '%s': %s" % (path, e.strerror or e)) from None
+        raise LoaderError("cannot read %s '%s': %s" % (what, path, e.strerror or e)) from None
     except MemoryError:
-        raise LoaderError("image '%s' is too large to read into host memory" % path) from None
+        raise LoaderError("%s '%s' is too large to read into host memory" % (what, path)) from None
     if len(data) > cap:
         stream = "" if os.path.isfile(path) else " (a device or an endless stream?)"
         if cap == limit:
-            raise LoaderError("image '%s' does not fit in RAM: it is larger than the %d bytes "
-                              "of RAM it must fit in%s" % (path, limit, stream))
-        raise LoaderError("image '%s' is larger than the %d bytes an ELF file may have here "
+            raise LoaderError("%s '%s' does not fit in RAM: it is larger than the %d bytes "
+                              "of RAM it must fit in%s" % (what, path, limit, stream))
+        raise LoaderError("%s '%s' is larger than the %d bytes an ELF file may have here "
                           "(its segments must fit in %d bytes of RAM)%s"
-                          % (path, cap, limit, stream))
+                          % (what, path, cap, limit, stream))
     return data
+
+
+def read_head(path, n=64, what="image"):
+    """The first n bytes of a file (to tell its format without reading it all)."""
+    if os.path.isdir(path):
+        raise LoaderError("%s '%s' is a directory" % (what, path))
+    try:
+        with open(path, "rb") as f:
+            return f.read(n)
+    except OSError as e:
+        raise LoaderError("cannot read %s '%s': %s" % (what, path, e.strerror or e)) from None
 
 
 def is_elf(data):

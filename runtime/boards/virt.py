@@ -21,7 +21,7 @@ from runtime.boards import virt_map
 from runtime.boards.base import Board, BoardError, MachineConfig, Prop, parse_bool, register
 from runtime.boards.virt_map import BY_NAME as MAP, IRQMAP
 from runtime.fdt import Cells, Node, reg_cells
-from runtime.loader import LoaderError, SymbolTable
+from runtime.loader import LoaderError, SymbolTable, is_elf, read_head, read_image
 from runtime.chardev import SerialInput
 from runtime.devices.fw_cfg import FwCfg
 from runtime.devices.gicv2 import GICv2
@@ -243,7 +243,7 @@ class VirtBoard(Board):
         cfg = self.config
         if cfg.dtb is None:
             return self.device_tree(initrd)
-        data = boot.read_capped(cfg.dtb, fdt.MAX_DTB_SIZE, "device tree")
+        data = read_image(cfg.dtb, fdt.MAX_DTB_SIZE, what="device tree")
         extra = [p for p in self.chosen_props(initrd)
                  if p[0] not in ("bootargs", "linux,initrd-start", "linux,initrd-end")]
         return fdt.patch(data, RAM_BASE, self.ram_size, bootargs=cfg.append, initrd=initrd,
@@ -261,7 +261,7 @@ class VirtBoard(Board):
             return self._boot_firmware()
         if cfg.kernel is None:
             raise LoaderError("no image given (use -kernel IMAGE or -bios FILE)")
-        if boot.is_elf(boot.read_head(cfg.kernel)):
+        if is_elf(read_head(cfg.kernel, what="kernel image")):
             self.image = boot.load_bare_elf(cfg.kernel, emu.mem_write, self.ram_regions)
             if cfg.initrd is not None:
                 raise LoaderError("-initrd needs a Linux kernel image, and '%s' is an ELF "
