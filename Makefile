@@ -2,10 +2,10 @@
 # (idempotently: apt and pip are only called for what is missing).
 PYTHON ?= python3
 APT_PKGS = gcc-arm-none-eabi qemu-system-arm
-PIP_PKGS = cython llvmlite pyelftools capstone rich pytest pytest-benchmark pytest-xdist unicorn
+PIP_PKGS = cython llvmlite pyelftools capstone rich pylibfdt pytest pytest-benchmark pytest-xdist unicorn
 PYTEST_ARGS ?=
 
-.PHONY: all deps build demo test test-fast bench clean
+.PHONY: all deps build demo test test-fast test-heavy bench clean
 
 all: build
 
@@ -19,7 +19,7 @@ deps:
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
-	@$(PYTHON) -c "import Cython, llvmlite, elftools, capstone, rich, pytest, pytest_benchmark, xdist, unicorn" 2>/dev/null \
+	@$(PYTHON) -c "import Cython, llvmlite, elftools, capstone, rich, libfdt, pytest, pytest_benchmark, xdist, unicorn" 2>/dev/null \
 	  || $(PYTHON) -m pip install -q $(PIP_PKGS)
 
 build: deps
@@ -34,13 +34,17 @@ demo: build
 	echo "+ armtcg run -M virt -m 128M -nographic -kernel $$elf" && \
 	$(PYTHON) -m tcg.cli run -M virt -m 128M -nographic -kernel $$elf
 
-# The whole suite, as CI runs it (system tests included).
+# The whole suite, as CI runs it (system tests included; `heavy` runs, such
+# as a whole Linux boot under --engine jit, are left to test-heavy).
 test: build
-	$(PYTHON) -m pytest -n 2 -q $(PYTEST_ARGS) tests
+	$(PYTHON) -m pytest -n 2 -q -m "not heavy" $(PYTEST_ARGS) tests
+
+test-heavy: build
+	$(PYTHON) -m pytest -n 2 -q -m heavy $(PYTEST_ARGS) tests
 
 # Skip the slow system tests (for a quick local loop).
 test-fast: build
-	$(PYTHON) -m pytest -n 2 -q -m "not slow" $(PYTEST_ARGS) tests
+	$(PYTHON) -m pytest -n 2 -q -m "not slow and not heavy" $(PYTEST_ARGS) tests
 
 bench: build
 	$(PYTHON) -m pytest -q bench --benchmark-only

@@ -56,7 +56,7 @@ setup(
     package_data={"runtime": ["include/*.h", "*.pxd", "*.pxi"], "tcg": ["*.pxi"]},
     ext_modules=extensions(),
     python_requires=">=3.9",
-    install_requires=["cython>=3", "llvmlite", "pyelftools", "capstone", "rich"],
+    install_requires=["cython>=3", "llvmlite", "pyelftools", "capstone", "rich", "pylibfdt"],
     extras_require={"test": ["pytest", "pytest-benchmark", "pytest-xdist", "unicorn"]},
     entry_points={"console_scripts": ["armtcg=tcg.cli:main"]},
 )
