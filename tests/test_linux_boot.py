@@ -31,6 +31,8 @@ IGNORED = [
     (r"^VFP support v0\.3: ", "VFP/NEON belong to the Thumb-2/VFP/NEON issue"),
     (r"^hw-breakpoint: ", "cp14 debug registers: QEMU models breakpoints, armtcg "
                           "advertises no debug architecture"),
+    (r"^psci: SMC Calling Convention v1\.", "armtcg's firmware answers SMCCC_VERSION (v1.1), "
+                                           "QEMU 7.2's does not (Linux then assumes v1.0)"),
     (r"^random: crng init done", "printed when the entropy pool fills, which depends on "
                                  "interrupt timing"),
     (r"^Memory: \d+K/\d+K available", "the unflattened device tree is a page smaller "
