@@ -21,7 +21,7 @@ Where unicorn is known to be wrong (ERRATA below, each citing the ARM ARM
 rule), a reference written from the pseudocode executes that instruction
 in unicorn's place, so neither emulator is trusted for it.
 Run as a script to replay one case:
-    python -m tests.diff.harness CLASS INDEX [SEED]
+    python -m tests.diff.harness CLASS INDEX SEED
 """
 
 import os
@@ -39,7 +39,6 @@ B_SELF = 0xEAFFFFFE                # `b .`
 CPSR_COMPARED = 0xF80F0000         # N Z C V Q and GE[3:0]
 VECTORS_SIZE = 0x1000              # mapped at 0, filled with `b .`: an
                                    # unexpected exception parks the pc there
-DEFAULT_SEED = 2026
 
 
 class AssemblyError(Exception):
@@ -155,13 +154,26 @@ def ref_smlad(regs, ops, swap):
     p2 = _s16(rn >> 16) * _s16(rm >> 16)
     result = p1 + p2 + _s32(regs[a])
     q = result != _s32(result)
-    unicorn_wrong = p1 + p2 == 1 << 31 and not q
-    return {d: result & M32}, q, unicorn_wrong
+    return {d: result & M32}, q
 
 
-# mnemonic (without condition) -> (reference, extra argument)
-ERRATA = {"smlad": (ref_smlad, False), "smladx": (ref_smlad, True)}
-ERRATA_STATS = {name: [0, 0] for name in ERRATA}      # [ran, unicorn would be wrong]
+def smlad_q_bug_applies(regs, ops, swap):
+    """unicorn's Q bug bites only when product1 + product2 == 2^31 (it
+    saturates the intermediate sum) and the full-precision result fits."""
+    d, n, m, a = ops
+    rn, rm = regs[n], regs[m]
+    if swap:
+        rm = ((rm >> 16) | (rm << 16)) & M32
+    p1 = _s16(rn) * _s16(rm)
+    p2 = _s16(rn >> 16) * _s16(rm >> 16)
+    return p1 + p2 == 1 << 31 and not ref_smlad(regs, ops, swap)[1]
+
+
+# mnemonic (without condition) -> (reference, applies(regs, ops, arg), extra argument):
+# the reference replaces unicorn only where applies() says unicorn's bug bites.
+ERRATA = {"smlad": (ref_smlad, smlad_q_bug_applies, False),
+          "smladx": (ref_smlad, smlad_q_bug_applies, True)}
+ERRATA_STATS = {name: [0, 0] for name in ERRATA}      # [executed, replaced by the reference]
 
 
 def _split_mnemonic(line):
@@ -187,7 +199,11 @@ def errata_sites(i, case):
 
 # ----------------------------------------------------------------- unicorn
 class UnicornRunner:
-    def __init__(self, blob):
+    """errata=False: plain unicorn, no reference replaces it (to check
+    that an erratum is still there)."""
+
+    def __init__(self, blob, errata=True):
+        self.errata = errata
         from unicorn import Uc, UC_ARCH_ARM, UC_MODE_ARM
         from unicorn import arm_const as A
         self.A = A
@@ -207,20 +223,23 @@ class UnicornRunner:
     def _hook_erratum(self, site):
         from unicorn import UC_HOOK_CODE
         addr, mnem, cond, ops = site
-        ref, arg = ERRATA[mnem]
+        ref, applies, arg = ERRATA[mnem]
         ids = self.reg_ids
 
         def execute_reference(uc, address, size, user_data):
             cpsr = uc.reg_read(self.A.UC_ARM_REG_CPSR)
-            if gen.cond_passed(cond, cpsr):
-                regs = [uc.reg_read(x) for x in ids[:15]]
-                out, q, unicorn_wrong = ref(regs, ops, arg)
-                for r, v in out.items():
-                    uc.reg_write(ids[r], v)
-                if q:
-                    uc.reg_write(self.A.UC_ARM_REG_CPSR, cpsr | 1 << 27)
-                ERRATA_STATS[mnem][0] += 1
-                ERRATA_STATS[mnem][1] += unicorn_wrong
+            if not gen.cond_passed(cond, cpsr):
+                return
+            regs = [uc.reg_read(x) for x in ids[:15]]
+            ERRATA_STATS[mnem][0] += 1
+            if not applies(regs, ops, arg):
+                return              # unicorn executes it itself
+            out, q = ref(regs, ops, arg)
+            for r, v in out.items():
+                uc.reg_write(ids[r], v)
+            if q:
+                uc.reg_write(self.A.UC_ARM_REG_CPSR, cpsr | 1 << 27)
+            ERRATA_STATS[mnem][1] += 1
             uc.reg_write(ids[15], addr + 4)
 
         return self.uc.hook_add(UC_HOOK_CODE, execute_reference, begin=addr, end=addr)
@@ -232,7 +251,8 @@ class UnicornRunner:
         for r in range(15):
             uc.reg_write(ids[r], case.regs[r])
         uc.mem_write(DATA_BASE, case.data())
-        hooks = [self._hook_erratum(site) for site in errata_sites(i, case)]
+        hooks = [self._hook_erratum(site) for site in errata_sites(i, case)] \
+            if self.errata else []
         err = None
         try:
             uc.emu_start(case_start(i), case_end(i, case), count=case.ninsns + 1)
@@ -255,8 +275,18 @@ def armtcg_available():
 
 
 class ArmtcgRunner:
+    """engine jit compiles every block before it runs.  engine auto runs
+    with jit_sync: each case runs twice, first interpreted (its blocks
+    reach the threshold of 1 and are queued), then -- the queue compiled
+    on the run thread at the start of the second run -- natively; both
+    runs are compared.  `passes` is the number of runs per case."""
+
     def __init__(self, blob, engine="interp", **engine_options):
         from tcg.emulator import Emulator
+        if engine == "auto":
+            engine_options = dict(dict(jit_threshold=1, jit_sync=True), **engine_options)
+        self.passes = 2 if engine == "auto" else 1
+        self.native_expected = engine != "interp"
         emu = Emulator(engine=engine, **engine_options)
         code_size = (len(blob) + 0xFFF) & ~0xFFF
         emu.map_ram(0, VECTORS_SIZE)
@@ -266,6 +296,12 @@ class ArmtcgRunner:
         emu.map_ram(DATA_BASE, DATA_SIZE)
         self.emu = emu
         self.names = ["r%d" % r for r in range(16)]
+
+    def ran_native(self, i):
+        """Whether the case's first block has native code (after its run)."""
+        start = case_start(i)
+        return any(info.pc == start and self.emu.cpu.tb_is_native(info.addr)
+                   for info in self.emu.tbs.values())
 
     def run(self, i, case):
         emu = self.emu
@@ -329,12 +365,14 @@ def report(i, case, seed, ref, got, ref_name="unicorn", got_name="armtcg"):
 
 
 def run_batch(cases, seed, runners=("unicorn", "armtcg"), max_reports=5, engine="interp",
-              **engine_options):
-    """Run every case on both sides; return (reports, ncases_diverged)."""
+              stats=None, **engine_options):
+    """Run every case on both sides; return (reports, ncases_diverged).
+    stats (a dict) gets "native": how many cases' last run was native code
+    (for the JIT engines), and "runs": armtcg runs compared."""
     blob = assemble(cases)
     uc = UnicornRunner(blob)
     tc = ArmtcgRunner(blob, engine, **engine_options) if "armtcg" in runners else None
-    reports, bad = [], 0
+    reports, bad, native, runs = [], 0, 0, 0
     for i, case in enumerate(cases):
         ref = uc.run(i, case)
         if ref.error or ref.regs[15] != case_end(i, case):
@@ -346,17 +384,26 @@ def run_batch(cases, seed, runners=("unicorn", "armtcg"), max_reports=5, engine=
             continue
         if tc is None:
             continue
-        got = tc.run(i, case)
-        if ref.diff(got):
-            bad += 1
-            if len(reports) < max_reports:
-                reports.append(report(i, case, seed, ref, got))
+        diverged = False
+        for p in range(tc.passes):
+            got = tc.run(i, case)
+            runs += 1
+            if ref.diff(got) and not diverged:
+                diverged = True
+                bad += 1
+                if len(reports) < max_reports:
+                    name = "armtcg" if tc.passes == 1 else "armtcg(run %d)" % (p + 1)
+                    reports.append(report(i, case, seed, ref, got, got_name=name))
+        if tc.native_expected and tc.ran_native(i):
+            native += 1
+    if stats is not None:
+        stats.update(native=native, runs=runs)
     return reports, bad
 
 
 def main(argv):
     cls, index = argv[0], int(argv[1])
-    seed = argv[2] if len(argv) > 2 else DEFAULT_SEED
+    seed = argv[2] if len(argv) > 2 else os.environ["ARMTCG_DIFF_SEED"]
     case = gen.make_case(seed, cls, index)
     blob = assemble([case])
     print(case.text())
