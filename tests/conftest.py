@@ -58,8 +58,13 @@ def pytest_runtest_makereport(item, call):
                         % rep.longrepr[2])
 
 
-def pytest_collectreport(report):
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector):
     # a module-level pytest.importorskip / skip(allow_module_level) of a tool
+    outcome = yield
+    report = outcome.get_result()
     if os.environ.get("ARMTCG_REQUIRE_TOOLS") == "1" and report.skipped \
             and isinstance(report.longrepr, tuple) and _is_tool_skip(str(report.longrepr[2])):
         report.outcome = "failed"
+        report.longrepr = ("ARMTCG_REQUIRE_TOOLS=1: a required tool is missing: %s"
+                           % report.longrepr[2])

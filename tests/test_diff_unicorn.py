@@ -183,3 +183,20 @@ def test_exception_entry_reference():
     if harness.armtcg_available():
         got = harness.ArmtcgRunner(blob).run(0, case)
         assert ref.diff(got) == []
+
+
+def test_auto_runs_each_case_interpreted_then_native():
+    """engine auto with jit_sync (tcg/emulator.py): no compile thread; the
+    block queued by the first run (threshold 1) is compiled on the run
+    thread when the second run starts, and that run is native."""
+    if not harness.armtcg_available():
+        pytest.skip("tcg.emulator not importable")
+    regs = [0, 0x7FFFFFFF, 1] + [0] * 12
+    case = gen.Case("self", 0, ["adds r0, r1, r2"], regs, 0, 1)
+    tc = harness.ArmtcgRunner(harness.assemble([case]), "auto")
+    assert tc.passes == 2 and tc.emu.jit_sync
+    first = tc.run(0, case)
+    assert not tc.ran_native(0) and tc.emu.stats["compiled_blocks"] == 0
+    second = tc.run(0, case)
+    assert tc.ran_native(0) and tc.emu.compile_thread is None
+    assert first.regs[0] == second.regs[0] == 0x80000000 and first.diff(second) == []
