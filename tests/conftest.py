@@ -30,6 +30,12 @@ def pytest_report_header(config):
     return "differential seed: ARMTCG_DIFF_SEED=%s" % os.environ.get("ARMTCG_DIFF_SEED")
 
 
+def pytest_terminal_summary(terminalreporter):
+    # also at the end: -q (as CI runs) drops the header
+    terminalreporter.write_line("differential seed: ARMTCG_DIFF_SEED=%s (replay with it)"
+                                % os.environ.get("ARMTCG_DIFF_SEED"))
+
+
 # ARMTCG_REQUIRE_TOOLS=1 (set by .ci/run): a test skipped because a tool it
 # needs is missing (qemu-system-arm, the cross toolchain, unicorn, the
 # compiled extensions) fails instead, so CI cannot pass with checks dropped.
