@@ -103,13 +103,17 @@ class Emulator:
     """engine: "interp" runs every block in the IR interpreter; "jit"
     compiles every block to native code before its first run; "auto"
     interprets a block until it has run jit_threshold times, then a
-    background thread compiles it (with other hot blocks, in batches)."""
+    background thread compiles it (with other hot blocks, in batches).
+    jit_sync=True (engine auto): no background thread; the blocks that
+    became hot are compiled on the run thread whenever the exec loop is
+    back in Python (a block miss, an exception, the start of each run),
+    before it runs on -- deterministic, for tests that must run native code."""
 
     ENGINES = ("interp", "jit", "auto")
 
     def __init__(self, semihosting=False, cp15_table=None, engine="interp",
                  jit_threshold=None, jit_opt=2, icount_shift=None,
-                 tb_cache_bytes=DEFAULT_TB_CACHE_BYTES):
+                 tb_cache_bytes=DEFAULT_TB_CACHE_BYTES, jit_sync=False):
         if engine not in self.ENGINES:
             raise EmulatorError("engine %r is not available (have: %s)"
                                 % (engine, ", ".join(self.ENGINES)))
@@ -119,6 +123,7 @@ class Emulator:
         self.engine = engine
         self.jit_threshold = jit_threshold or DEFAULT_JIT_THRESHOLD
         self.jit_opt = jit_opt     # backend.jit.PASSES level
+        self.jit_sync = jit_sync and engine == "auto"
         # -icount: guest time = instructions << shift ns (None: host time)
         if icount_shift is not None and not 0 <= icount_shift <= 10:
             raise EmulatorError("icount shift must be 0..10, not %r" % icount_shift)
@@ -297,6 +302,16 @@ class Emulator:
         self.stats["compiled_blocks"] = self.jit.compiled_blocks
         self.stats["compile_batches"] = self.jit.n_modules
 
+    def compile_queued(self):
+        """Compile, on this thread, every block the exec loop queued as hot
+        (jit_sync); returns how many were compiled."""
+        ids = self.cpu.jit_queue_pop()
+        infos = [self.tbs.get(i) for i in ids]
+        infos = [i for i in infos if i is not None and self.cpu.tb_is_valid(i.addr)]
+        if infos:
+            self.compile_now(infos)
+        return len(infos)
+
     def _start_compile_thread(self):
         from backend.jit import CompileThread
         self._jit()
@@ -385,7 +400,7 @@ class Emulator:
         self._run_limit = cpu.icount + count if count is not None else ICOUNT_MAX
         self._set_icount_limit()
         self._set_debug_flags(0)
-        if self.engine == "auto" and self.compile_thread is None:
+        if self.engine == "auto" and self.compile_thread is None and not self.jit_sync:
             self._start_compile_thread()
         t0 = time.perf_counter()
         try:
@@ -431,6 +446,8 @@ class Emulator:
                 err, cpu.pending_error = cpu.pending_error, None
                 cpu.exit_request = cpu.exit_request & ~EXIT_REQ_STOP
                 raise err
+            if self.jit_sync:
+                self.compile_queued()
             self.in_guest = True
             try:
                 r, ran = interp.cpu_exec(cpu, max_blocks - steps if max_blocks else 0, resume)

@@ -7,7 +7,6 @@ import signal
 import struct
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -114,11 +113,20 @@ def test_ram_too_small_for_image(tmp_path):
 
 
 def test_engine_not_available(tmp_path):
+    """Every engine of --engine runs (a `b .` image stops at --max-insns with
+    status 124); a name that is not an engine is a usage error (argparse:
+    status 2, the choices listed), not a traceback."""
     img = tmp_path / "img.bin"
     img.write_bytes(b"\xfe\xff\xff\xea")
-    r = armtcg("run", "-kernel", str(img), "--engine", "jit", "--max-insns", "10")
-    if r.returncode == 1:
-        assert_clean_error(r, "jit")
+    for engine in ("interp", "jit", "auto"):
+        r = armtcg("run", "-kernel", str(img), "--engine", engine, "--max-insns", "10")
+        err = r.stderr.decode()
+        assert r.returncode == 124, (engine, err)
+        assert "stopped after 10 instructions" in err and "Traceback" not in err, err
+    r = armtcg("run", "-kernel", str(img), "--engine", "llvm", "--max-insns", "10")
+    err = r.stderr.decode()
+    assert r.returncode == 2 and "Traceback" not in err, err
+    assert "--engine: invalid choice: 'llvm'" in err and "'jit'" in err, err
 
 
 # ---- running guests --------------------------------------------------------------
@@ -202,17 +210,27 @@ def test_serial_to_file(tmp_path):
 
 @needs_emu
 def test_ctrl_c_stops_and_reports(tmp_path):
-    elf = build_guest(tmp_path, INFINITE_LOOP)
+    # the guest prints 'L' on the PL011 just before its loop: Ctrl-C is sent
+    # once that byte arrived, so the guest is known to be in the loop
+    elf = build_guest(tmp_path, """
+    ldr r4, =0x09000000
+    mov r5, #'L'
+    str r5, [r4]
+1:  add r0, r0, #1
+    b 1b
+""")
     p = subprocess.Popen([sys.executable, "-m", "tcg.cli", "run", "-kernel", elf], cwd=REPO,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
-    time.sleep(2.0)
+    first = p.stdout.read(1)
+    assert first == b"L", (first, p.stderr.read().decode() if first == b"" else "")
     p.send_signal(signal.SIGINT)
     out, err = p.communicate(timeout=30)
     err = err.decode()
     assert p.returncode == 130, err
     assert "Traceback" not in err
     assert "interrupted" in err and "mode=svc" in err and "insns=" in err
-    assert "pc=0x4000000" in err   # inside the 3-instruction loop
+    # a stop request is served between blocks: at the start of the loop block (add, b)
+    assert "pc=0x4000000c " in err, err
 
 
 # ---- the -d log ----------------------------------------------------------------

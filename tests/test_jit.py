@@ -115,13 +115,36 @@ def test_fault_inside_a_native_block_leaves_the_interpreters_state(engine):
 
 @pytest.mark.parametrize("engine", ("jit", "auto"))
 def test_stop_request_reaches_a_chained_native_loop(engine):
+    """Another thread waits until the loop's block has native code and the
+    instruction count (which native code keeps up to date in env; r0 it
+    holds in a host register) has gone 2000 past that point -- 1000
+    iterations -- then requests a stop: the run must end with "stop".  The
+    run has a budget (2^32 instructions, far more than the loop needs to
+    get there) so a lost request ends in "count", a failure, not a hang."""
     emu = machine("1: add r0, r0, #1\n b 1b", engine, jit_threshold=1)
-    timer = threading.Timer(0.3, emu.request_stop)
-    timer.start()
-    stop = emu.run()
-    timer.join()
-    assert stop.kind == "stop"
-    assert emu.reg_read("r0") > 1000
+    seen = {}
+
+    def stop_once_native():
+        never = threading.Event()
+        while True:
+            infos = [i for i in list(emu.tbs.values()) if i.pc == BASE]
+            if infos and emu.cpu.tb_is_native(infos[0].addr):
+                break
+            never.wait(0.001)
+        seen["icount"] = start = emu.icount
+        while emu.icount - start < 2000:
+            never.wait(0.001)
+        emu.request_stop()
+
+    watcher = threading.Thread(target=stop_once_native, daemon=True)
+    watcher.start()
+    stop = emu.run(count=1 << 32)
+    watcher.join()
+    assert stop.kind == "stop", stop
+    assert stop.icount - seen["icount"] >= 2000
+    # two instructions per iteration, r0 counted them all (no wraparound:
+    # at most 2^32 instructions ran, 2^31 iterations)
+    assert emu.reg_read("r0") == stop.icount // 2 >= 1000
     emu.close()
 
 
@@ -166,7 +189,9 @@ CLOCK = """
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_icount_clock_is_the_same_under_every_engine(engine):
-    shift = 3
+    # shift 10: an instruction is 1024 ns, more than SYS_ELAPSED's 1 us tick,
+    # so an off-by-one instruction count changes the value read
+    shift = 10
     emu = machine(CLOCK, engine, semihosting=True, icount_shift=shift, jit_threshold=2)
     from runtime.semihosting import Semihosting
     sh = Semihosting(stdout=io.BytesIO())
@@ -174,10 +199,13 @@ def test_icount_clock_is_the_same_under_every_engine(engine):
     emu.semihost_handler = sh.handle
     emu.run(count=2000)
     got = [int.from_bytes(emu.mem_read(0x40080000 + 8 * k, 8), "little") for k in range(5)]
-    # instructions up to and including each SVC: 2 + k*(1 + 200 + 3 + 4) + 1 + 200 + 3
+    # instructions up to and including each SVC: the 2 before the loop,
+    # k whole iterations (mov r6; 100 x subs/bne; mov r0, mov r1, svc;
+    # add r5, add r4, cmp, bne = 1 + 200 + 3 + 4 = 208), then the 1 + 200 + 3
+    # of iteration k up to its SVC
     expect = []
     for k in range(5):
-        n = 2 + k * (1 + 200 + 3 + 3 + 2) + 1 + 200 + 3
+        n = 2 + k * 208 + 1 + 200 + 3
         expect.append((n << shift) // 1000)
     assert got == expect
     emu.close()
@@ -198,7 +226,11 @@ def test_compare_reports_a_wrong_lowering(monkeypatch):
     from tcg.compare import compare
 
     def bad_add(L, d, a, b, c, aux, imm):
-        L.wr(d, L.op("sub i32 %s, %s" % (L.rd(a), L.rd(b))))
+        # a subtract with a marker no other lowering emits: the constant
+        # 0x5EED5EED (1592614637) xor-ed in and out again
+        x = L.op("xor i32 %s, 1592614637" % L.rd(a))
+        x = L.op("xor i32 %s, 1592614637" % x)
+        L.wr(d, L.op("sub i32 %s, %s" % (x, L.rd(b))))
 
     monkeypatch.setitem(lower.LOWER, "add", bad_add)
     out = io.StringIO()
@@ -207,7 +239,7 @@ def test_compare_reports_a_wrong_lowering(monkeypatch):
     assert report.startswith("DIVERGENCE after")
     assert "in the block at 0x" in report
     assert "guest code:" in report and "IR:" in report and "LLVM IR:" in report
-    assert "sub i32" in report            # the wrong lowering shows in the LLVM IR
+    assert "xor i32" in report and "1592614637" in report   # the wrong lowering's LLVM IR
     assert any(line.strip().startswith(("r", "memory", "CF", "NF", "ZF", "VF"))
                for line in report.splitlines() if "interp" in line and "jit" in line)
 

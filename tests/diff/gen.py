@@ -2,8 +2,11 @@
 
 A case is a short instruction sequence (assembly text, one instruction per
 line, labels allowed), the initial registers r0-r14, the initial NZCVQ/GE
-flags and a seed for the data window contents.  Every instruction is
-generated so that it is neither UNPREDICTABLE nor faulting:
+flags (and for the system classes the whole CPSR), the banked registers of
+every mode and a seed for the data window contents.  Every instruction is
+generated so that it is not UNPREDICTABLE, and only the last instruction of
+an `exception` case raises an exception (an SVC, UDF, BKPT, an access to
+unmapped memory or an unaligned one); in the other classes:
 
 - registers: r0-r14 are general-purpose in A32; PC appears only as a source
   where the ARM ARM defines it (data-processing operands, literal loads)
@@ -53,6 +56,9 @@ class Case:
     flags: int                      # CPSR bits 31-27 and 19-16
     data_seed: int
     prologue: list = field(default_factory=list)   # instructions run first
+    cpsr: int = None                # initial CPSR (None: flags in SVC mode, A/I/F set)
+    banked: dict = field(default_factory=dict)     # (mode, reg name) -> initial value
+    exc: str = None                 # the last instruction raises this exception (EXC_ENTRY)
 
     @property
     def insns(self):
@@ -68,6 +74,22 @@ class Case:
 
     def text(self):
         return "\n".join(self.prologue + self.lines)
+
+    def initial_cpsr(self):
+        return self.flags | CPSR_MODE_BITS if self.cpsr is None else self.cpsr
+
+
+# Processor modes of ARMv7-A without the Security and Virtualization
+# Extensions (ARM ARM B1.3.1, Table B1-1) and their banked registers
+# (B1.3.2, Figure B1-2): r8-r12 are banked only for FIQ; SPSR exists in the
+# exception modes only.
+MODES = {"usr": 0x10, "fiq": 0x11, "irq": 0x12, "svc": 0x13, "abt": 0x17, "und": 0x1B,
+         "sys": 0x1F}
+BANKED = {"usr": ["r8", "r9", "r10", "r11", "r12", "r13", "r14"],
+          "fiq": ["r8", "r9", "r10", "r11", "r12", "r13", "r14", "spsr"],
+          "irq": ["r13", "r14", "spsr"], "svc": ["r13", "r14", "spsr"],
+          "abt": ["r13", "r14", "spsr"], "und": ["r13", "r14", "spsr"]}
+CPSR_E, CPSR_A, CPSR_I, CPSR_F = 1 << 9, 1 << 8, 1 << 7, 1 << 6
 
 
 def cond_passed(cond, flags):
@@ -686,8 +708,228 @@ def gen_branch(g):
     g.emit(label(nblocks) + ":")
 
 
+# ---------------------------------------------------------------- system
+# Mode changes (CPS, MSR CPSR), SPSR access, SETEND with big-endian data
+# accesses, exception returns, ALU writes to PC, and exception-generating or
+# faulting instructions.  The generator tracks the mode (every instruction
+# that changes it is unconditional) so that nothing UNPREDICTABLE is
+# emitted: SPSR only in modes that have one (B1.3.3), exception returns only
+# from those modes, mode fields only with a valid mode (B1.3.1), T, J and IT
+# written as 0 (ARM state; Thumb comes later), ALU writes to PC of
+# word-aligned ARM addresses (ALUWritePC, A2.3.1).
+SYS_DATA_BASE = 3           # r3: a word-aligned address in the data window
+SYS_PSR = 4                 # r4: the PSR value an MSR writes (movw/movt just before)
+SYS_TARGET = 5              # r5: a branch target (adr just before)
+SYS_FAULT_BASE = 6          # r6: an unmapped address (data aborts)
+SYS_POOL = [0, 1, 2, 7, 8, 9, 10, 11, 12]
+UNMAPPED_BASE = 0x30000000  # nothing is mapped here in either emulator
+HAS_SPSR = ("fiq", "irq", "svc", "abt", "und")
+
+
+def random_psr(g, mode=None):
+    """A PSR value that may be written and returned to: a valid mode, ARM
+    state (J = T = IT = 0), reserved bits 0, random NZCVQ, GE, E, A, I, F."""
+    rng = g.rng
+    mode = mode or rng.choice(list(MODES))
+    return ((rng.getrandbits(5) << 27) | (rng.getrandbits(4) << 16)
+            | (rng.getrandbits(1) << 9) | (rng.getrandbits(3) << 6) | MODES[mode])
+
+
+def _mode_of(psr):
+    return {v: k for k, v in MODES.items()}[psr & 0x1F]
+
+
+def _load_imm(reg, value):
+    return ["movw %s, #%d" % (rname(reg), value & 0xFFFF),
+            "movt %s, #%d" % (rname(reg), value >> 16)]
+
+
+def _label(g):
+    g.nlabel = getattr(g, "nlabel", 0) + 1
+    return ".L%d_s%d" % (g.uid, g.nlabel)
+
+
+def s_cps(g):
+    rng = g.rng
+    if rng.random() < 0.5 and g.mode != "usr":
+        new = rng.choice(list(MODES))
+        g.mode = new
+        return ["cps #%d" % MODES[new]]
+    # CPSIE/CPSID (a NOP in User mode, B9.3.2), optionally with a mode change
+    aif = "".join(x for x in "aif" if rng.random() < 0.5) or "i"
+    line = "cps%s %s" % (rng.choice(["ie", "id"]), aif)
+    if rng.random() < 0.3 and g.mode != "usr":
+        g.mode = rng.choice(list(MODES))
+        line += ", #%d" % MODES[g.mode]
+    return [line]
+
+
+def s_msr_cpsr(g):
+    rng = g.rng
+    value = random_psr(g)
+    fields = rng.choice(["c", "x", "s", "f", "fc", "cx", "fsxc"])
+    if "c" in fields and g.mode != "usr":      # User mode cannot change the mode
+        g.mode = _mode_of(value)
+    return _load_imm(SYS_PSR, value) + ["msr cpsr_%s, %s" % (fields, rname(SYS_PSR))]
+
+
+def s_mrs(g):
+    rng = g.rng
+    if g.mode in HAS_SPSR and rng.random() < 0.5:
+        return ["mrs %s, spsr" % rname(g.reg())]
+    return ["mrs %s, %s" % (rname(g.reg()), rng.choice(["cpsr", "apsr"]))]
+
+
+def s_msr_spsr(g):
+    if g.mode not in HAS_SPSR:
+        return s_mrs(g)
+    fields = g.rng.choice(["c", "x", "s", "f", "fsxc"])
+    return _load_imm(SYS_PSR, random_psr(g)) + ["msr spsr_%s, %s" % (fields, rname(SYS_PSR))]
+
+
+def s_setend_access(g):
+    """SETEND, then a data access through r3: its byte order follows CPSR.E."""
+    rng = g.rng
+    out = ["setend %s" % rng.choice(["be", "le"])]
+    for _ in range(rng.randint(1, 3)):
+        op, size = rng.choice([("ldr", 4), ("str", 4), ("ldrh", 2), ("strh", 2),
+                               ("ldrsh", 2), ("ldrb", 1), ("strb", 1)])
+        off = size * rng.randint(-16, 16)
+        out.append("%s %s, [%s, #%d]" % (op, rname(g.reg()), rname(SYS_DATA_BASE), off))
+    return out
+
+
+def s_alu_pc(g):
+    """An ALU write to PC (not MOV, which the branch class has): ARMv7's
+    ALUWritePC is BXWritePC in ARM state (A2.3.1); the target is word
+    aligned and ARM.  Unconditional ones jump over a UDF that a wrong
+    target would execute; conditional ones fall through to the target."""
+    rng = g.rng
+    target = _label(g)
+    r = rname(SYS_TARGET)
+    out = ["adr %s, %s" % (r, target)]
+    op = rng.choice(["add pc, %s, #0", "sub pc, %s, #0", "orr pc, %s, #0", "eor pc, %s, #0",
+                     "bic pc, %s, #3", "and pc, %s, %s", "orr pc, %s, %s", "rsb pc, %s, %s, lsl #1",
+                     "add pc, %s, %s, lsr #32", "mvn pc, %s"])
+    if op == "rsb pc, %s, %s, lsl #1":       # 2*r5 - r5 = r5
+        line = "rsb pc, %s, %s, lsl #1" % (r, r)
+    elif op == "mvn pc, %s":                 # r4 = ~target
+        out += ["mvn %s, %s" % (rname(SYS_PSR), r)]
+        line = "mvn pc, %s" % rname(SYS_PSR)
+    elif op.count("%s") == 2:
+        line = op % (r, r)
+    else:
+        line = op % r
+    if rng.random() < 0.5:
+        out += [line, "udf #%d" % rng.getrandbits(16)]
+    else:
+        c = g.cond(1.0)
+        mnem, _, rest = line.partition(" ")
+        out.append("%s%s %s" % (mnem, c, rest))
+    return out + [target + ":"]
+
+
+def s_exception_return(g):
+    """SUBS PC, LR / MOVS PC, LR / RFE to a target past a UDF, with an SPSR
+    (or the two words RFE loads) written just before: CPSR comes from it
+    (B9.1.2 exception return: CPSRWriteByInstr with is_excpt_return)."""
+    if g.mode not in HAS_SPSR:
+        return s_cps(g)
+    rng = g.rng
+    target = _label(g)
+    psr = random_psr(g)
+    out = _load_imm(SYS_PSR, psr)
+    kind = rng.choice(["subs", "movs", "rfe"])
+    if kind == "rfe":
+        # RFE{IA,DB} r3: the return address and then the PSR
+        out += ["adr %s, %s" % (rname(SYS_TARGET), target)]
+        mode = rng.choice(["ia", "db"])
+        first = 0 if mode == "ia" else -8
+        out += ["str %s, [%s, #%d]" % (rname(SYS_TARGET), rname(SYS_DATA_BASE), first),
+                "str %s, [%s, #%d]" % (rname(SYS_PSR), rname(SYS_DATA_BASE), first + 4),
+                "rfe%s %s" % (mode, rname(SYS_DATA_BASE))]
+    else:
+        out += ["msr spsr_fsxc, %s" % rname(SYS_PSR)]
+        k = 4 * rng.randint(0, 3)
+        out += ["adr lr, %s + %d" % (target, k) if kind == "subs" else "adr lr, %s" % target]
+        out += ["subs pc, lr, #%d" % k if kind == "subs" else "movs pc, lr"]
+    g.mode = _mode_of(psr)
+    return out + ["udf #%d" % rng.getrandbits(16), target + ":"]
+
+
+def s_filler(g):
+    return [g_cond_mix(g)]
+
+
+SYS_PIECES = [s_cps, s_msr_cpsr, s_mrs, s_msr_spsr, s_setend_access, s_alu_pc,
+              s_exception_return, s_filler]
+
+
+def _sys_setup(g):
+    rng = g.rng
+    g.pool = SYS_POOL
+    g.mode = rng.choice(["svc", "svc", "usr", "sys", "fiq", "irq", "abt", "und"])
+    g.cpsr = (g.flags | (rng.getrandbits(1) << 9) | (rng.getrandbits(3) << 6)
+              | MODES[g.mode])
+    g.regs[SYS_DATA_BASE] = DATA_BASE + DATA_SIZE // 2 + 4 * rng.randint(-64, 64)
+    g.regs[SYS_FAULT_BASE] = UNMAPPED_BASE + 4 * rng.randint(0, 1024)
+
+
+def gen_system(g):
+    _sys_setup(g)
+    for _ in range(g.rng.randint(1, 5)):
+        for line in g.rng.choice(SYS_PIECES)(g):
+            g.emit(line)
+
+
+# Exceptions the last instruction of an `exception` case raises; the
+# harness takes them in unicorn per the ARM ARM (harness.EXC_ENTRY).
+def x_svc(g):
+    return "svc", "svc #%d" % g.rng.getrandbits(24)
+
+
+def x_udf(g):
+    return "und", "udf #%d" % g.rng.getrandbits(16)
+
+
+def x_bkpt(g):
+    return "bkpt", "bkpt #%d" % g.rng.getrandbits(16)
+
+
+def x_unmapped(g):
+    rng = g.rng
+    op = rng.choice(["ldr %s, [%s, #%d]", "str %s, [%s, #%d]", "ldrh %s, [%s, #%d]",
+                     "strb %s, [%s, #%d]", "ldm %s, {r0, r1}"])
+    if op.startswith("ldm"):
+        return "dabort", "ldm %s, {r0, r1}" % rname(SYS_FAULT_BASE)
+    return "dabort", op % (rname(g.reg()), rname(SYS_FAULT_BASE), 4 * rng.randint(0, 16))
+
+
+def x_unaligned(g):
+    """An unaligned access to the data window: with the MMU off every data
+    access is Strongly-ordered (B3.2.1), and an unaligned access to
+    Strongly-ordered or Device memory is an Alignment fault whatever
+    SCTLR.A says (A3.2.1; pseudocode TranslateAddressV/AlignmentFault)."""
+    rng = g.rng
+    op, size = rng.choice([("ldr", 4), ("str", 4), ("ldrh", 2), ("strh", 2), ("ldrsh", 2)])
+    off = size * rng.randint(-8, 8) + rng.randint(1, size - 1)
+    return "dabort", "%s %s, [%s, #%d]" % (op, rname(g.reg()), rname(SYS_DATA_BASE), off)
+
+
+def gen_exception(g):
+    _sys_setup(g)
+    for _ in range(g.rng.randint(0, 3)):
+        for line in g.rng.choice(SYS_PIECES)(g):
+            g.emit(line)
+    g.exc, line = g.rng.choice([x_svc, x_udf, x_bkpt, x_unmapped, x_unaligned])(g)
+    g.emit(line)
+
+
+SYSTEM_CLASSES = {"system": gen_system, "exception": gen_exception}
+
+
 # ---------------------------------------------------------------- cases
-CLASSES = list(ALU_CLASSES) + list(MEM_CLASSES) + ["excl", "branch"]
+CLASSES = list(ALU_CLASSES) + list(MEM_CLASSES) + ["excl", "branch"] + list(SYSTEM_CLASSES)
 
 
 def make_case(seed, cls, index):
@@ -702,9 +944,14 @@ def make_case(seed, cls, index):
         gen_excl(g)
     elif cls == "branch":
         gen_branch(g)
+    elif cls in SYSTEM_CLASSES:
+        SYSTEM_CLASSES[cls](g)
     else:
         raise ValueError(cls)
-    return Case(cls, index, g.lines, g.regs, g.flags, rng.getrandbits(32), g.prologue)
+    banked = {(m, r): g.value() if r != "spsr" else random_psr(g)
+              for m, regs in BANKED.items() for r in regs}
+    return Case(cls, index, g.lines, g.regs, g.flags, rng.getrandbits(32), g.prologue,
+                getattr(g, "cpsr", None), banked, getattr(g, "exc", None))
 
 
 def make_cases(seed, cls, ninsns):

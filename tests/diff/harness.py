@@ -16,12 +16,20 @@ changes nothing, so the final pc must equal the end address.  This needs
 no per-instruction stepping, and a case that does not reach the end shows
 up as a pc divergence.
 
-Compared: r0-r15, CPSR bits NZCVQ and GE, the whole data window.
+Compared: r0-r15, the whole CPSR, the banked registers of every mode
+(r8-r14 of usr and fiq, r13/r14 and SPSR of the exception modes; read and
+set by switching the mode through CPSR writes, the same way on both sides),
+the whole data window.  Every case starts with random banked registers.
+Exceptions: unicorn does not enter them (it reports them to hooks or stops),
+so an `exception` case runs in unicorn up to its last instruction, which
+raises the exception, and the entry is done here per the ARM ARM
+(exception_entry); armtcg enters it itself and spins on the vector's `b .`.
 Where unicorn is known to be wrong (ERRATA below, each citing the ARM ARM
 rule), a reference written from the pseudocode executes that instruction
-in unicorn's place, so neither emulator is trusted for it.
+in unicorn's place -- only where the bug bites -- so neither emulator is
+trusted for it.
 Run as a script to replay one case:
-    python -m tests.diff.harness CLASS INDEX [SEED]
+    python -m tests.diff.harness CLASS INDEX SEED
 """
 
 import os
@@ -36,10 +44,9 @@ from tests.diff.gen import (CODE_BASE, CODE_PAD, SLOT, DATA_BASE, DATA_SIZE,
 
 AS = "arm-none-eabi-as"
 B_SELF = 0xEAFFFFFE                # `b .`
-CPSR_COMPARED = 0xF80F0000         # N Z C V Q and GE[3:0]
+CPSR_COMPARED = 0xFFFFFFFF         # the whole CPSR: NZCVQ, IT, J, GE, E, A, I, F, T, M
 VECTORS_SIZE = 0x1000              # mapped at 0, filled with `b .`: an
                                    # unexpected exception parks the pc there
-DEFAULT_SEED = 2026
 
 
 class AssemblyError(Exception):
@@ -96,16 +103,72 @@ def case_end(i, case):
 
 
 def initial_cpsr(case):
-    return case.flags | CPSR_MODE_BITS
+    return case.initial_cpsr()
+
+
+def expected_end(i, case):
+    """Where the pc must be when the case is done: its final `b .`, or the
+    vector of the exception its last instruction raises (filled with `b .`)."""
+    if case.exc:
+        return EXC_ENTRY[case.exc][1]
+    return case_end(i, case)
+
+
+# ----------------------------------------------------------------- exceptions
+# Exception entry (ARM ARM B1.9.10-B1.9.13, TakeUndefInstrException,
+# TakeSVCException, TakePrefetchAbortException, TakeDataAbortException),
+# ARMv7-A without the Security and Virtualization Extensions, ARM state,
+# SCTLR.V = 0 with VBAR = 0, SCTLR.TE = SCTLR.EE = 0:
+# kind -> (mode, vector offset, LR = address of the instruction + this, extra mask)
+# BKPT is a Prefetch Abort (a debug event with debug disabled, C3.3.1).
+EXC_ENTRY = {"und": ("und", 0x04, 4, 0), "svc": ("svc", 0x08, 4, 0),
+             "bkpt": ("abt", 0x0C, 4, gen.CPSR_A), "dabort": ("abt", 0x10, 8, gen.CPSR_A)}
+CPSR_EXEC_STATE = 0x0600FC00 | 1 << 24 | 1 << 5    # IT<7:0>, J, T
+
+
+def exception_entry(kind, cpsr, insn_addr):
+    """(new CPSR, LR, SPSR, pc) after the exception: M, I = 1 (and A for
+    aborts), J = T = IT = 0, E = SCTLR.EE = 0; SPSR = the old CPSR."""
+    mode, vector, lr_off, extra = EXC_ENTRY[kind]
+    new = (cpsr & ~(0x1F | CPSR_EXEC_STATE | gen.CPSR_E)) | gen.MODES[mode] | gen.CPSR_I | extra
+    return new, (insn_addr + lr_off) & M32, cpsr, vector
+
+
+def exception_insn_addr(i, case):
+    return case_start(i) + 4 * (case.ninsns - 1)
+
+
+class RegAccess:
+    """Banked-register access by mode switching, the same on both sides:
+    write_cpsr switches the register bank as an exception or MSR would."""
+
+    def set_banked(self, case):
+        for mode, regs in gen.BANKED.items():
+            self.write_cpsr(0x1C0 | gen.MODES[mode])
+            for r in regs:
+                self.write(r, case.banked.get((mode, r), 0))
+
+    def read_banked(self):
+        cpsr = self.read("cpsr")
+        out = []
+        for mode, regs in gen.BANKED.items():
+            self.write_cpsr((cpsr & ~0x1F) | gen.MODES[mode])
+            out += [self.read(r) & M32 for r in regs]
+        self.write_cpsr(cpsr)
+        return tuple(out)
+
+
+BANKED_NAMES = ["%s_%s" % (r, m) for m, regs in gen.BANKED.items() for r in regs]
 
 
 class State:
     """Final state: registers r0-r15, compared CPSR bits, data window."""
 
-    __slots__ = ("regs", "cpsr", "data", "error")
+    __slots__ = ("regs", "cpsr", "data", "error", "banked")
 
-    def __init__(self, regs, cpsr, data, error=None):
+    def __init__(self, regs, cpsr, data, error=None, banked=()):
         self.regs, self.cpsr, self.data, self.error = regs, cpsr, data, error
+        self.banked = banked        # BANKED_NAMES order
 
     def diff(self, other):
         """Names of the fields that differ."""
@@ -117,6 +180,9 @@ class State:
                 out.append("r%d" % r)
         if self.cpsr != other.cpsr:
             out.append("cpsr")
+        for name, a, b in zip(BANKED_NAMES, self.banked, other.banked):
+            if a != b:
+                out.append(name)
         if self.data != other.data:
             out.append("data")
         return out
@@ -155,13 +221,26 @@ def ref_smlad(regs, ops, swap):
     p2 = _s16(rn >> 16) * _s16(rm >> 16)
     result = p1 + p2 + _s32(regs[a])
     q = result != _s32(result)
-    unicorn_wrong = p1 + p2 == 1 << 31 and not q
-    return {d: result & M32}, q, unicorn_wrong
+    return {d: result & M32}, q
 
 
-# mnemonic (without condition) -> (reference, extra argument)
-ERRATA = {"smlad": (ref_smlad, False), "smladx": (ref_smlad, True)}
-ERRATA_STATS = {name: [0, 0] for name in ERRATA}      # [ran, unicorn would be wrong]
+def smlad_q_bug_applies(regs, ops, swap):
+    """unicorn's Q bug bites only when product1 + product2 == 2^31 (it
+    saturates the intermediate sum) and the full-precision result fits."""
+    d, n, m, a = ops
+    rn, rm = regs[n], regs[m]
+    if swap:
+        rm = ((rm >> 16) | (rm << 16)) & M32
+    p1 = _s16(rn) * _s16(rm)
+    p2 = _s16(rn >> 16) * _s16(rm >> 16)
+    return p1 + p2 == 1 << 31 and not ref_smlad(regs, ops, swap)[1]
+
+
+# mnemonic (without condition) -> (reference, applies(regs, ops, arg), extra argument):
+# the reference replaces unicorn only where applies() says unicorn's bug bites.
+ERRATA = {"smlad": (ref_smlad, smlad_q_bug_applies, False),
+          "smladx": (ref_smlad, smlad_q_bug_applies, True)}
+ERRATA_STATS = {name: [0, 0] for name in ERRATA}      # [executed, replaced by the reference]
 
 
 def _split_mnemonic(line):
@@ -185,9 +264,45 @@ def errata_sites(i, case):
     return out
 
 
+# unicorn (QEMU 5.0) ignores an MSR write to CPSR.E in User mode: its mask of
+# user-writable bits lacks E.  ARM ARM B9.3.11 MSR (register) ->
+# CPSRWriteByInstr (B1.3.3): "CPSR<9> = value<9>; // E bit is user-writable",
+# and in User mode nothing else of bytes 1 and 0 (A, I, F, M need privilege).
+# Where that bites (User mode, the x field written, E changes), the MSR is
+# executed here per that pseudocode instead.
+ERRATA_STATS["msr_cpsr_user_e"] = [0, 0]
+MSR_FIELD_MASK_USER = {"f": 0xF8000000, "s": 0x000F0000, "x": gen.CPSR_E, "c": 0}
+
+
+def msr_cpsr_sites(i, case):
+    """[(address, fields, register)] of the case's `msr cpsr_<fields>, rN`."""
+    out = []
+    for k, line in enumerate(case.insns):
+        if line.startswith("msr cpsr_"):
+            fields, reg = line[len("msr cpsr_"):].split(", ")
+            out.append((case_start(i) + 4 * k, fields, int(reg[1:])))
+    return out
+
+
+def msr_user_e_applies(cpsr, fields, value):
+    return cpsr & 0x1F == gen.MODES["usr"] and "x" in fields \
+        and (cpsr ^ value) & gen.CPSR_E != 0
+
+
+def ref_msr_cpsr_user(cpsr, fields, value):
+    mask = 0
+    for f in fields:
+        mask |= MSR_FIELD_MASK_USER[f]
+    return (cpsr & ~mask) | (value & mask)
+
+
 # ----------------------------------------------------------------- unicorn
-class UnicornRunner:
-    def __init__(self, blob):
+class UnicornRunner(RegAccess):
+    """errata=False: plain unicorn, no reference replaces it (to check
+    that an erratum is still there)."""
+
+    def __init__(self, blob, errata=True):
+        self.errata = errata
         from unicorn import Uc, UC_ARCH_ARM, UC_MODE_ARM
         from unicorn import arm_const as A
         self.A = A
@@ -203,24 +318,54 @@ class UnicornRunner:
         self.uc = uc
         self.reg_ids = [getattr(A, "UC_ARM_REG_R%d" % i) for i in range(13)] + [
             A.UC_ARM_REG_SP, A.UC_ARM_REG_LR, A.UC_ARM_REG_PC]
+        self.names = {"r%d" % r: x for r, x in enumerate(self.reg_ids)}
+        self.names.update(cpsr=A.UC_ARM_REG_CPSR, spsr=A.UC_ARM_REG_SPSR)
 
     def _hook_erratum(self, site):
         from unicorn import UC_HOOK_CODE
         addr, mnem, cond, ops = site
-        ref, arg = ERRATA[mnem]
+        ref, applies, arg = ERRATA[mnem]
         ids = self.reg_ids
 
         def execute_reference(uc, address, size, user_data):
             cpsr = uc.reg_read(self.A.UC_ARM_REG_CPSR)
-            if gen.cond_passed(cond, cpsr):
-                regs = [uc.reg_read(x) for x in ids[:15]]
-                out, q, unicorn_wrong = ref(regs, ops, arg)
-                for r, v in out.items():
-                    uc.reg_write(ids[r], v)
-                if q:
-                    uc.reg_write(self.A.UC_ARM_REG_CPSR, cpsr | 1 << 27)
-                ERRATA_STATS[mnem][0] += 1
-                ERRATA_STATS[mnem][1] += unicorn_wrong
+            if not gen.cond_passed(cond, cpsr):
+                return
+            regs = [uc.reg_read(x) for x in ids[:15]]
+            ERRATA_STATS[mnem][0] += 1
+            if not applies(regs, ops, arg):
+                return              # unicorn executes it itself
+            out, q = ref(regs, ops, arg)
+            for r, v in out.items():
+                uc.reg_write(ids[r], v)
+            if q:
+                uc.reg_write(self.A.UC_ARM_REG_CPSR, cpsr | 1 << 27)
+            ERRATA_STATS[mnem][1] += 1
+            uc.reg_write(ids[15], addr + 4)
+
+        return self.uc.hook_add(UC_HOOK_CODE, execute_reference, begin=addr, end=addr)
+
+    def read(self, name):
+        return self.uc.reg_read(self.names[name])
+
+    def write(self, name, value):
+        self.uc.reg_write(self.names[name], value)
+
+    def write_cpsr(self, value):
+        self.uc.reg_write(self.A.UC_ARM_REG_CPSR, value)
+
+    def _hook_msr_user_e(self, site):
+        from unicorn import UC_HOOK_CODE
+        addr, fields, reg = site
+        ids = self.reg_ids
+
+        def execute_reference(uc, address, size, user_data):
+            cpsr, value = self.read("cpsr"), uc.reg_read(ids[reg])
+            ERRATA_STATS["msr_cpsr_user_e"][0] += 1
+            if not msr_user_e_applies(cpsr, fields, value):
+                return              # unicorn executes it itself
+            self.write_cpsr(ref_msr_cpsr_user(cpsr, fields, value))
+            ERRATA_STATS["msr_cpsr_user_e"][1] += 1
             uc.reg_write(ids[15], addr + 4)
 
         return self.uc.hook_add(UC_HOOK_CODE, execute_reference, begin=addr, end=addr)
@@ -228,21 +373,34 @@ class UnicornRunner:
     def run(self, i, case):
         from unicorn import UcError
         uc, ids = self.uc, self.reg_ids
-        uc.reg_write(self.A.UC_ARM_REG_CPSR, initial_cpsr(case))
+        self.set_banked(case)
+        self.write_cpsr(initial_cpsr(case))
         for r in range(15):
             uc.reg_write(ids[r], case.regs[r])
         uc.mem_write(DATA_BASE, case.data())
-        hooks = [self._hook_erratum(site) for site in errata_sites(i, case)]
+        hooks = [self._hook_erratum(site) for site in errata_sites(i, case)] + [
+            self._hook_msr_user_e(site) for site in msr_cpsr_sites(i, case)] \
+            if self.errata else []
         err = None
+        # unicorn reports exceptions to hooks (or stops with an error) but
+        # does not enter them: an exception case runs up to its last
+        # instruction, and the entry is done here as the ARM ARM says
+        stop_at = exception_insn_addr(i, case) if case.exc else case_end(i, case)
         try:
-            uc.emu_start(case_start(i), case_end(i, case), count=case.ninsns + 1)
+            uc.emu_start(case_start(i), stop_at, count=case.ninsns + 1)
         except UcError as e:
             err = "unicorn: %s" % e
         for h in hooks:
             uc.hook_del(h)
+        if case.exc and err is None and uc.reg_read(ids[15]) == stop_at:
+            cpsr, lr, spsr, pc = exception_entry(case.exc, self.read("cpsr"), stop_at)
+            self.write_cpsr(cpsr)
+            self.write("r14", lr)
+            self.write("spsr", spsr)
+            self.write("r15", pc)
         return State([uc.reg_read(x) for x in ids],
-                     uc.reg_read(self.A.UC_ARM_REG_CPSR) & CPSR_COMPARED,
-                     bytes(uc.mem_read(DATA_BASE, DATA_SIZE)), err)
+                     self.read("cpsr") & CPSR_COMPARED,
+                     bytes(uc.mem_read(DATA_BASE, DATA_SIZE)), err, self.read_banked())
 
 
 # ----------------------------------------------------------------- armtcg
@@ -254,9 +412,19 @@ def armtcg_available():
         return False
 
 
-class ArmtcgRunner:
+class ArmtcgRunner(RegAccess):
+    """engine jit compiles every block before it runs.  engine auto runs
+    with jit_sync: each case runs twice, first interpreted (its blocks
+    reach the threshold of 1 and are queued), then -- the queue compiled
+    on the run thread at the start of the second run -- natively; both
+    runs are compared.  `passes` is the number of runs per case."""
+
     def __init__(self, blob, engine="interp", **engine_options):
         from tcg.emulator import Emulator
+        if engine == "auto":
+            engine_options = dict(dict(jit_threshold=1, jit_sync=True), **engine_options)
+        self.passes = 2 if engine == "auto" else 1
+        self.native_expected = engine != "interp"
         emu = Emulator(engine=engine, **engine_options)
         code_size = (len(blob) + 0xFFF) & ~0xFFF
         emu.map_ram(0, VECTORS_SIZE)
@@ -267,8 +435,24 @@ class ArmtcgRunner:
         self.emu = emu
         self.names = ["r%d" % r for r in range(16)]
 
+    def ran_native(self, i):
+        """Whether the case's first block has native code (after its run)."""
+        start = case_start(i)
+        return any(info.pc == start and self.emu.cpu.tb_is_native(info.addr)
+                   for info in self.emu.tbs.values())
+
+    def read(self, name):
+        return self.emu.reg_read(name)
+
+    def write(self, name, value):
+        self.emu.reg_write(name, value)
+
+    def write_cpsr(self, value):
+        self.emu.reg_write("cpsr", value)
+
     def run(self, i, case):
         emu = self.emu
+        self.set_banked(case)
         emu.reg_write("cpsr", initial_cpsr(case))
         for r in range(15):
             emu.reg_write(self.names[r], case.regs[r])
@@ -283,14 +467,17 @@ class ArmtcgRunner:
             err = "armtcg raised:\n" + traceback.format_exc(limit=-4)
         return State([emu.reg_read(n) & M32 for n in self.names],
                      emu.reg_read("cpsr") & CPSR_COMPARED,
-                     bytes(emu.mem_read(DATA_BASE, DATA_SIZE)), err)
+                     bytes(emu.mem_read(DATA_BASE, DATA_SIZE)), err, self.read_banked())
 
 
 # ----------------------------------------------------------------- reports
 def fmt_flags(cpsr):
-    return "%s%s%s%s%s GE=%s" % tuple(
+    return "%08x %s%s%s%s%s GE=%s %s%s%s%s%s M=%02x" % tuple(
+        [cpsr] +
         [ch if cpsr >> b & 1 else "-" for ch, b in zip("NZCVQ", (31, 30, 29, 28, 27))] +
-        [format(cpsr >> 16 & 0xF, "04b")])
+        [format(cpsr >> 16 & 0xF, "04b")] +
+        [ch if cpsr >> b & 1 else "-" for ch, b in zip("EAIFT", (9, 8, 7, 6, 5))] +
+        [cpsr & 0x1F])
 
 
 def fmt_data_diff(a, b, limit=8):
@@ -310,18 +497,22 @@ def report(i, case, seed, ref, got, ref_name="unicorn", got_name="armtcg"):
              "  replay: python -m tests.diff.harness %s %d %s" % (case.cls, case.index, seed),
              "  code at %#x:" % case_start(i)]
     lines += ["    " + l for l in (case.prologue + case.lines)]
-    lines.append("  initial: %s" % fmt_flags(case.flags))
+    lines.append("  initial: cpsr %s" % fmt_flags(initial_cpsr(case)))
     lines.append("    " + " ".join("r%d=%08x" % (r, v) for r, v in enumerate(case.regs)))
     for name, st in ((ref_name, ref), (got_name, got)):
         if st.error:
             lines.append("  %s error: %s" % (name, st.error))
     for f in fields:
-        if f.startswith("r"):
+        if f.startswith("r") and f not in BANKED_NAMES:
             r = int(f[1:])
             lines.append("  %-4s %s=%08x %s=%08x" % (f, ref_name, ref.regs[r], got_name, got.regs[r]))
         elif f == "cpsr":
             lines.append("  cpsr %s=%s %s=%s" % (ref_name, fmt_flags(ref.cpsr), got_name,
                                                  fmt_flags(got.cpsr)))
+        elif f in BANKED_NAMES:
+            k = BANKED_NAMES.index(f)
+            lines.append("  %-4s %s=%08x %s=%08x" % (f, ref_name, ref.banked[k], got_name,
+                                                     got.banked[k]))
         elif f == "data":
             lines.append("  data (%s vs %s):" % (ref_name, got_name))
             lines += fmt_data_diff(ref.data, got.data)
@@ -329,15 +520,17 @@ def report(i, case, seed, ref, got, ref_name="unicorn", got_name="armtcg"):
 
 
 def run_batch(cases, seed, runners=("unicorn", "armtcg"), max_reports=5, engine="interp",
-              **engine_options):
-    """Run every case on both sides; return (reports, ncases_diverged)."""
+              stats=None, **engine_options):
+    """Run every case on both sides; return (reports, ncases_diverged).
+    stats (a dict) gets "native": how many cases' last run was native code
+    (for the JIT engines), and "runs": armtcg runs compared."""
     blob = assemble(cases)
     uc = UnicornRunner(blob)
     tc = ArmtcgRunner(blob, engine, **engine_options) if "armtcg" in runners else None
-    reports, bad = [], 0
+    reports, bad, native, runs = [], 0, 0, 0
     for i, case in enumerate(cases):
         ref = uc.run(i, case)
-        if ref.error or ref.regs[15] != case_end(i, case):
+        if ref.error or ref.regs[15] != expected_end(i, case):
             # the generator must never produce a faulting or runaway case
             bad += 1
             if len(reports) < max_reports:
@@ -346,17 +539,26 @@ def run_batch(cases, seed, runners=("unicorn", "armtcg"), max_reports=5, engine=
             continue
         if tc is None:
             continue
-        got = tc.run(i, case)
-        if ref.diff(got):
-            bad += 1
-            if len(reports) < max_reports:
-                reports.append(report(i, case, seed, ref, got))
+        diverged = False
+        for p in range(tc.passes):
+            got = tc.run(i, case)
+            runs += 1
+            if ref.diff(got) and not diverged:
+                diverged = True
+                bad += 1
+                if len(reports) < max_reports:
+                    name = "armtcg" if tc.passes == 1 else "armtcg(run %d)" % (p + 1)
+                    reports.append(report(i, case, seed, ref, got, got_name=name))
+        if tc.native_expected and tc.ran_native(i):
+            native += 1
+    if stats is not None:
+        stats.update(native=native, runs=runs)
     return reports, bad
 
 
 def main(argv):
     cls, index = argv[0], int(argv[1])
-    seed = argv[2] if len(argv) > 2 else DEFAULT_SEED
+    seed = argv[2] if len(argv) > 2 else os.environ["ARMTCG_DIFF_SEED"]
     case = gen.make_case(seed, cls, index)
     blob = assemble([case])
     print(case.text())
