@@ -300,4 +300,9 @@ def compare(image=None, ram_size=128 << 20, max_blocks=None, out=sys.stdout, ico
         how = "stopped after --max-blocks"
     out.write("armtcg compare: interp and jit agree on %d blocks, %d instructions (%s)\n"
               % (ls.blocks, ls.ref.icount, how))
+    printed = ls.out_ref.getvalue()
+    if printed:
+        last = printed.rstrip(b"\r\n").rsplit(b"\n", 1)[-1].strip(b"\r")
+        out.write("armtcg compare: the guest printed %d bytes on the UART, the last line: %r\n"
+                  % (len(printed), last.decode(errors="replace")[-120:]))
     return 0
