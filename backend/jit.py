@@ -50,9 +50,29 @@ PASSES = {
 }
 
 
+def module_budget(maps_limit_path="/proc/sys/vm/max_map_count"):
+    """How many modules may be linked before the emulator must flush: each
+    module takes ~3 memory mappings (code, read-only data, data) and the
+    kernel refuses mmap beyond vm.max_map_count (65530 by default), which
+    LLVM reports as "Unable to allocate section memory!" and aborts.  A
+    quarter of the limit leaves room for the rest of the process."""
+    try:
+        with open(maps_limit_path) as f:
+            limit = int(f.read())
+    except (OSError, ValueError):
+        limit = DEFAULT_MAX_MAP_COUNT
+    return max(MIN_MODULE_BUDGET, limit // 4)
+
+
+DEFAULT_MAX_MAP_COUNT = 65530     # Linux's default vm.max_map_count
+MIN_MODULE_BUDGET = 256
+
+
 class JIT:
-    """One LLJIT instance per emulator; modules are never unloaded (their
-    code stays valid for as long as the emulator lives)."""
+    """One LLJIT instance per emulator; modules stay loaded (their code
+    valid) until release_all(), which the emulator calls when it flushes
+    every TB -- under engine jit, one module per block, also when the live
+    modules reach module_budget()."""
 
     def __init__(self, opt_level=2):
         if opt_level not in PASSES:
@@ -97,6 +117,18 @@ class JIT:
         self.compile_s += time.perf_counter() - t0
         self.compiled_blocks += len(sources)
         return [tracker[n] for n in names]
+
+    @property
+    def live_modules(self):
+        return len(self.trackers)
+
+    def release_all(self):
+        """Unload every module.  Only when no TB can reach their code: after
+        the C TBs are freed (a flush), with no guest code running."""
+        with self.lock:
+            trackers, self.trackers = self.trackers, []
+        for tracker in trackers:
+            tracker.close()
 
     def optimise(self, mod):
         pb = llvm.create_pass_builder(self.tm, self.pto)

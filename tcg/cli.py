@@ -3,7 +3,8 @@
     armtcg run -M virt -m 128M -kernel guest.elf [-semihosting] [-nographic]
                [-d in_asm,op,exec,int,cpu] [-D logfile] [--max-insns N]
                [--engine interp|jit|auto] [--jit-threshold N] [-icount shift=N]
-    armtcg compare guest.elf [--max-blocks N]
+    armtcg compare [-M virt -m 256M] -kernel IMAGE [-initrd F] [-append CMDLINE] [-dtb F]
+                   [--max-blocks N] [--max-insns N] [-icount shift=N]
     armtcg profile [--top N] [--by block|function] [--json | --csv] guest.elf
 
 Options use QEMU's spelling (single dash) where QEMU has the option; the
@@ -95,11 +96,14 @@ def build_parser():
                     "state and the memory each block stored to after every block.",
         epilog="exit status: 0 when both agree to the end, 1 on the first divergence "
                "(reported with the block's guest code, IR and LLVM IR) or an error.")
-    cmp_.add_argument("image", nargs="?", help="guest image (ELF or raw)")
-    _flag(cmp_, "-kernel", dest="kernel", metavar="IMAGE", help="same as the positional image")
-    _flag(cmp_, "-m", dest="memory", default=DEFAULT_RAM, metavar="SIZE",
-          help="RAM size (default %s)" % DEFAULT_RAM)
+    cmp_.add_argument("image", nargs="?", help="guest image (ELF or raw), as -kernel IMAGE")
+    qemu_args.add_machine_arguments(cmp_)
     cmp_.add_argument("--max-blocks", type=int, metavar="N", help="stop after N blocks")
+    cmp_.add_argument("--max-insns", dest="max_insns", type=int, metavar="N",
+                      help="stop after the block that reaches N guest instructions")
+    _flag(cmp_, "-icount", dest="icount", default="shift=0", metavar="shift=N",
+          help="the instruction-count clock both machines run under: 2**N ns per "
+               "instruction (default shift=0)")
     return parser
 
 
@@ -148,17 +152,19 @@ def check_count(option, value, limit=MAX_COUNT):
 
 def cmd_compare(args):
     from tcg.compare import compare
-    image = args.image or args.kernel
-    if not image:
-        raise UsageError("no image given")
+    if args.image is not None and args.kernel is not None:
+        raise UsageError("give the image once: as -kernel IMAGE or as the argument")
+    args.kernel = args.kernel or args.image
+    if args.serial is not None:
+        raise UsageError("-serial: compare keeps each machine's UART output to compare it")
     check_count("--max-blocks", args.max_blocks)
+    check_count("--max-insns", args.max_insns)
+    shift = parse_icount(args.icount)
+    name, config = qemu_args.machine_config(args, None)
     try:
-        ram_size = parse_ram_size(args.memory)
-    except ValueError as e:
-        raise UsageError("-m %s: %s" % (args.memory, e)) from None
-    try:
-        return compare(image, ram_size, max_blocks=args.max_blocks)
-    except LoaderError as e:
+        return compare(config=config, machine=name, max_blocks=args.max_blocks,
+                       max_insns=args.max_insns, icount_shift=shift)
+    except (LoaderError, FdtError, BoardError, EmulatorError) as e:
         raise UsageError(str(e)) from None
 
 

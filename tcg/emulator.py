@@ -132,6 +132,7 @@ class Emulator:
             raise EmulatorError("TB cache budget must be a positive number of bytes, not %r"
                                 % tb_cache_bytes)
         self.tb_cache_bytes = tb_cache_bytes
+        self.jit_module_budget = None   # JIT modules before a flush (None: backend.jit's)
         self.tb_bytes = 0          # accounted bytes of the TBs allocated (live and unlinked)
         self.hooks = Hooks()
         self.in_guest = False      # True while the run thread is inside cpu_exec
@@ -278,6 +279,16 @@ class Emulator:
             self.jit = JIT(self.jit_opt)
         return self.jit
 
+    def _jit_full(self):
+        """Native code is full too: the JIT's modules reached their budget
+        (each takes memory mappings the kernel limits; see backend.jit)."""
+        if self.jit is None:
+            return False
+        if self.jit_module_budget is None:
+            from backend.jit import module_budget
+            self.jit_module_budget = module_budget()
+        return self.jit.live_modules >= self.jit_module_budget
+
     def compile_now(self, infos):
         """Compile these blocks (one LLVM module) and install their code."""
         from backend.lower import BlockSource
@@ -382,6 +393,8 @@ class Emulator:
         for addr in self.unlinked:
             core.free_unlinked_tb(addr)
         self.unlinked = []
+        if self.jit is not None:
+            self.jit.release_all()   # no TB reaches native code any more
         self.tbs.clear()
         self.tbs_by_page.clear()
         self.translations.clear()
@@ -456,7 +469,7 @@ class Emulator:
             resume = False
             steps += ran
             if r == interp.RUN_TB_MISS:
-                if self.tb_bytes > self.tb_cache_bytes:
+                if self.tb_bytes > self.tb_cache_bytes or self._jit_full():
                     self.flush_tbs()    # the TB cache is full (QEMU: code buffer full)
                 if self._translate(*cpu.miss) is None:
                     steps += 1          # a prefetch abort was entered instead

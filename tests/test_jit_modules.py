@@ -1,0 +1,60 @@
+"""The JIT's modules are unloaded when every TB is flushed, and engine jit
+(one LLVM module per block) flushes before the modules exhaust the
+kernel's memory mappings.
+
+Each linked module takes about three mappings (code, read-only data,
+data); past vm.max_map_count (65530 by default) mmap fails and LLVM aborts
+the process with "Unable to allocate section memory!" -- which is how a
+Linux boot under --engine jit died after some 20000 blocks.
+"""
+
+import io
+
+from backend import jit as jitmod
+from tcg.emulator import virt_emulator
+from tests.guestlib import build_guest, expected_output
+
+
+def _maps():
+    with open("/proc/self/maps") as f:
+        return sum(1 for _ in f)
+
+
+def run_guest(budget=None, name="crc32", iters=1):
+    out = io.BytesIO()
+    emu = virt_emulator(128 << 20, uart_out=out, engine="jit")
+    if budget is not None:
+        emu.jit_module_budget = budget
+    emu.board.load(str(build_guest(name, iters)))
+    reason = emu.board.run()
+    return emu, reason, out.getvalue()
+
+
+def test_a_flush_unloads_the_jit_modules():
+    emu, reason, _ = run_guest()
+    assert reason.kind == "shutdown"
+    assert emu.jit.live_modules > 0
+    before = _maps()
+    emu.flush_tbs()
+    assert emu.jit.live_modules == 0
+    assert _maps() < before            # the mappings are given back
+    emu.close()
+
+
+def test_engine_jit_flushes_at_the_module_budget_and_runs_on():
+    emu, reason, out = run_guest(budget=8)
+    assert reason.kind == "shutdown"
+    assert out == expected_output("crc32", 1)
+    assert emu.stats["tb_flushes"] >= 1
+    assert emu.jit.live_modules <= 8
+    emu.close()
+
+
+def test_module_budget_is_a_quarter_of_the_mapping_limit(tmp_path):
+    limit = tmp_path / "max_map_count"
+    limit.write_text("65530\n")
+    assert jitmod.module_budget(str(limit)) == 65530 // 4
+    limit.write_text("100\n")           # never below the floor
+    assert jitmod.module_budget(str(limit)) == jitmod.MIN_MODULE_BUDGET
+    missing = tmp_path / "none"
+    assert jitmod.module_budget(str(missing)) == jitmod.DEFAULT_MAX_MAP_COUNT // 4
