@@ -282,6 +282,8 @@ def compare(image=None, ram_size=128 << 20, max_blocks=None, out=sys.stdout, ico
     config: a MachineConfig for both machines (as `armtcg run` builds one)."""
     ls = Lockstep(image, ram_size, icount_shift, machine=machine, config=config)
     try:
+        sys.stderr.write("armtcg compare: both machines built, running in lockstep\n")
+        sys.stderr.flush()
         reason = ls.run(max_blocks, max_insns=max_insns)
     except Divergence as d:
         out.write(str(d) + "\n")

@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 
 import shutil
 
@@ -134,7 +133,8 @@ def test_compare_max_blocks_ends_in_a_storm(udf_image):
 def test_compare_ctrl_c_in_a_storm(udf_image):
     p = subprocess.Popen([sys.executable, "-m", "tcg.cli", "compare", udf_image], cwd=REPO,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
-    time.sleep(3.0)
+    started = p.stderr.readline()           # both machines are built: the storm is running
+    assert b"running in lockstep" in started, started
     p.send_signal(signal.SIGINT)
     out, err = p.communicate(timeout=60)
     assert p.returncode == 130, err.decode()
