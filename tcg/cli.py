@@ -430,6 +430,9 @@ def main(argv=None):
         return cmd_run(args)
     except (UsageError, EmulatorError) as e:
         return _error(str(e))
+    except KeyboardInterrupt:     # Ctrl-C before the guest ran (building, loading)
+        sys.stderr.write("armtcg: interrupted\n")
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":
