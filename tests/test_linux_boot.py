@@ -29,7 +29,7 @@ DISK_TEXT = b"ARMTCG-DISK-SECTOR0: the first 64 bytes of a known image...\n"
 IGNORED = [
     (r"^rtc-pl031 .*: setting system clock to ", "the host's wall-clock time"),
     (r"^audit: type=2000 audit\(", "carries a boot timestamp"),
-    (r"^pci-host-generic |^PCI: ", "PCIe is not modelled (QEMU's own ECAM probe fails too)"),
+    (r"^pci-host-generic[ :]|^PCI: ", "PCIe is not modelled (QEMU's own ECAM probe fails too)"),
     (r"^VFP support v0\.3: ", "VFP/NEON belong to the Thumb-2/VFP/NEON issue"),
     (r"^hw-breakpoint: ", "cp14 debug registers: QEMU models breakpoints, armtcg "
                           "advertises no debug architecture"),
@@ -40,9 +40,9 @@ IGNORED = [
     (r"^Memory: \d+K/\d+K available", "the unflattened device tree is a page smaller "
                                      "without QEMU's PCIe node; with the same -dtb both "
                                      "print the same line (test_same_dtb_same_memory)"),
-    (r"^Trying to unpack rootfs image as initramfs", "printed by the asynchronous initramfs "
-                                                     "worker: its place among the initcalls' "
-                                                     "lines depends on scheduling"),
+    (r"^Trying to unpack rootfs image as initramfs|^Freeing initrd memory",
+     "printed by the asynchronous initramfs worker: their place among the initcalls' "
+     "lines depends on scheduling"),
 ]
 _IGNORED = re.compile("|".join(p for p, _ in IGNORED))
 _STAMP = re.compile(r"^\[\s*\d+\.\d+\] ")
