@@ -1,9 +1,12 @@
-"""Shared pytest options.  (Owned by the "diff" role for now; keep minimal.)"""
+"""Shared pytest options and fixtures: the differential test's seed and
+scale, the tool switch, and Debian's kernel for the Linux tests."""
 
 import os
 import secrets
 
 import pytest
+
+from tests import linuxlib
 
 
 def pytest_addoption(parser):
@@ -74,3 +77,24 @@ def pytest_make_collect_report(collector):
         report.outcome = "failed"
         report.longrepr = ("ARMTCG_REQUIRE_TOOLS=1: a required tool is missing: %s"
                            % report.longrepr[2])
+
+
+# ---- Debian's Linux kernel and a minimal initramfs (tests/linuxlib.py) -------------
+
+@pytest.fixture(scope="module")
+def kernel():
+    """(vmlinuz, System.map, modules dir, version) of Debian's armmp kernel."""
+    try:
+        return linuxlib.linux_kernel()
+    except linuxlib.Unavailable as e:
+        pytest.skip("Debian's archive cannot be used here: %s" % e)
+
+
+@pytest.fixture(scope="module")
+def initrd(tmp_path_factory):
+    """tests/linux/init.S as /init, with /dev/console."""
+    path = tmp_path_factory.mktemp("initrd") / "initrd.gz"
+    path.write_bytes(linuxlib.make_initramfs({
+        "init": linuxlib.build_init("init").read_bytes(),
+        "dev": None, "dev/console": ("chr", 5, 1)}))
+    return path

@@ -13,6 +13,8 @@ reason.
     make_initramfs(files) -> gzip'd newc cpio bytes
 """
 
+import contextlib
+import fcntl
 import gzip
 import os
 import shutil
@@ -106,10 +108,24 @@ def debian_package(name, arch=ARCH):
     return dest
 
 
+@contextlib.contextmanager
+def _cache_lock():
+    """One apt user at a time: parallel test workers share the cache (and
+    apt's own lock would make a second `apt-get update` fail)."""
+    CACHE.mkdir(parents=True, exist_ok=True)
+    with open(CACHE / ".lock", "w") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
 def linux_kernel():
     """Debian's newest non-LPAE armmp kernel: (vmlinuz, System.map, modules dir, version)."""
-    name = _newest(r"^linux-image-[0-9.]+-[0-9]+-armmp$")
-    tree = debian_package(name)
+    with _cache_lock():
+        name = _newest(r"^linux-image-[0-9.]+-[0-9]+-armmp$")
+        tree = debian_package(name)
     version = name[len("linux-image-"):]
     boot = tree / "boot"
     return (boot / ("vmlinuz-" + version), boot / ("System.map-" + version),
@@ -117,7 +133,8 @@ def linux_kernel():
 
 
 def uboot_qemu_arm():
-    tree = debian_package("u-boot-qemu", arch=None)
+    with _cache_lock():
+        tree = debian_package("u-boot-qemu", arch=None)
     return tree / "usr" / "lib" / "u-boot" / "qemu_arm" / "u-boot.bin"
 
 

@@ -62,23 +62,6 @@ def kernel_log(output):
     return lines
 
 
-@pytest.fixture(scope="module")
-def kernel():
-    try:
-        return linuxlib.linux_kernel()
-    except linuxlib.Unavailable as e:
-        pytest.skip("Debian's archive cannot be used here: %s" % e)
-
-
-@pytest.fixture(scope="module")
-def initrd(tmp_path_factory):
-    path = tmp_path_factory.mktemp("initrd") / "initrd.gz"
-    path.write_bytes(linuxlib.make_initramfs({
-        "init": linuxlib.build_init("init").read_bytes(),
-        "dev": None, "dev/console": ("chr", 5, 1)}))
-    return path
-
-
 def armtcg_boot(engine, *args):
     import sys
     cmd = [sys.executable, "-m", "tcg.cli", "-M", "virt", "-cpu", "cortex-a15", "-m", "256M",

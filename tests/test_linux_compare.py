@@ -102,23 +102,6 @@ def test_compare_api_with_a_machine_config():
 
 # ---- Linux -------------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def kernel():
-    try:
-        return linuxlib.linux_kernel()
-    except linuxlib.Unavailable as e:
-        pytest.skip("Debian's archive cannot be used here: %s" % e)
-
-
-@pytest.fixture(scope="module")
-def initrd(tmp_path_factory):
-    path = tmp_path_factory.mktemp("initrd") / "initrd.gz"
-    path.write_bytes(linuxlib.make_initramfs({
-        "init": linuxlib.build_init("init").read_bytes(),
-        "dev": None, "dev/console": ("chr", 5, 1)}))
-    return path
-
-
 @pytest.mark.slow
 def test_both_machines_boot_with_the_same_device_tree(kernel, initrd):
     # under -icount the DTB's rng-seed and kaslr-seed are fixed, so both
