@@ -10,7 +10,6 @@ exec loop sleeps until the timer's deadline.
 """
 
 import argparse
-import os
 import resource
 import subprocess
 import sys

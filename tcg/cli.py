@@ -22,7 +22,7 @@ import threading
 from runtime import abi, chardev
 from runtime.abi import CPSR_M, CPSR_T, MODE_NAMES
 from runtime.boards.base import BoardError, board_class
-from runtime.boards.virt import parse_ram_size  # (importing registers the board)
+from runtime.boards import virt  # noqa: F401  (importing it registers the board)
 from runtime.fdt import FdtError
 from runtime.loader import LoaderError
 from tcg import profile, qemu_args
