@@ -67,12 +67,14 @@ declare i32 @cp_write_dispatch(ptr, i32, i32)
 declare i32 @cp_read64_dispatch(ptr, i32, ptr, ptr)
 declare i32 @cp_write64_dispatch(ptr, i32, i32, i32)
 declare ptr @jit_lookup_native(ptr)
+declare void @jit_tier_up(ptr, ptr)
 declare i32 @llvm.fshr.i32(i32, i32, i32)
 declare i32 @llvm.ctlz.i32(i32, i1)
 declare i32 @llvm.bswap.i32(i32)
 declare i16 @llvm.bswap.i16(i16)
 declare i32 @llvm.bitreverse.i32(i32)
 !0 = !{!"branch_weights", i32 2000, i32 1}
+!1 = !{!"branch_weights", i32 1, i32 2000}
 """
 
 
@@ -83,9 +85,14 @@ class LoweringError(Exception):
 class BlockSource:
     """What the backend needs of a TB: its C address, key, size and IR."""
 
-    __slots__ = ("tb_addr", "tb_id", "pc", "flags", "ninsns", "ops", "op_pc", "op_insn")
+    __slots__ = ("tb_addr", "tb_id", "pc", "flags", "ninsns", "ops", "op_pc", "op_insn",
+                 "tier_up")
 
-    def __init__(self, tb_addr, tb_id, pc, flags, ninsns, packed_ops, op_pc, op_insn):
+    def __init__(self, tb_addr, tb_id, pc, flags, ninsns, packed_ops, op_pc, op_insn,
+                 tier_up=0):
+        # tier_up: baseline code, which calls jit_tier_up once the block has
+        # run that many times (0: final code)
+        self.tier_up = tier_up
         self.tb_addr = tb_addr
         self.tb_id = tb_id
         self.pc = pc
@@ -97,10 +104,10 @@ class BlockSource:
         self.op_insn = op_insn
 
     @classmethod
-    def from_tbinfo(cls, info):
+    def from_tbinfo(cls, info, tier_up=0):
         ops, op_pc, op_insn = info.block.builder.pack()
         return cls(info.addr, info.id, info.pc, info.flags, info.block.ninsns, ops, op_pc,
-                   op_insn)
+                   op_insn, tier_up)
 
 
 def function_name(src):
@@ -231,6 +238,19 @@ class BlockLowering:
             self.add64(self.op("getelementptr inbounds i8, ptr %s, i64 %d"
                                % (self.tb_const, TBF[field])), inc)
 
+    def tier_up_check(self):
+        """In a baseline self-loop: queue the block once it is hot (as the
+        entry check does, for a loop entered once and run many times)."""
+        n = self.op("load i64, ptr %s" % self.op("getelementptr inbounds i8, ptr %s, i64 %d"
+                                                  % (self.tb_const, TBF["exec_count"])))
+        hot, on = self.label(), self.label()
+        self.emit("br i1 %s, label %%%s, label %%%s, !prof !1"
+                  % (self.op("icmp uge i64 %s, %d" % (n, self.src.tier_up)), hot, on))
+        self.place(hot)
+        self.emit("call void @jit_tier_up(ptr %%env, ptr %s)" % self.tb_const)
+        self.emit("br label %%%s" % on)
+        self.place(on)
+
     def leave(self, code):
         p = self.env_ptr(ENV["last_tb"])
         self.emit("store ptr %s, ptr %s" % (self.tb_const, p))
@@ -353,6 +373,8 @@ class BlockLowering:
         out.append("requested:")
         out.append("  ret i32 %d" % EXIT_REQUESTED)
         out.append("body:")
+        if self.src.tier_up:
+            out.extend(self.tier_up_lines())
         out.extend(self.load_lines(used, "in"))
         for i in sorted(self.temps):
             out.append("  store i32 0, ptr %%v%d" % i)
@@ -370,6 +392,20 @@ class BlockLowering:
                 out.append(line)
         out.append("}")
         return "\n".join(out)
+
+    def tier_up_lines(self):
+        """Baseline code: at entry, queue the block for the optimising tier
+        once it has run tier_up times (jit_tier_up ignores repeats)."""
+        t = self.tmp()
+        return ["  %s.p = getelementptr inbounds i8, ptr %s, i64 %d"
+                % (t, self.tb_const, TBF["exec_count"]),
+                "  %s.n = load i64, ptr %s.p" % (t, t),
+                "  %s.hot = icmp uge i64 %s.n, %d" % (t, t, self.src.tier_up),
+                "  br i1 %s.hot, label %%tierup, label %%run, !prof !1" % t,
+                "tierup:",
+                "  call void @jit_tier_up(ptr %%env, ptr %s)" % self.tb_const,
+                "  br label %run",
+                "run:"]
 
     @staticmethod
     def load_lines(indices, tag):
@@ -1118,7 +1154,14 @@ def self_loop(L, aux):
     L.count(executed_here(L))
     nat = L.op("load ptr, ptr %s" % L.op("getelementptr inbounds i8, ptr %s, i64 %d"
                                           % (L.tb_const, TBF["native"])))
-    valid = L.op("icmp ne ptr %s, null" % nat)
+    if L.src.tier_up:
+        # baseline code loops only while it is the block's code: once the
+        # optimised code is installed (or the block invalidated) it leaves,
+        # and the exec loop enters the new code
+        valid = L.op("icmp eq ptr %s, @%s" % (nat, L.name))
+        L.tier_up_check()
+    else:
+        valid = L.op("icmp ne ptr %s, null" % nat)
     go = L.op("and i1 %s, %s" % (valid, L.run_check(L.lines.append)))
     leave = L.label()
     L.emit("br i1 %s, label %%loop, label %%%s, !prof !0" % (go, leave))

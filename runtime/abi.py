@@ -119,6 +119,7 @@ TABLE = [
     ]),
     Group("TB jit_state", "enum", [
         ("JIT_COLD", 0, ""), ("JIT_QUEUED", 1, ""), ("JIT_NATIVE", 2, ""),
+        ("JIT_BASELINE", 3, "engine jit's quick first compile; tiers up when hot"),
     ]),
     Group("how a block (interpreted or native) left; the exec loop dispatches on it",
           "enum", [

@@ -1199,13 +1199,14 @@ cdef class CPU:
         cdef TB *tb = <TB *>addr
         return tb.exec_count, tb.insn_count
 
-    def set_tb_native(self, uintptr_t addr, uintptr_t fn):
-        """Install compiled code for a live TB (fn = 0 drops it)."""
+    def set_tb_native(self, uintptr_t addr, uintptr_t fn, bint baseline=False):
+        """Install compiled code for a live TB (fn = 0 drops it); baseline:
+        quick code that queues the block for the optimising tier when hot."""
         cdef TB *tb = <TB *>addr
         if tb.invalid:
             return False
         tb.native = <void *>fn
-        tb.jit_state = JIT_NATIVE if fn else JIT_COLD
+        tb.jit_state = (JIT_BASELINE if baseline else JIT_NATIVE) if fn else JIT_COLD
         return True
 
     def arch_state(self):
@@ -1216,6 +1217,10 @@ cdef class CPU:
         cdef char *start = <char *>&e.uncached_cpsr
         cdef char *end = <char *>&e.exception_index
         return (<char *>&e.v[0])[:4 * (V_EXCL_HI + 1)] + start[:end - start]
+
+    def tb_jit_state(self, uintptr_t addr):
+        """JIT_COLD, JIT_QUEUED, JIT_NATIVE or JIT_BASELINE (runtime.abi)."""
+        return (<TB *>addr).jit_state
 
     def tb_is_native(self, uintptr_t addr):
         return (<TB *>addr).native != NULL

@@ -80,7 +80,7 @@ class Lockstep:
         self.ref = self._machine(machine, config, self.out_ref, icount_shift, engine="interp")
         try:
             self.jit = self._machine(machine, config, self.out_jit, icount_shift, engine="jit",
-                                     jit_opt=jit_opt)
+                                     jit_opt=jit_opt, jit_sync=True)
         except BaseException:
             self.ref.close()
             raise

@@ -104,16 +104,24 @@ class Emulator:
     compiles every block to native code before its first run; "auto"
     interprets a block until it has run jit_threshold times, then a
     background thread compiles it (with other hot blocks, in batches).
-    jit_sync=True (engine auto): no background thread; the blocks that
-    became hot are compiled on the run thread whenever the exec loop is
-    back in Python (a block miss, an exception, the start of each run),
-    before it runs on -- deterministic, for tests that must run native code."""
+
+    Engine jit compiles in two tiers (jit_baseline, the default when
+    jit_opt > 0): a block's first code is LLVM's quick level 0 (a few ms
+    cheaper a block: a Linux boot compiles ~45k blocks); once that code has
+    run jit_threshold times it queues the block, and the background thread
+    replaces it with level-jit_opt code.  jit_baseline=False compiles every
+    block at jit_opt before its first run (the differential tests' jit-O2).
+
+    jit_sync=True: no background thread; the blocks that became hot are
+    compiled on the run thread whenever the exec loop is back in Python (a
+    block miss, an exception, the start of each run), before it runs on --
+    deterministic, for tests that must run native code."""
 
     ENGINES = ("interp", "jit", "auto")
 
     def __init__(self, semihosting=False, cp15_table=None, engine="interp",
                  jit_threshold=None, jit_opt=2, icount_shift=None,
-                 tb_cache_bytes=DEFAULT_TB_CACHE_BYTES, jit_sync=False):
+                 tb_cache_bytes=DEFAULT_TB_CACHE_BYTES, jit_sync=False, jit_baseline=None):
         if engine not in self.ENGINES:
             raise EmulatorError("engine %r is not available (have: %s)"
                                 % (engine, ", ".join(self.ENGINES)))
@@ -123,7 +131,11 @@ class Emulator:
         self.engine = engine
         self.jit_threshold = jit_threshold or DEFAULT_JIT_THRESHOLD
         self.jit_opt = jit_opt     # backend.jit.PASSES level
-        self.jit_sync = jit_sync and engine == "auto"
+        if jit_baseline is None:
+            jit_baseline = jit_opt > 0
+        self.jit_baseline = jit_baseline and engine == "jit" and jit_opt > 0
+        # jit_sync: the tier that compiles hot blocks runs on the run thread
+        self.jit_sync = jit_sync and (engine == "auto" or self.jit_baseline)
         # -icount: guest time = instructions << shift ns (None: host time)
         if icount_shift is not None and not 0 <= icount_shift <= 10:
             raise EmulatorError("icount shift must be 0..10, not %r" % icount_shift)
@@ -136,7 +148,8 @@ class Emulator:
         self.tb_bytes = 0          # accounted bytes of the TBs allocated (live and unlinked)
         self.hooks = Hooks()
         self.in_guest = False      # True while the run thread is inside cpu_exec
-        self.jit = None            # backend.jit.JIT, created on first use
+        self.jit = None            # backend.jit.JIT at jit_opt, created on first use
+        self.jit_quick = None      # engine jit's baseline tier (level 0)
         self.compile_thread = None
         self.cpu = core.CPU()
         self.cpu.invalidate_hook = self._invalidate_range
@@ -230,7 +243,7 @@ class Emulator:
             info = self._translate_block(pc, flags)
             self.stats["translate_s"] += time.perf_counter() - t0
             if info is not None and self.engine == "jit":
-                self.compile_now([info])
+                self.compile_now([info], baseline=self.jit_baseline)
         finally:
             seconds = time.perf_counter() - t0
             for fn in hooks.on_translate:
@@ -279,39 +292,57 @@ class Emulator:
             self.jit = JIT(self.jit_opt)
         return self.jit
 
+    def _jit_quick(self):
+        if self.jit_quick is None:
+            from backend.jit import JIT
+            self.jit_quick = JIT(0)
+        return self.jit_quick
+
+    def _jits(self):
+        return [j for j in (self.jit, self.jit_quick) if j is not None]
+
+    @property
+    def live_jit_modules(self):
+        """LLVM modules linked and not yet released (both tiers)."""
+        return sum(j.live_modules for j in self._jits())
+
     def _jit_full(self):
         """Native code is full too: the JIT's modules reached their budget
         (each takes memory mappings the kernel limits; see backend.jit)."""
-        if self.jit is None:
+        if not self._jits():
             return False
         if self.jit_module_budget is None:
             from backend.jit import module_budget
             self.jit_module_budget = module_budget()
-        return self.jit.live_modules >= self.jit_module_budget
+        return self.live_jit_modules >= self.jit_module_budget
 
-    def compile_now(self, infos):
-        """Compile these blocks (one LLVM module) and install their code."""
+    def compile_now(self, infos, baseline=False):
+        """Compile these blocks (one LLVM module) and install their code;
+        baseline: engine jit's first, quick tier."""
         from backend.lower import BlockSource
-        jit = self._jit()
+        jit = self._jit_quick() if baseline else self._jit()
+        tier_up = self.jit_threshold if baseline else 0
         for fn in self.hooks.on_compile_start:
             fn(infos)
         t0 = time.perf_counter()
         try:
-            self.install_native(infos, jit.compile([BlockSource.from_tbinfo(i) for i in infos]))
+            self.install_native(infos, jit.compile([BlockSource.from_tbinfo(i, tier_up)
+                                                    for i in infos]), baseline)
         finally:
             seconds = time.perf_counter() - t0
             for fn in self.hooks.on_compile:
                 fn(infos, seconds)
 
-    def install_native(self, infos, addrs):
+    def install_native(self, infos, addrs, baseline=False):
         """Called with the GIL held, so no invalidation or flush runs
         concurrently; a block dropped since it was queued is skipped."""
         for info, addr in zip(infos, addrs):
             if self.tbs.get(info.id) is info:
-                self.cpu.set_tb_native(info.addr, addr)
-        self.stats["compile_s"] = self.jit.compile_s
-        self.stats["compiled_blocks"] = self.jit.compiled_blocks
-        self.stats["compile_batches"] = self.jit.n_modules
+                self.cpu.set_tb_native(info.addr, addr, baseline)
+        jits = self._jits()
+        self.stats["compile_s"] = sum(j.compile_s for j in jits)
+        self.stats["compiled_blocks"] = sum(j.compiled_blocks for j in jits)
+        self.stats["compile_batches"] = sum(j.n_modules for j in jits)
 
     def compile_queued(self):
         """Compile, on this thread, every block the exec loop queued as hot
@@ -393,8 +424,8 @@ class Emulator:
         for addr in self.unlinked:
             core.free_unlinked_tb(addr)
         self.unlinked = []
-        if self.jit is not None:
-            self.jit.release_all()   # no TB reaches native code any more
+        for jit in self._jits():
+            jit.release_all()        # no TB reaches native code any more
         self.tbs.clear()
         self.tbs_by_page.clear()
         self.translations.clear()
@@ -413,7 +444,8 @@ class Emulator:
         self._run_limit = cpu.icount + count if count is not None else ICOUNT_MAX
         self._set_icount_limit()
         self._set_debug_flags(0)
-        if self.engine == "auto" and self.compile_thread is None and not self.jit_sync:
+        if (self.engine == "auto" or self.jit_baseline) and self.compile_thread is None \
+                and not self.jit_sync:
             self._start_compile_thread()
         t0 = time.perf_counter()
         try:

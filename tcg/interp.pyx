@@ -678,9 +678,17 @@ cdef void *jit_lookup_native(CPUARMState *env) noexcept nogil:
     return tb.native
 
 
+cdef void jit_tier_up(CPUARMState *env, TB *tb) noexcept nogil:
+    """Baseline native code reached its tier-up count: queue the block for
+    the optimising compiler (again on a later entry if the queue is full)."""
+    if tb.jit_state == JIT_BASELINE:
+        queue_hot(env, tb)
+
+
 def runtime_symbols():
     """The exec loop's functions that generated code calls."""
-    return {"jit_lookup_native": <uintptr_t>jit_lookup_native}
+    return {"jit_lookup_native": <uintptr_t>jit_lookup_native,
+            "jit_tier_up": <uintptr_t>jit_tier_up}
 
 
 def cpu_exec(CPU cpu, uint64_t max_blocks=0, bint resume=False):

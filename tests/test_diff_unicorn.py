@@ -47,7 +47,7 @@ def diff_params(request):
 ENGINE_RUNS = {
     "interp": (dict(engine="interp"), 1.0),
     "jit-O0": (dict(engine="jit", jit_opt=0), 0.3),
-    "jit-O2": (dict(engine="jit", jit_opt=2), 0.05),
+    "jit-O2": (dict(engine="jit", jit_opt=2, jit_baseline=False), 0.05),
     "auto": (dict(engine="auto", jit_threshold=1, jit_sync=True), 0.2),
 }
 

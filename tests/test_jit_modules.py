@@ -33,10 +33,10 @@ def run_guest(budget=None, name="crc32", iters=1):
 def test_a_flush_unloads_the_jit_modules():
     emu, reason, _ = run_guest()
     assert reason.kind == "shutdown"
-    assert emu.jit.live_modules > 0
+    assert emu.live_jit_modules > 0
     before = _maps()
     emu.flush_tbs()
-    assert emu.jit.live_modules == 0
+    assert emu.live_jit_modules == 0
     assert _maps() < before            # the mappings are given back
     emu.close()
 
@@ -46,7 +46,7 @@ def test_engine_jit_flushes_at_the_module_budget_and_runs_on():
     assert reason.kind == "shutdown"
     assert out == expected_output("crc32", 1)
     assert emu.stats["tb_flushes"] >= 1
-    assert emu.jit.live_modules <= 8
+    assert emu.live_jit_modules <= 8
     emu.close()
 
 
