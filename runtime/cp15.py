@@ -30,6 +30,9 @@ ARM ARM (DDI 0406C, B4.1 and B3.17/B3.18).
 from collections import namedtuple
 import re
 
+from runtime.abi import (DBGDSCR_MDBGEN, DBGDSCR_UDCCDIS, DBGOSDLR_DLK, DBGOSLSR_OSLK,
+                         DBGOSLSR_OSLM1, DBGPRSR_SR)
+
 # -- access bits (static permission per privilege level)
 PL0_R, PL0_W, PL1_R, PL1_W = 1, 2, 4, 8
 PL0_RW = PL0_R | PL0_W
@@ -384,10 +387,10 @@ A15_DBGDEVID = 0x00100F10
 # DBGDSCRext bits software writes through CP14: MDBGen (15) and UDCCdis
 # (12).  The rest are status or belong to an external debugger (halting
 # debug, ITR, DCC modes) and read as zero here.
-DSCR_WRITABLE = (1 << 15) | (1 << 12)
+DSCR_WRITABLE = DBGDSCR_MDBGEN | DBGDSCR_UDCCDIS
 # DBGOSLSR (C11.11 DBGOSLSR): OSLM = 0b10 (v7.1 OS Lock model: bit 3 set,
 # bit 0 clear), OSLK (1) set at reset -- as QEMU 7.2's reset value 0xA
-OSLSR_RESET = 0xA
+OSLSR_RESET = DBGOSLSR_OSLM1 | DBGOSLSR_OSLK
 # DBGBCR (C11.11 DBGBCR): E (0), PMC (2:1), BAS (8:5), SSC (15:14), LBN
 # (19:16), BT (22:20).  MASK (28:24) is optional and not implemented
 # (DBGDEVID.BPAddrMask), HMC (13) needs the Virtualization Extensions: RAZ/WI.
@@ -437,11 +440,11 @@ DEBUG = [
     # OS Lock and power-down (C11.11; the v7.1 OS Save and Restore model)
     R("DBGOSLAR",  "p14, 0, c1, c0, 4", PL1_W, NO_RAW, writefn="dbg_oslar_write"),
     R("DBGOSLSR",  "p14, 0, c1, c1, 4", PL1_R, field="dbgoslsr", reset=OSLSR_RESET),
-    R("DBGOSDLR",  "p14, 0, c1, c3, 4", PL1_RW, field="dbgosdlr", mask=1),
+    R("DBGOSDLR",  "p14, 0, c1, c3, 4", PL1_RW, field="dbgosdlr", mask=DBGOSDLR_DLK),
     # CORENPDRQ (0) is held; CWRR (1, warm reset request) and HCWR are not modelled
     R("DBGPRCR",   "p14, 0, c1, c4, 4", PL1_RW, field="dbgprcr", mask=1),
     R("DBGPRSR",   "p14, 0, c1, c5, 4", PL1_R, IO, field="dbgprsr", readfn="dbg_prsr_read",
-      reset=1 << 3),
+      reset=DBGPRSR_SR),
     R("DBGDEVID",  "p14, 0, c7, c2, 7", PL1_R, CONST, reset=A15_DBGDEVID),
     R("DBGDEVID1", "p14, 0, c7, c1, 7", PL1_R, CONST, reset=0),    # PCSROffset: no PCSR
 ] + _debug_pairs()

@@ -5,40 +5,34 @@
 # vector catch comparators do not yet stop the guest (no debug event is
 # generated), and there is no external debugger (halting debug, DCC).
 
-cdef enum:
-    DSCR_UDCCDIS = 1 << 12          # DBGDSCR.UDCCdis: PL0 cp14 debug access disabled
-    OSLSR_OSLK = 1 << 1             # DBGOSLSR.OSLK: the OS Lock is set
-    OSDLR_DLK = 1                   # DBGOSDLR.DLK: the OS Double Lock is set
-    PRSR_PU = 1                     # DBGPRSR.PU: core powered up
-    PRSR_SR = 1 << 3                # DBGPRSR.SR: sticky reset status
-    PRSR_OSLK_SHIFT = 5             # DBGPRSR.OSLK, .DLK (bit 6): copies of the locks
-    PRSR_DLK_SHIFT = 6
-    OSLAR_KEY = 0xC5ACCE55          # DBGOSLAR: this value locks, any other unlocks
+# bit names: runtime/abi.py (DBGDSCR_*, DBGOSLSR_*, DBGPRSR_*, ...)
 
 
 cdef int dbg_pl0_access(CPUARMState *env, uint32_t idx, int is_read) noexcept nogil:
     # the cp14 debug registers PL0 may reach are UNDEFINED there while
     # DBGDSCR.UDCCdis is set (ARM ARM C6.4, the CP14
     # interface; C11.11 DBGDSCR.UDCCdis)
-    return 1 if gt_at_pl0(env) and (env.dbgdscr & DSCR_UDCCDIS) else 0
+    return 1 if gt_at_pl0(env) and (env.dbgdscr & DBGDSCR_UDCCDIS) else 0
 
 
 cdef int dbg_oslar_write(CPUARMState *env, uint32_t idx, uint32_t val) noexcept nogil:
     # DBGOSLAR (ARM ARM C11.11): the key sets the OS Lock, anything else clears it
-    if val == OSLAR_KEY:
-        env.dbgoslsr |= OSLSR_OSLK
+    if val == DBGOSLAR_KEY:
+        env.dbgoslsr |= DBGOSLSR_OSLK
     else:
-        env.dbgoslsr &= ~OSLSR_OSLK
+        env.dbgoslsr &= ~DBGOSLSR_OSLK
     return 0
 
 
 cdef int dbg_prsr_read(CPUARMState *env, uint32_t idx, uint32_t *val) noexcept nogil:
     # DBGPRSR (ARM ARM C11.11): powered up; SR (kept in the field) is cleared
     # by the read; OSLK and DLK mirror the two locks
-    val[0] = (PRSR_PU | (env.dbgprsr & PRSR_SR)
-              | (((env.dbgoslsr & OSLSR_OSLK) >> 1) << PRSR_OSLK_SHIFT)
-              | ((env.dbgosdlr & OSDLR_DLK) << PRSR_DLK_SHIFT))
-    env.dbgprsr &= ~PRSR_SR
+    val[0] = DBGPRSR_PU | (env.dbgprsr & DBGPRSR_SR)
+    if env.dbgoslsr & DBGOSLSR_OSLK:
+        val[0] |= DBGPRSR_OSLK
+    if env.dbgosdlr & DBGOSDLR_DLK:
+        val[0] |= DBGPRSR_DLK
+    env.dbgprsr &= ~DBGPRSR_SR
     return 0
 
 
