@@ -314,7 +314,7 @@ def _debug_cp14_elf():
         pytest.skip("cannot build the debug_cp14 guest: %s" % e)
 
 
-@pytest.mark.parametrize("engine", ["interp", "auto"])
+@pytest.mark.parametrize("engine", ["interp", "auto", "jit"])
 def test_debug_cp14_guest_armtcg(engine):
     from tests.guestlib import run_armtcg, armtcg_engines
     if engine not in armtcg_engines():

@@ -244,12 +244,16 @@ def _pcie_elf():
     return build_sysguest("pcie_ecam")
 
 
-def test_pcie_ecam_guest_armtcg():
+@pytest.mark.parametrize("engine", ["interp", "jit"])
+def test_pcie_ecam_guest_armtcg(engine):
     import sys
-    from tests.guestlib import GUEST_DIR
+    from tests.guestlib import GUEST_DIR, armtcg_engines
+    if engine not in armtcg_engines():
+        pytest.skip(engine + " not available")
     out, status, err = run_command(
         [sys.executable, "-m", "tcg.cli", "run", "-M", "virt,highmem=off", "-m", "128M",
-         "-nographic", "-kernel", str(_pcie_elf())], 300, cwd=GUEST_DIR.parent.parent)
+         "-nographic", "--engine", engine, "-kernel", str(_pcie_elf())], 300,
+        cwd=GUEST_DIR.parent.parent)
     assert out.decode().splitlines() == PCIE_ECAM_EXPECTED, err.decode()
     assert status == 0
 
