@@ -117,6 +117,19 @@ TABLE = [
         ("TBF_ALIGN", _bit(7), "every access alignment-checked"),
         ("TBF_SINGLE", _bit(8), "one instruction per block"),
     ]),
+    Group("cp14 debug register bits (ARM ARM C11.11; runtime/cp15.py DEBUG rows, "
+          "runtime/debug_fns.pxi)", "unsigned", [
+              ("DBGDSCR_UDCCDIS", _bit(12), "PL0 cp14 debug access disabled"),
+              ("DBGDSCR_MDBGEN", _bit(15), "monitor debug-mode enabled"),
+              ("DBGOSLSR_OSLK", _bit(1), "the OS Lock is set"),
+              ("DBGOSLSR_OSLM1", _bit(3), "OSLM = 0b10: the v7.1 OS Lock model"),
+              ("DBGOSDLR_DLK", _bit(0), "the OS Double Lock is set"),
+              ("DBGPRSR_PU", _bit(0), "core powered up"),
+              ("DBGPRSR_SR", _bit(3), "sticky reset status (cleared by a read)"),
+              ("DBGPRSR_OSLK", _bit(5), "copy of DBGOSLSR.OSLK"),
+              ("DBGPRSR_DLK", _bit(6), "copy of DBGOSDLR.DLK"),
+              ("DBGOSLAR_KEY", 0xC5ACCE55, "DBGOSLAR: this value locks, any other unlocks"),
+          ]),
     Group("TB jit_state", "enum", [
         ("JIT_COLD", 0, ""), ("JIT_QUEUED", 1, ""), ("JIT_NATIVE", 2, ""),
         ("JIT_BASELINE", 3, "engine jit's quick first compile; tiers up when hot"),

@@ -104,6 +104,14 @@ cdef extern from "cpu.h" nogil:
         uint32_t pmccntr_frac
         uint64_t pm_sync_icount
         uint32_t teecr, teehbr
+        uint32_t dbgdscr
+        uint32_t dbgoslsr, dbgosdlr
+        uint32_t dbgprcr, dbgprsr
+        uint32_t dbgvcr
+        uint32_t dbgbvr[6]
+        uint32_t dbgbcr[6]
+        uint32_t dbgwvr[4]
+        uint32_t dbgwcr[4]
         int32_t exception_index
         uint32_t exception_arg
         uint32_t exception_pc

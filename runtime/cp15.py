@@ -30,6 +30,9 @@ ARM ARM (DDI 0406C, B4.1 and B3.17/B3.18).
 from collections import namedtuple
 import re
 
+from runtime.abi import (DBGDSCR_MDBGEN, DBGDSCR_UDCCDIS, DBGOSDLR_DLK, DBGOSLSR_OSLK,
+                         DBGOSLSR_OSLM1, DBGPRSR_SR)
+
 # -- access bits (static permission per privilege level)
 PL0_R, PL0_W, PL1_R, PL1_W = 1, 2, 4, 8
 PL0_RW = PL0_R | PL0_W
@@ -100,10 +103,10 @@ TRM_ID_DFR0 = 0x02010555     # cp14 v7.1 debug (+secure), mmapped debug/trace, P
 # No Security or Virtualization Extensions (no Monitor/Hyp mode): as QEMU's virt.
 # Generic Timer (19:16) = 1: the CNT* registers of GENERIC_TIMER below.
 A15_ID_PFR1 = 0x00010001
-# No debug (cp14) or trace registers: cp14 debug model (3:0) = 0, and
-# DBGDIDR (DEBUG below) says the same.  PerfMon (27:24) = 2: the PMUv2 of
-# PMU below.
-A15_ID_DFR0 = 0x02000000
+# cp14 debug model (3:0) = 5: v7.1 Debug through CP14 (DEBUG below);
+# no Secure debug (no Security Extensions), no memory-mapped debug or
+# trace.  PerfMon (27:24) = 2: the PMUv2 of PMU below.
+A15_ID_DFR0 = 0x02000005
 
 # CCSIDR per CSSELR value (Level << 1 | InD); TRM 4.3.22.  Fields: WT WB RA WA,
 # NumSets-1 in 27:13, Associativity-1 in 12:3, log2(words per line)-2 in 2:0.
@@ -343,7 +346,7 @@ CORTEX_A15 += PMU
 
 # -- cp14: ThumbEE (ARM ARM A2.10 "Thumb Execution Environment": TEECR,
 # TEEHBR).  ID_PFR0[15:12] = 1 advertises it, and Linux 6.1 (thumbee.c)
-# then writes TEEHBR on every context switch.  Debug: none, see ID_DFR0.
+# then writes TEEHBR on every context switch.
 # fmt: off
 THUMBEE = [
     # PL0 may read TEECR, not write it.  XED (bit 0): PL0 access to TEEHBR is UNDEF.
@@ -354,15 +357,98 @@ THUMBEE = [
 # fmt: on
 CORTEX_A15 += THUMBEE
 
-# -- cp14 debug: none implemented (no breakpoints or watchpoints).  Linux 6.1
-# arch_hw_breakpoint_init() reads DBGDIDR whatever ID_DFR0 says (an UNDEF
-# there kills init), takes Version (19:16) as the debug architecture and,
-# for 0, prints "debug architecture 0x0 unsupported" and reads nothing else.
-# A DBGDIDR of 0 is that "none", coherent with ID_DFR0[3:0] = 0.  (QEMU
-# advertises v7.1 debug, 0x3515f005.)
+# -- cp14 debug: v7.1 Debug through the CP14 interface (ARM ARM DDI 0406C
+# C6.4 the CP14 interface, C11.10 the register map, C11.11 the registers;
+# C functions in runtime/debug_fns.pxi).  Linux 6.1 hw_breakpoint.c reads
+# DBGDIDR, clears the OS Lock and DBGVCR, zeroes every pair, sets
+# DBGDSCRext.MDBGen and probes DBGWCR0.BAS for 8-byte watchpoints.
+#
+# NOT YET: the comparators hold their values but no breakpoint,
+# watchpoint or vector catch debug event is generated (the guest is never
+# stopped); the gdbstub work builds that matching on this state.  There is
+# no external debug interface: no memory-mapped registers (DBGDRAR/DBGDSAR
+# say so), no halting debug, no DCC (DBGDTR* are not implemented, as in
+# QEMU 7.2), no PC sampling.
+# the A15 has 6 breakpoint, 4 watchpoint and 2 context comparators (TRM
+# DDI 0438 chapter 10; QEMU 7.2 cortex-a15 DBGDIDR 0x3515f021)
+A15_DEBUG_BRPS, A15_DEBUG_WRPS, A15_DEBUG_CTX_CMPS = 6, 4, 2
+# DBGDIDR (C11.11 DBGDIDR): WRPs-1 (31:28), BRPs-1 (27:24), CTX_CMPs-1
+# (23:20), Version 5 = v7.1 (19:16), DEVID_imp (15): DBGDEVID below;
+# nSUHD_imp, PCSR_imp, SE_imp (14:12) = 0: no Security Extensions (ID_PFR1)
+# and no PC sampling; Variant 2, Revision 1 (the A15's, as QEMU 7.2).
+# QEMU 7.2 gives 0x3515f021, the hardware's with those three bits set.
+A15_DBGDIDR = (((A15_DEBUG_WRPS - 1) << 28) | ((A15_DEBUG_BRPS - 1) << 24)
+               | ((A15_DEBUG_CTX_CMPS - 1) << 20) | (5 << 16) | (1 << 15) | 0x21)
+# DBGDEVID (C11.11 DBGDEVID): DoubleLock (23:20) = 1 (DBGOSDLR), BPAddrMask
+# (11:8) = 0xF: no breakpoint address masking, WPAddrMask (7:4) = 1:
+# watchpoint address masking (DBGWCR.MASK is held); VirExtns, VectorCatch
+# (address matching), PCsample = 0, CIDMask = 0, AuxRegs = 0.
+A15_DBGDEVID = 0x00100F10
+# DBGDSCRext bits software writes through CP14: MDBGen (15) and UDCCdis
+# (12).  The rest are status or belong to an external debugger (halting
+# debug, ITR, DCC modes) and read as zero here.
+DSCR_WRITABLE = DBGDSCR_MDBGEN | DBGDSCR_UDCCDIS
+# DBGOSLSR (C11.11 DBGOSLSR): OSLM = 0b10 (v7.1 OS Lock model: bit 3 set,
+# bit 0 clear), OSLK (1) set at reset -- as QEMU 7.2's reset value 0xA
+OSLSR_RESET = DBGOSLSR_OSLM1 | DBGOSLSR_OSLK
+# DBGBCR (C11.11 DBGBCR): E (0), PMC (2:1), BAS (8:5), SSC (15:14), LBN
+# (19:16), BT (22:20).  MASK (28:24) is optional and not implemented
+# (DBGDEVID.BPAddrMask), HMC (13) needs the Virtualization Extensions: RAZ/WI.
+BCR_WRITABLE = 0x007FC1E7
+# DBGWCR (C11.11 DBGWCR): E, PAC (2:1), LSC (4:3), BAS (12:5: 8 bytes, so
+# Linux's get_max_wp_len() sees 8), SSC, LBN (19:16), WT (20), MASK (28:24).
+# HMC (13) RAZ/WI as for DBGBCR.
+WCR_WRITABLE = 0x1F1FDFFF
+# DBGBVR/DBGWVR bits 1:0 are UNK/SBZP for an address; a context-matching
+# BRP (the last CTX_CMPs) holds a whole Context ID
+VR_ADDRESS = 0xFFFFFFFC
+# DBGVCR (C11.11 DBGVCR) without the Security Extensions: vector catch
+# enables for reset, undef, SVC, prefetch/data abort, IRQ, FIQ (bit 5 reserved)
+VCR_WRITABLE = 0xDF
+_PL0 = "dbg_pl0_access"
+
+
+def _debug_pairs():
+    rows = []
+    for n in range(A15_DEBUG_BRPS):
+        ctx = n >= A15_DEBUG_BRPS - A15_DEBUG_CTX_CMPS
+        rows.append(R("DBGBVR%d" % n, "p14, 0, c0, c%d, 4" % n, PL1_RW, field="dbgbvr%d" % n,
+                      mask=MASK32 if ctx else VR_ADDRESS))
+        rows.append(R("DBGBCR%d" % n, "p14, 0, c0, c%d, 5" % n, PL1_RW, field="dbgbcr%d" % n,
+                      mask=BCR_WRITABLE))
+    for n in range(A15_DEBUG_WRPS):
+        rows.append(R("DBGWVR%d" % n, "p14, 0, c0, c%d, 6" % n, PL1_RW, field="dbgwvr%d" % n,
+                      mask=VR_ADDRESS))
+        rows.append(R("DBGWCR%d" % n, "p14, 0, c0, c%d, 7" % n, PL1_RW, field="dbgwcr%d" % n,
+                      mask=WCR_WRITABLE))
+    return rows
+
+
+# fmt: off
 DEBUG = [
-    R("DBGDIDR",   "p14, 0, c0, c0, 0", PL01_R, CONST, reset=0),
-]
+    # readable at PL0 unless DBGDSCR.UDCCdis (C6.4): a run-time check
+    R("DBGDIDR",   "p14, 0, c0, c0, 0", PL01_R, CONST, accessfn=_PL0, reset=A15_DBGDIDR),
+    # no memory-mapped debug: ROM table and self address "not valid" (0b00)
+    R("DBGDRAR",   "p14, 0, c1, c0, 0", PL01_R, CONST, accessfn=_PL0, reset=0),
+    R("DBGDSAR",   "p14, 0, c2, c0, 0", PL01_R, CONST, accessfn=_PL0, reset=0),
+    R("DBGDRAR_64", "p14, 0, c1", PL01_R, CONST, accessfn=_PL0, reset=0),
+    R("DBGDSAR_64", "p14, 0, c2", PL01_R, CONST, accessfn=_PL0, reset=0),
+    # DBGDSCRint is the read-only view of DBGDSCRext's state
+    R("DBGDSCRint", "p14, 0, c0, c1, 0", PL01_R, ALIAS, field="dbgdscr", accessfn=_PL0),
+    R("DBGDSCRext", "p14, 0, c0, c2, 2", PL1_RW, field="dbgdscr", mask=DSCR_WRITABLE),
+    R("DBGVCR",    "p14, 0, c0, c7, 0", PL1_RW, field="dbgvcr", mask=VCR_WRITABLE),
+    # OS Lock and power-down (C11.11; the v7.1 OS Save and Restore model)
+    R("DBGOSLAR",  "p14, 0, c1, c0, 4", PL1_W, NO_RAW, writefn="dbg_oslar_write"),
+    R("DBGOSLSR",  "p14, 0, c1, c1, 4", PL1_R, field="dbgoslsr", reset=OSLSR_RESET),
+    R("DBGOSDLR",  "p14, 0, c1, c3, 4", PL1_RW, field="dbgosdlr", mask=DBGOSDLR_DLK),
+    # CORENPDRQ (0) is held; CWRR (1, warm reset request) and HCWR are not modelled
+    R("DBGPRCR",   "p14, 0, c1, c4, 4", PL1_RW, field="dbgprcr", mask=1),
+    R("DBGPRSR",   "p14, 0, c1, c5, 4", PL1_R, IO, field="dbgprsr", readfn="dbg_prsr_read",
+      reset=DBGPRSR_SR),
+    R("DBGDEVID",  "p14, 0, c7, c2, 7", PL1_R, CONST, reset=A15_DBGDEVID),
+    R("DBGDEVID1", "p14, 0, c7, c1, 7", PL1_R, CONST, reset=0),    # PCSROffset: no PCSR
+] + _debug_pairs()
+# fmt: on
 CORTEX_A15 += DEBUG
 
 

@@ -337,3 +337,4 @@ def cp15_dispatch_write(CPU cpu, uint32_t idx, value):
 # -- register groups with their own files ---------------------------------------
 include "timer_fns.pxi"    # generic timer, guest clock
 include "pmu_fns.pxi"      # performance monitors
+include "debug_fns.pxi"    # cp14 debug

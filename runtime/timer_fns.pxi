@@ -247,6 +247,7 @@ cdef _record_timer_fields(CPUARMState *e, dict f):
     f["pm_sync_icount"] = <char *>&e.pm_sync_icount - base
     f["teecr"] = <char *>&e.teecr - base
     f["teehbr"] = <char *>&e.teehbr - base
+    _record_debug_fields(e, f)      # runtime/debug_fns.pxi
     f["clock_shift"] = <char *>&e.clock_shift - base
     f["clock_base_ns"] = <char *>&e.clock_base_ns - base
     f["clock_bias_ns"] = <char *>&e.clock_bias_ns - base

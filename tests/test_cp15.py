@@ -8,6 +8,7 @@ unicorn serve as cross-checks with their known differences listed.
 
 import functools
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -44,7 +45,8 @@ TRM_RESET = {
 }
 # Deliberate departures from the TRM (see runtime/cp15.py): features we do not
 # implement are not advertised.
-NOT_IMPLEMENTED = {"ID_PFR1": (0x00011011, 0x00010001), "ID_DFR0": (0x02010555, 0x02000000)}
+# ID_DFR0: cp14 v7.1 debug and the PMU only (no Secure, memory-mapped debug or trace).
+NOT_IMPLEMENTED = {"ID_PFR1": (0x00011011, 0x00010001), "ID_DFR0": (0x02010555, 0x02000005)}
 
 # A15 caches (TRM 6.1, 7.1): (size, ways, line bytes); L2 size is a build
 # option (512KB..4MB), we model 4MB.
@@ -61,6 +63,14 @@ ENC = {
 UNKNOWN_ENC = (15, 0, 15, 15, 7)
 
 
+# the debug register pairs are arrays in cpu.h; the table names each word
+_ARRAY_FIELD = re.compile(r"(dbg[bw][vc]r)(\d)$")
+
+
+def c_member(field):
+    return _ARRAY_FIELD.sub(r"\1[\2]", field)
+
+
 @functools.lru_cache(None)
 def c_offsets():
     """offsetof() of every CPUARMState field the table names, from gcc on cpu.h."""
@@ -68,7 +78,7 @@ def c_offsets():
         pytest.skip("gcc not available")
     fields = sorted({f for r in cp15.CORTEX_A15 for f in (r.field, r.field_hi) if f})
     src = ['#include <stdio.h>', '#include "cpu.h"', "int main(void) {"]
-    src += ['printf("%s %%zu\\n", offsetof(CPUARMState, %s));' % (f, f) for f in fields]
+    src += ['printf("%s %%zu\\n", offsetof(CPUARMState, %s));' % (f, c_member(f)) for f in fields]
     src.append("return 0; }")
     with tempfile.TemporaryDirectory() as d:
         c = os.path.join(d, "off.c")
@@ -236,8 +246,11 @@ def test_unknown_readonly_writeonly_are_undef():
         emit_access(t, ctx, *enc, False, is_read, 0, 0)
         assert op_names(ctx) == ["raise_exc"], enc
     ctx = ctx_for()
-    # cp14 debug beyond DBGDIDR (which reads 0: none) does not exist: DBGDSCRext
-    emit_access(t, ctx, 14, 0, 0, 2, 2, False, True, 0, 0)
+    # cp14 debug: no DCC (DBGDTRRXint, ARM ARM C11.10) and no DBGBVR6 (6 BRPs)
+    emit_access(t, ctx, 14, 0, 0, 5, 0, False, True, 0, 0)
+    assert op_names(ctx) == ["raise_exc"]
+    ctx = ctx_for()
+    emit_access(t, ctx, 14, 0, 0, 6, 4, False, True, 0, 0)
     assert op_names(ctx) == ["raise_exc"]
 
 
@@ -503,9 +516,11 @@ def test_emulator_user_mode_tpidruro():
 # Where QEMU 7.2 `-M virt -cpu cortex-a15` differs from us, and why.
 QEMU_DIFFERENCES = {
     "REVIDR": "QEMU reads c0,c0,6 as a MIDR alias; the A15 implements REVIDR (0)",
-    "ID_DFR0": "QEMU advertises cp14 debug (0x02010505); we implement none",
+    "ID_DFR0": "QEMU 7.2 also advertises memory-mapped debug and trace (0x02010505); "
+               "we implement cp14 v7.1 debug only (0x02000005)",
     "L2CTLR": "QEMU 7.2 returns 0x00800000; one core, no ECC is 0",
-    "DBGDIDR": "QEMU advertises v7.1 debug (0x3515f005); we implement none (DBGDIDR 0)",
+    "DBGDIDR": "QEMU 7.2's 0x3515f021 has nSUHD_imp/PCSR_imp/SE_imp set; without the "
+               "Security Extensions or PC sampling they are 0 here (0x35158021)",
     "ACTLR": "QEMU's is RAZ/WI; we hold SMP (bit 6) -- equal at reset (0)",
     "PRRR": "QEMU resets it to 0, the TRM to 0x00098AA4",
     "NMRR": "QEMU resets it to 0, the TRM to 0x44E048E0",
@@ -514,7 +529,10 @@ QEMU_DIFFERENCES = {
 
 # UNDEF under QEMU 7.2 (it registers PMCEID0/1 only for v8 CPUs; the A15's
 # PMUv2 has them, A15 TRM table 11-1): left out of the QEMU run
-QEMU_UNDEF = {"PMCEID0", "PMCEID1"}
+QEMU_UNDEF = {"PMCEID0", "PMCEID1",
+              # v7.1 debug registers QEMU 7.2 does not register (ARM ARM C11.10
+              # lists them): tests/test_cp14_debug.py checks them against the spec
+              "DBGDEVID", "DBGDEVID1", "DBGPRCR"}
 
 
 def _readable_32(table):
@@ -542,6 +560,8 @@ def test_cross_check_unicorn_id_registers():
     for r in t.regs:
         if r.is64 or not r.type & CONST or not r.access & PL1_R or r.name in skip:
             continue
+        if r.cp == 14:      # unicorn's cp14 reads are not the debug registers (DBGDRAR
+            continue        # gives SCTLR); tests/test_cp14_debug.py checks them
         uc = unicorn.Uc(unicorn.UC_ARCH_ARM, unicorn.UC_MODE_ARM)
         uc.ctl_set_cpu_model(UC_CPU_ARM_CORTEX_A15)
         uc.mem_map(0x1000, 0x1000)

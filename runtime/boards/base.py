@@ -101,6 +101,9 @@ class Board:
         self.emu = emu
         self.config = config
         self.no_reboot = config.no_reboot
+        # a config built in code may leave properties out: their defaults
+        for key, prop in self.PROPERTIES.items():
+            config.properties.setdefault(key, prop.default)
         self._pending = None     # ('shutdown', code) | ('reset',) | ('halt',)
 
     # ---- requests from firmware (called inside emu.run)

@@ -7,8 +7,15 @@ lines, describes them in the device tree (node for node as QEMU's
 hw/arm/virt.c does, so that Linux probes them in the same order) and boots
 images through runtime/boot.py.
 
-Not modelled: PCIe (QEMU's ECAM window lies above 4 GiB with highmem=on and
-Linux's probe of it fails on QEMU too), the platform bus's dynamic devices.
+PCIe: QEMU's generic ECAM host (runtime/devices/gpex.py) with nothing
+plugged in (QEMU's -nodefaults).  highmem=on (the default, as QEMU) puts
+ECAM and a 64-bit MMIO window above 4 GiB in the device tree; this
+emulator's physical bus is 32-bit, so those two are described but not
+mapped (a non-LPAE kernel cannot address them: Linux's probe fails there,
+on QEMU too).  ECAM is below 4 GiB with highmem=off, or when firmware is
+loaded (QEMU 7.2 machvirt_init: highmem_ecam &= !firmware_loaded || aarch64).
+
+Not modelled: the platform bus's dynamic devices.
 """
 
 import os
@@ -26,6 +33,7 @@ from runtime.chardev import SerialInput
 from runtime.devices.fw_cfg import FwCfg
 from runtime.devices.gicv2 import GICv2
 from runtime.devices.gicv2m import GICv2m
+from runtime.devices.gpex import GpexEcam, UnassignedWindow
 from runtime.devices.pflash import FlashError, PFlash, load_bios, map_pflash, open_drive
 from runtime.devices.pflash import parse_drive as parse_pflash_drive
 from runtime.devices.pl011 import PL011
@@ -77,8 +85,9 @@ class VirtBoard(Board):
     DESCRIPTION = "QEMU 7.2 virt board (Cortex-A15, GICv2, PL011, PL031, PL061, " \
                   "flash, virtio-mmio, PSCI)"
     PROPERTIES = {
-        "highmem": Prop(_only_off, False,
-                        "devices above 4 GiB (always off here: 32-bit physical bus)"),
+        "highmem": Prop(parse_bool, True,
+                        "PCIe ECAM and 64-bit MMIO above 4 GiB (described in the DT; "
+                        "the 32-bit physical bus cannot map them)"),
         "virtualization": Prop(parse_bool, False,
                                "GIC virtualization interfaces (GICH/GICV) and their DT entries"),
         "gic-version": Prop(_parse_gic_version, 2, "GIC version (2)"),
@@ -117,6 +126,7 @@ class VirtBoard(Board):
         epoch = ICOUNT_EPOCH if emu.icount_shift is not None else None
         self.rtc = self._map(PL031(emu.guest_time_ns, epoch), "rtc")
         self.gpio = self._map(PL061(emu.guest_time_ns), "gpio")
+        self._build_pcie()
         drives = [d for d in cfg.drives if parse_pflash_drive(d) is None]
         try:
             self.virtio = setup_virtio(emu, drives, cfg.devices, cfg.snapshot,
@@ -172,6 +182,19 @@ class VirtBoard(Board):
             raise BoardError(str(e)) from None
         for bank, name in zip(self.flash, ("flash0", "flash1")):
             map_pflash(self.emu, MAP[name].base, bank)
+        self.firmware_loaded = cfg.bios is not None or 0 not in free
+
+    def _build_pcie(self):
+        """ECAM (below 4 GiB, or only in the DT above it) and the PCI
+        windows, with no device behind them but the host bridge."""
+        self.highmem_ecam = self.config.properties.get("highmem") and not self.firmware_loaded
+        self.ecam = None
+        if not self.highmem_ecam:
+            self.ecam = GpexEcam(MAP["pcie_ecam"].size)
+            self.emu.map_mmio(MAP["pcie_ecam"].base, self.ecam.SIZE, device=self.ecam)
+        for name in ("pcie_mmio", "pcie_pio"):
+            self.emu.map_mmio(MAP[name].base, MAP[name].size,
+                              device=UnassignedWindow(MAP[name].size))
 
     def _build_gic(self):
         """The GICv2 (GICH/GICV only with virtualization=on), its v2m MSI
@@ -369,6 +392,42 @@ def _primecell(name, compatible, clock_names, irq):
             ("compatible", [compatible, "arm,primecell"])]
 
 
+def _pcie_node(board):
+    """QEMU 7.2 create_pcie(): a generic ECAM host, INTx swizzled onto SPIs
+    3..6 (slot + pin - 1, mod 4), MSIs through the v2m frame."""
+    highmem = board.config.properties.get("highmem")
+    ecam = MAP["pcie_ecam_high" if board.highmem_ecam else "pcie_ecam"]
+    pio, mmio, mmio_high = MAP["pcie_pio"], MAP["pcie_mmio"], MAP["pcie_mmio_high"]
+    # ranges: (PCI space + address (3 cells), CPU address (2), size (2))
+    ranges = [0x01000000, 0, 0, *_cells64(pio.base), *_cells64(pio.size),
+              0x02000000, 0, mmio.base, *_cells64(mmio.base), *_cells64(mmio.size)]
+    if highmem:
+        ranges += [0x03000000, *_cells64(mmio_high.base), *_cells64(mmio_high.base),
+                   *_cells64(mmio_high.size)]
+    imap = []
+    for slot in range(virt_map.PCIE_INTX):
+        for pin in range(1, virt_map.PCIE_INTX + 1):
+            spi = IRQMAP["pcie"] + (slot + pin - 1) % virt_map.PCIE_INTX
+            imap += [slot << 11, 0, 0, pin, PHANDLE_GIC, 0, 0, GIC_SPI, spi, IRQ_LEVEL_HIGH]
+    buses = ecam.size // virt_map.ECAM_BUS_SIZE
+    return Node("pcie@%x" % mmio.base, [
+        ("interrupt-map-mask", Cells(0x1800, 0, 0, 7)),
+        ("interrupt-map", Cells(*imap)),
+        ("#interrupt-cells", Cells(1)),
+        ("ranges", Cells(*ranges)),
+        ("reg", _reg((ecam.base, ecam.size))),
+        ("msi-map", Cells(0, PHANDLE_V2M, 0, 0x10000)),
+        ("dma-coherent", True),
+        ("bus-range", Cells(0, buses - 1)),
+        ("linux,pci-domain", Cells(0)),
+        ("#size-cells", Cells(2)), ("#address-cells", Cells(3)),
+        ("device_type", "pci"), ("compatible", "pci-host-ecam-generic")])
+
+
+def _cells64(value):
+    return (value >> 32, value & 0xFFFFFFFF)
+
+
 def virt_fdt(board, initrd=None):
     cfg = board.config
     ncpus = cfg.smp
@@ -430,6 +489,7 @@ def virt_fdt(board, initrd=None):
                                       ("#gpio-cells", Cells(2)),
                                       ("compatible", ["arm,pl061", "arm,primecell"]),
                                       ("reg", _reg((gpio.base, gpio.size)))]),
+        _pcie_node(board),
         Node("pl031@%x" % MAP["rtc"].base,
              _primecell("rtc", "arm,pl031", ["apb_pclk"], IRQMAP["rtc"])),
         Node("pl011@%x" % MAP["uart"].base,

@@ -156,6 +156,14 @@ typedef struct CPUARMState {
     uint32_t pmccntr_frac;                 /* cycles not yet counted under PMCR.D */
     uint64_t pm_sync_icount;               /* icount the counters were last brought up to */
     uint32_t teecr, teehbr;                /* ThumbEE */
+    /* cp14 debug, v7.1 (runtime/cp15.py DEBUG, runtime/debug_fns.pxi):
+     * the registers hold values; no debug event is generated yet */
+    uint32_t dbgdscr;                      /* DBGDSCRext: MDBGen, UDCCdis */
+    uint32_t dbgoslsr, dbgosdlr;           /* OS Lock status (OSLK), OS Double Lock */
+    uint32_t dbgprcr, dbgprsr;             /* power-down control; sticky status bits */
+    uint32_t dbgvcr;
+    uint32_t dbgbvr[6], dbgbcr[6];         /* breakpoint register pairs */
+    uint32_t dbgwvr[4], dbgwcr[4];         /* watchpoint register pairs */
 
     /* exceptions and run control */
     int32_t exception_index;
