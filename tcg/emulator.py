@@ -53,6 +53,8 @@ def tb_cost(nops):
     return TB_FIXED_BYTES // 2 + nops * TB_C_BYTES_PER_OP, \
         TB_FIXED_BYTES // 2 + nops * TB_PY_BYTES_PER_OP
 DEFAULT_JIT_THRESHOLD = 1000
+AUTO_BATCH = 256                # blocks per background module (engine auto)
+TIER_UP_BATCH = 8               # the same for engine jit's tier-up
 ICOUNT_MAX = (1 << 64) - 1      # no instruction budget
 JIT_THRESHOLD_MAX = (1 << 32) - 1   # env->jit_threshold is 32-bit    # interpreted runs before a block is compiled
 
@@ -357,7 +359,12 @@ class Emulator:
     def _start_compile_thread(self):
         from backend.jit import CompileThread
         self._jit()
-        self.compile_thread = CompileThread(weakref.proxy(self))
+        # llvmlite serialises every LLVM call on one lock, so under engine
+        # jit (whose run thread compiles each new block) the background tier
+        # compiles small batches: a 256-block module's codegen would hold the
+        # lock for seconds while the guest waits to compile its next block
+        batch = TIER_UP_BATCH if self.jit_baseline else AUTO_BATCH
+        self.compile_thread = CompileThread(weakref.proxy(self), batch_max=batch)
         _COMPILE_THREADS.add(self.compile_thread)
         self.compile_thread.start()
 

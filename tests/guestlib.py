@@ -272,3 +272,37 @@ def build_sysguest(name, defines=()):
         check_arm_only(out)
 
     return _build_atomically(elf, build)
+
+
+def sysguest_tests(name, check, expected, qemu_differs, timeout=300):
+    """The three tests every system-test guest has: on armtcg (interp, in
+    the default run), under the other engines (slow) and on QEMU.  `check`
+    compares the guest's output with a list of (key, value) rows: `expected`
+    (what the spec says), on QEMU with qemu_differs {key: QEMU's answer}
+    for the rows where QEMU is wrong.  Assign the returned functions to
+    test_* names in the test module."""
+    import pytest
+
+    def expected_on(qemu=False):
+        return [(k, qemu_differs.get(k, v)) if qemu else (k, v) for k, v in expected]
+
+    def on_armtcg():
+        out, status, err = run_armtcg(build_sysguest(name), timeout)
+        check(out, expected_on())
+        assert status == 0, err[-2000:]
+
+    @pytest.mark.slow
+    @pytest.mark.parametrize("engine", [e for e in armtcg_engines() if e != "interp"])
+    def on_armtcg_engines(engine):
+        out, status, err = run_armtcg(build_sysguest(name), 2 * timeout, engine)
+        check(out, expected_on())
+        assert status == 0, err[-2000:]
+
+    @pytest.mark.qemu
+    @pytest.mark.skipif(not have_qemu(), reason="qemu-system-arm not installed")
+    def on_qemu():
+        out, status = run_qemu(build_sysguest(name), 60)
+        check(out, expected_on(qemu=True))
+        assert status == 0
+
+    return on_armtcg, on_armtcg_engines, on_qemu

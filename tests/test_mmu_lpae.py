@@ -143,32 +143,8 @@ QEMU_DIFFERS = {
 }
 
 
-def expected(qemu=False):
-    if not qemu:
-        return EXPECTED
-    return [(k, QEMU_DIFFERS.get(k, v)) for k, v in EXPECTED]
-
-
-def test_mmu_lpae_on_armtcg():
-    out, status, err = guestlib.run_armtcg(guestlib.build_sysguest("mmu_lpae"), 300)
-    check(out, expected())
-    assert status == 0, err[-2000:]
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("engine", [e for e in guestlib.armtcg_engines() if e != "interp"])
-def test_mmu_lpae_on_armtcg_engines(engine):
-    out, status, err = guestlib.run_armtcg(guestlib.build_sysguest("mmu_lpae"), 600, engine)
-    check(out, expected())
-    assert status == 0, err[-2000:]
-
-
-@pytest.mark.qemu
-@pytest.mark.skipif(not guestlib.have_qemu(), reason="qemu-system-arm not installed")
-def test_mmu_lpae_on_qemu():
-    out, status = guestlib.run_qemu(guestlib.build_sysguest("mmu_lpae"), 60)
-    check(out, expected(qemu=True))
-    assert status == 0
+test_mmu_lpae_on_armtcg, test_mmu_lpae_on_armtcg_engines, test_mmu_lpae_on_qemu = \
+    guestlib.sysguest_tests("mmu_lpae", check, EXPECTED, QEMU_DIFFERS)
 
 
 # -- table walks set up from Python, checked through CPU.translate_address ------------

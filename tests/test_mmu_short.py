@@ -197,12 +197,6 @@ def parse(out):
     return [tuple(line.split(" ", 1)) if " " in line else (line, None) for line in lines]
 
 
-def expected(qemu=False):
-    if not qemu:
-        return EXPECTED
-    return [(k, QEMU_DIFFERS.get(k, v)) for k, v in EXPECTED]
-
-
 def check(got, want):
     got = parse(got)
     bad = [(w, g) for w, g in zip(want, got) if w != g]
@@ -210,23 +204,5 @@ def check(got, want):
         "mismatches (expected, got): %r\nlines: %d, expected %d" % (bad[:10], len(got), len(want)))
 
 
-def test_mmu_short_on_armtcg():
-    out, status, err = guestlib.run_armtcg(guestlib.build_sysguest("mmu_short"), 300)
-    check(out, expected())
-    assert status == 0, err[-2000:]
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("engine", [e for e in guestlib.armtcg_engines() if e != "interp"])
-def test_mmu_short_on_armtcg_engines(engine):
-    out, status, err = guestlib.run_armtcg(guestlib.build_sysguest("mmu_short"), 600, engine)
-    check(out, expected())
-    assert status == 0, err[-2000:]
-
-
-@pytest.mark.qemu
-@pytest.mark.skipif(not guestlib.have_qemu(), reason="qemu-system-arm not installed")
-def test_mmu_short_on_qemu():
-    out, status = guestlib.run_qemu(guestlib.build_sysguest("mmu_short"), 60)
-    check(out, expected(qemu=True))
-    assert status == 0
+test_mmu_short_on_armtcg, test_mmu_short_on_armtcg_engines, test_mmu_short_on_qemu = \
+    guestlib.sysguest_tests("mmu_short", check, EXPECTED, QEMU_DIFFERS)
