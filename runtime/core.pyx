@@ -46,9 +46,11 @@ def helper_address(name):
 
 
 include "helpers_dsp.pxi"
+include "helpers_vfp.pxi"
 include "cp15_fns.pxi"
 
 register_dsp_helpers()
+register_vfp_ops()
 
 # ---------------------------------------------------------------------------
 # CPSR and register banks
@@ -695,6 +697,9 @@ cdef _record_fields(CPUARMState *e):
     f["csselr"] = <char *>&e.csselr - base
     f["fcseidr"] = <char *>&e.fcseidr - base
     f["cp15_reserved"] = <char *>&e.cp15_reserved[0] - base
+    f["vfp_d"] = <char *>&e.vfp_d[0] - base
+    f["fpscr"] = <char *>&e.fpscr - base
+    f["fpexc"] = <char *>&e.fpexc - base
     f["exception_index"] = <char *>&e.exception_index - base
     f["exit_request"] = <char *>&e.exit_request - base
     f["icount"] = <char *>&e.icount - base
@@ -737,10 +742,14 @@ def arch_state_names():
               ("usr_regs(r8-r12)", <Py_ssize_t>(<char *>&e.usr_regs[0] - base), 5),
               ("fiq_regs(r8-r12)", <Py_ssize_t>(<char *>&e.fiq_regs[0] - base), 5),
               ("cp15_reserved", <Py_ssize_t>(<char *>&e.cp15_reserved[0] - base), 32)]
+    for i in range(32):     # D<i> as two words, as S<2i> and S<2i+1>
+        arrays.append(("d%d.lo" % i, <Py_ssize_t>(<char *>&e.vfp_d[i] - base), 1))
+        arrays.append(("d%d.hi" % i, <Py_ssize_t>(<char *>&e.vfp_d[i] - base) + 4, 1))
     by_offset = {off: name for name, off in _ENV_FIELDS.items()}
     for name, p, n in arrays:
         for i in range(n):
-            by_offset[_ENV_FIELDS["uncached_cpsr"] + p + 4 * i] = "%s[%d]" % (name, i)
+            by_offset[_ENV_FIELDS["uncached_cpsr"] + p + 4 * i] = (
+                name if n == 1 else "%s[%d]" % (name, i))
     end = _ENV_FIELDS["exception_index"]
     for off in range(_ENV_FIELDS["uncached_cpsr"], end, 4):
         names.append(by_offset.get(off, "env+%d" % off))
@@ -776,6 +785,8 @@ def runtime_symbols():
     }
     for i, name in enumerate(HELPER_NAMES):
         syms["helper_%d" % i] = <uintptr_t>HELPERS[i]
+    for i, name in enumerate(VFP_OP_NAMES):
+        syms["vfp_op_%d" % i] = <uintptr_t>VFP_OPS[i]
     return syms
 
 
@@ -795,6 +806,7 @@ def env_fields():
 
 REG_NAMES = {"r%d" % i: i for i in range(16)}
 REG_NAMES.update(sp=13, lr=14, pc=15, ip=12, fp=11, sl=10, sb=9)
+VFP_NAMES = {"%s%d" % (k, i): (k, i) for k in "sd" for i in range(32)}
 
 
 cdef class CPU:
@@ -835,6 +847,9 @@ cdef class CPU:
         e.midr = 0x414fc0f0u
         e.mpidr = 0x80000000u
         e.sctlr = 0x00c50078u
+        memset(e.vfp_d, 0, sizeof(e.vfp_d))
+        e.fpscr = 0
+        e.fpexc = 0                 # EN clear: VFP disabled until software enables it
         e.exception_index = EXCP_NONE
         e.exit_request = 0
         e.irq_lines = 0
@@ -1024,11 +1039,29 @@ cdef class CPU:
             return cpsr_read(e) & 0xf80f0000u
         if name == "spsr":
             return e.spsr
+        if name in VFP_NAMES:       # s0-s31: words of the D registers; d0-d31: 64-bit
+            kind, n = VFP_NAMES[name]
+            if kind == "d":
+                return e.vfp_d[n]
+            return (e.vfp_d[n >> 1] >> (32 * (n & 1))) & 0xffffffffu
         if name in _ENV_FIELDS:
             return self.env_read32(_ENV_FIELDS[name])
         raise KeyError("unknown register %r" % name)
 
-    def reg_write(self, name, uint32_t value):
+    def reg_write(self, name, value):
+        cdef CPUARMState *e = self.env
+        cdef int n
+        if isinstance(name, str) and name.lower() in VFP_NAMES:
+            kind, n = VFP_NAMES[name.lower()]
+            if kind == "d":
+                e.vfp_d[n] = <uint64_t>value
+            else:
+                e.vfp_d[n >> 1] = ((e.vfp_d[n >> 1] & ~(<uint64_t>0xffffffffu << (32 * (n & 1))))
+                                   | (<uint64_t>(<uint32_t>value) << (32 * (n & 1))))
+            return
+        self._reg_write32(name, value)
+
+    def _reg_write32(self, name, uint32_t value):
         cdef CPUARMState *e = self.env
         if isinstance(name, int):
             e.v[name] = value

@@ -157,6 +157,12 @@ typedef struct CPUARMState {
     uint64_t pm_sync_icount;               /* icount the counters were last brought up to */
     uint32_t teecr, teehbr;                /* ThumbEE */
 
+    /* VFPv4-D32 (runtime/vfp.py, runtime/include/vfp.h): S<2n> and S<2n+1>
+     * are the low and high words of D<n> (a little-endian host) */
+    uint64_t vfp_d[32];
+    uint32_t fpscr;                        /* all of it: NZCV, modes, cumulative flags */
+    uint32_t fpexc;                        /* only EN (bit 30) is implemented, as QEMU */
+
     /* exceptions and run control */
     int32_t exception_index;
     uint32_t exception_arg;         /* SVC/HVC/SMC immediate, fault info */
@@ -227,6 +233,13 @@ static inline uint32_t tb_flags_of(const CPUARMState *env)
     /* SCTLR.A checks every access; with the MMU off all data memory is
      * Strongly-ordered, where unaligned accesses fault too. */
     if ((env->sctlr & 2u) || !(env->sctlr & 1u)) f |= TBF_ALIGN;
+    /* CPACR.cp10 (21:20): 0b01 PL1 only, 0b11 full; 0b00/0b10 deny (B4.1.40).
+     * No Security or Virtualization Extensions: NSACR and HCPTR do not apply. */
+    uint32_t cp10 = (env->cpacr >> 20) & 3u;
+    if (cp10 == 3u || (cp10 == 1u && (env->uncached_cpsr & CPSR_M) != MODE_USR))
+        f |= TBF_VFP_ACCESS;
+    if (env->fpexc & (1u << 30)) f |= TBF_VFP_EN;
+    if (env->fpscr & 0x00370000u) f |= TBF_VFP_VEC;
     return f;
 }
 
