@@ -43,3 +43,27 @@ def test_diff_vfp(cls, engine, diff_params):
         bad, len(cases), cls, seed, "\n\n".join(reports))
     if engine != "interp":
         assert stats["native"] == len(cases), (stats, len(cases))
+
+
+def _wrong_vfp(L, d, a, b, c, aux, imm):
+    """A deliberately wrong `vfp` lowering: the single-precision operation
+    of a double one and vice versa (the ops are registered in _s/_d pairs)."""
+    L.emit("call void @vfp_op_%d(ptr %%env, i32 %s)" % (aux ^ 1, L.const(imm)))
+
+
+@pytest.mark.parametrize("engine", ["interp", "jit-O0", "auto"])
+def test_wrong_vfp_lowering_is_caught(engine, monkeypatch):
+    """Through the same batch runner: with the `vfp` op lowered wrong every
+    JIT share diverges (it runs native code), the interpreter does not."""
+    if not harness.armtcg_available():
+        pytest.skip("tcg.emulator not importable")
+    from backend import lower
+    monkeypatch.setitem(lower.LOWER, "vfp", _wrong_vfp)
+    options, _ = ENGINE_RUNS[engine]
+    cases = vfp.make_cases("wrong-vfp", "vfp_arith", 300)
+    reports, bad = vfp.run_batch(cases, "wrong-vfp", **options)
+    print("%s: %d cases, %d diverged" % (engine, len(cases), bad))
+    if engine == "interp":
+        assert bad == 0, reports
+    else:
+        assert bad > len(cases) // 2, (bad, len(cases))

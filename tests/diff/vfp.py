@@ -323,6 +323,9 @@ def i_mem(rng):
         return "%s%s r%d%s, %s" % (rng.choice(["vldmia", "vstmia"]), c, BASE,
                                    rng.choice(["", "!"]), regs)
     if k == 2:
+        if sz and rng.random() < 0.2:      # FLDMX/FSTMX: imm8 = 2 * count + 1
+            return "%s%s r%d!, %s" % (rng.choice(["fldmdbx", "fstmdbx", "fldmiax", "fstmiax"]),
+                                      c, BASE, regs)
         return "%s%s r%d!, %s" % (rng.choice(["vldmdb", "vstmdb"]), c, BASE, regs)
     return "%s%s %s" % (rng.choice(["vpush", "vpop"]), c, regs)
 
