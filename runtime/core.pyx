@@ -742,17 +742,15 @@ def arch_state_names():
               ("usr_regs(r8-r12)", <Py_ssize_t>(<char *>&e.usr_regs[0] - base), 5),
               ("fiq_regs(r8-r12)", <Py_ssize_t>(<char *>&e.fiq_regs[0] - base), 5),
               ("cp15_reserved", <Py_ssize_t>(<char *>&e.cp15_reserved[0] - base), 32)]
-    for i in range(32):     # D<i> as two words, as S<2i> and S<2i+1>
-        arrays.append(("d%d.lo" % i, <Py_ssize_t>(<char *>&e.vfp_d[i] - base), 1))
-        arrays.append(("d%d.hi" % i, <Py_ssize_t>(<char *>&e.vfp_d[i] - base) + 4, 1))
     by_offset = {off: name for name, off in _ENV_FIELDS.items()}
     for name, p, n in arrays:
         for i in range(n):
-            by_offset[_ENV_FIELDS["uncached_cpsr"] + p + 4 * i] = (
-                name if n == 1 else "%s[%d]" % (name, i))
+            by_offset[_ENV_FIELDS["uncached_cpsr"] + p + 4 * i] = "%s[%d]" % (name, i)
     end = _ENV_FIELDS["exception_index"]
     for off in range(_ENV_FIELDS["uncached_cpsr"], end, 4):
         names.append(by_offset.get(off, "env+%d" % off))
+    # then the VFP state: D<i> as two words (S<2i>, S<2i+1>), FPSCR, FPEXC
+    names += ["d%d.%s" % (i, h) for i in range(32) for h in ("lo", "hi")] + ["fpscr", "fpexc"]
     return names
 
 
@@ -1243,12 +1241,15 @@ cdef class CPU:
 
     def arch_state(self):
         """The architectural state as bytes: guest globals v[0..24], then
-        CPSR/SPSR, the banked registers and the cp15 fields (cpu.h order).
+        CPSR/SPSR, the banked registers and the cp15 fields (cpu.h order),
+        then D0-D31, FPSCR and FPEXC.
         Two CPUs agree when these bytes are equal (armtcg compare)."""
         cdef CPUARMState *e = self.env
         cdef char *start = <char *>&e.uncached_cpsr
         cdef char *end = <char *>&e.exception_index
-        return (<char *>&e.v[0])[:4 * (V_EXCL_HI + 1)] + start[:end - start]
+        cdef char *vfp = <char *>&e.vfp_d[0]
+        return ((<char *>&e.v[0])[:4 * (V_EXCL_HI + 1)] + start[:end - start]
+                + vfp[:sizeof(e.vfp_d)] + (<char *>&e.fpscr)[:4] + (<char *>&e.fpexc)[:4])
 
     def tb_is_native(self, uintptr_t addr):
         return (<TB *>addr).native != NULL

@@ -17,7 +17,9 @@ LEN/STRIDE stay 0 (short vectors UNDEF here and in QEMU; tests/test_vfp.py).
 Classes: vfp_arith (data processing, VMOV immediate/register), vfp_cmp
 (VCMP/VCMPE, VMRS APSR_nzcv and a conditional instruction after it),
 vfp_cvt (every VCVT form), vfp_move (core <-> VFP transfers, VMRS/VMSR),
-vfp_mem (VLDR/VSTR/VLDM/VSTM/VPUSH/VPOP).
+vfp_mem (VLDR/VSTR/VLDM/VSTM/VPUSH/VPOP, FLDMX/FSTMX, big-endian data,
+an unaligned base ending the case in an Alignment fault), vfp_lazy (FPEXC
+written by the case, then a VFP instruction: UNDEF when off).
 
 Replay a case with  python -m tests.diff.vfp CLASS INDEX SEED
 """
@@ -73,10 +75,10 @@ class VfpUnicornRunner(harness.UnicornRunner):
         super().__init__(blob, errata)
         A = self.A
         self.d_ids = [getattr(A, "UC_ARM_REG_D%d" % i) for i in range(32)]
-        self.uc.reg_write(A.UC_ARM_REG_C1_C0_2, CPACR_FULL)
 
     def run(self, i, case):
         A, uc = self.A, self.uc
+        uc.reg_write(A.UC_ARM_REG_C1_C0_2, CPACR_FULL)
         uc.reg_write(A.UC_ARM_REG_FPEXC, FPEXC_EN)
         for r, v in zip(self.d_ids, case.dregs):
             uc.reg_write(r, v)
@@ -87,12 +89,9 @@ class VfpUnicornRunner(harness.UnicornRunner):
 
 
 class VfpArmtcgRunner(harness.ArmtcgRunner):
-    def __init__(self, blob, engine="interp", **engine_options):
-        super().__init__(blob, engine, **engine_options)
-        self.emu.reg_write("cpacr", CPACR_FULL)
-
     def run(self, i, case):
         emu = self.emu
+        emu.reg_write("cpacr", CPACR_FULL)
         emu.reg_write("fpexc", FPEXC_EN)
         for k, v in enumerate(case.dregs):
             emu.reg_write("d%d" % k, v)
@@ -330,25 +329,68 @@ def i_mem(rng):
     return "%s%s %s" % (rng.choice(["vpush", "vpop"]), c, regs)
 
 
+def x_unaligned(rng):
+    """A load or store of VFP registers from a base that is not word
+    aligned: MemA (A8.8.333 VLDR ...) always checks alignment, so this is an
+    Alignment fault (a Data Abort) whatever SCTLR.A says."""
+    k = rng.randint(1, 3)
+    sz = rng.random() < 0.5
+    last = rng.choice(["vldr %s, [r12, #%d]" % (reg_of(rng, sz), 4 * rng.randint(-8, 8)),
+                       "vstr %s, [r12]" % reg_of(rng, sz),
+                       "vldmia r12!, {%s}" % reg_of(rng, sz), "vstmdb r12!, {%s}" % reg_of(rng, sz)])
+    return ["add r12, r%d, #%d" % (BASE, k), last]
+
+
+# a VFP instruction for the end of a lazy-enable case
+VFP_PROBES = ["vadd.f32 s0, s1, s2", "vmov r0, s3", "vldr d1, [r11]", "vmrs r1, fpscr",
+              "vcvt.f64.s32 d2, s4", "vmov d3, r2, r3", "vmrs r1, fpexc"]
+
+
+def lazy_case(rng, g):
+    """FPEXC.EN written by the case (VMSR FPEXC), then a VFP instruction:
+    UNDEF when EN is now clear (B6.1.7), except VMRS FPEXC at PL1.  (CPACR
+    is not varied here: unicorn does not honour MCR writes to it, see
+    tests/test_vfp.py; the CPACR checks are there.)"""
+    en = rng.random() < 0.5
+    lines = ["mov r4, #%#x" % (FPEXC_EN if en else 0), "vmsr fpexc, r4"]
+    if rng.random() < 0.5:
+        lines.append(i_arith(rng) if en else "add r6, r6, #1")
+    probe = rng.choice(VFP_PROBES)
+    lines.append(probe)
+    if not en and probe != "vmrs r1, fpexc":
+        g.exc = "und"
+    return lines
+
+
 GENERATORS = {"vfp_arith": i_arith, "vfp_cmp": i_cmp, "vfp_cvt": i_cvt, "vfp_move": i_move,
-              "vfp_mem": i_mem}
+              "vfp_mem": i_mem, "vfp_lazy": None}
 CLASSES = list(GENERATORS)
 
 
 def make_case(seed, cls, index):
     rng = random.Random("%s:%s:%d" % (seed, cls, index))
     g = gen.Gen(rng)
+    g.regs[BASE] = DATA_BASE + 0x2000 + 8 * rng.randint(-16, 16)
     if cls == "vfp_mem":
-        g.regs[BASE] = DATA_BASE + 0x2000 + 8 * rng.randint(-16, 16)
         g.regs[13] = DATA_BASE + 0x3000 + 8 * rng.randint(-16, 16)
-    for _ in range(rng.randint(1, 6)):
-        lines = GENERATORS[cls](rng)
-        for line in [lines] if isinstance(lines, str) else lines:
-            g.emit(line)
+        if rng.random() < 0.2:
+            g.emit("setend be")    # doublewords: high word first (A8.8.333)
+    if cls == "vfp_lazy":
+        lines = lazy_case(rng, g)
+    else:
+        lines = []
+        for _ in range(rng.randint(1, 6)):
+            more = GENERATORS[cls](rng)
+            lines += [more] if isinstance(more, str) else more
+        if cls == "vfp_mem" and rng.random() < 0.1:
+            lines += x_unaligned(rng)
+            g.exc = "dabort"
+    for line in lines:
+        g.emit(line)
     banked = {(m, r): g.value() if r != "spsr" else gen.random_psr(g)
               for m, regs in gen.BANKED.items() for r in regs}
     return VfpCase(cls, index, g.lines, g.regs, g.flags, rng.getrandbits(32), g.prologue,
-                   None, banked, None, random_dregs(rng), random_fpscr(rng))
+                   None, banked, getattr(g, "exc", None), random_dregs(rng), random_fpscr(rng))
 
 
 def make_cases(seed, cls, ninsns):
