@@ -1,7 +1,7 @@
 /* vfp: floating point with VFPv4 hard-float code (-mfloat-abi=hard
  * -mfpu=vfpv4), no libm: double and float arithmetic in numeric kernels
  * (series for exp/sin/log, Newton square roots against VSQRT, a float
- * matrix product, a Mandelbrot set, a small sort), fused multiply-add,
+ * matrix product, a Mandelbrot set (both scale with ITERS), a small sort), fused multiply-add,
  * conversions to and from integers and between precisions, subnormals,
  * overflow, infinities and NaNs, and a printf of doubles written here.
  *
@@ -194,27 +194,32 @@ static void float_matmul(void)
     uart_putc('\n');
 }
 
-static void mandelbrot(void)
+/* run `passes` times (the work scales with ITERS), printed once */
+static void mandelbrot(int passes)
 {
-    int row, col, total = 0;
-    for (row = 0; row < 16; row++) {
-        char line[49];
-        for (col = 0; col < 48; col++) {
-            double cr = -2.2 + col * (3.2 / 48), ci = -1.2 + row * (2.4 / 16);
-            double zr = 0, zi = 0;
-            int it = 0;
-            while (it < 40 * ITERS && zr * zr + zi * zi <= 4.0) {
-                double t = zr * zr - zi * zi + cr;
-                zi = 2 * zr * zi + ci;
-                zr = t;
-                it++;
+    int row, col, total = 0, pass;
+    static char rows[16][49];
+    for (pass = 0; pass < passes; pass++) {
+        total = 0;
+        for (row = 0; row < 16; row++) {
+            for (col = 0; col < 48; col++) {
+                double cr = -2.2 + col * (3.2 / 48), ci = -1.2 + row * (2.4 / 16);
+                double zr = 0, zi = 0;
+                int it = 0;
+                while (it < 80 && zr * zr + zi * zi <= 4.0) {
+                    double t = zr * zr - zi * zi + cr;
+                    zi = 2 * zr * zi + ci;
+                    zr = t;
+                    it++;
+                }
+                total += it;
+                rows[row][col] = " .:-=+*#%@"[it * 9 / 80];
             }
-            total += it;
-            line[col] = " .:-=+*#%@"[it * 9 / (40 * ITERS)];
+            rows[row][48] = 0;
         }
-        line[48] = 0;
-        printf("|%s|\n", line);
     }
+    for (row = 0; row < 16; row++)
+        printf("|%s|\n", rows[row]);
     printf("mandelbrot iterations %d\n", total);
 }
 
@@ -314,7 +319,7 @@ int main(void)
     printf("vfp guest\n");
     series();
     float_matmul();
-    mandelbrot();
+    mandelbrot(2 * ITERS);
     sort_doubles();
     conversions();
     specials();
