@@ -291,3 +291,29 @@ def test_unicorn_erratum_cpacr_write_not_honoured():
     st = vfp.VfpUnicornRunner(blob).run(0, case)
     assert st.regs[15] == harness.case_end(0, case)       # unicorn: no UNDEF
     assert undefined(run("\n".join(lines)))
+
+
+# ---- decoding ---------------------------------------------------------------------
+
+def test_unconditional_cp10_cp11_space_is_undefined():
+    """cond = 0b1111 with coproc 101x (MCR2/MRC2/LDC2/STC2/CDP2 forms) is not
+    VFP in ARMv7 (A5.7: those encodings are UNDEFINED for cp10/cp11)."""
+    for word in (0xFE300A00, 0xFE100A10, 0xFD910B00, 0xFC410A10, 0xFEB00AC0):
+        assert undefined(run(".word %#x" % word)), hex(word)
+
+
+def test_lift_vfp_takes_a_t32_word_as_it_is():
+    """T32's VFP encodings are the A32 ones with 0b1110 in 31:28 (A6.3.18):
+    the Thumb decoder passes the 32-bit word to lift_vfp unchanged; a word
+    that is no VFP encoding is left to the caller."""
+    from frontend.a32_vfp import lift_vfp
+    from frontend.translate import A32Context
+    from runtime.abi import TBF_VFP_ACCESS, TBF_VFP_EN
+    from tcg.ir import IRBuilder
+    from tcg.ir_ops import OPS
+    b = IRBuilder()
+    ctx = A32Context(b, 0x13 | TBF_VFP_ACCESS | TBF_VFP_EN)
+    assert lift_vfp(ctx, 0xEE300A01)                  # vadd.f32 s0, s0, s2
+    assert [OPS[r[0]].name for r in b.ops] == ["vfp"]
+    assert not lift_vfp(ctx, 0xE0810002)              # add r0, r1, r2
+    assert not lift_vfp(ctx, 0xFE300A01)              # the T = 1 form
