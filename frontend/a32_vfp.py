@@ -283,7 +283,7 @@ def sysreg_permitted(ctx, reg):
 
 
 def lift_vmrs(ctx, r, t):
-    """VMRS Rt, <reg> (B6.1.? / A8.8.348); Rt = 15 with FPSCR: APSR_nzcv."""
+    """VMRS Rt, <reg> (A8.8.348); Rt = 15 with FPSCR: APSR_nzcv."""
     reg = VFP_SYSREGS.get(r)
     if not sysreg_permitted(ctx, reg) or (t == PC and reg.name != "FPSCR"):
         return ctx.undef()
