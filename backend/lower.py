@@ -119,6 +119,7 @@ def module_text(sources):
     parts = [DECLARATIONS]
     parts += ["declare i32 @helper_%d(ptr, i32, i32, i32)" % i
               for i in range(len(core.HELPER_NAMES))]
+    parts += ["declare void @vfp_op_%d(ptr, i32)" % i for i in range(len(core.VFP_OP_NAMES))]
     for src in sources:
         parts.append(BlockLowering(src).function_text())
     return "\n".join(parts)
@@ -936,6 +937,13 @@ def _helper(L, d, a, b, c, aux, imm):
     for i in (V_QF, V_GE):
         L.wr(i, L.op("load i32, ptr %s" % L.env_ptr(ENV["v"] + 4 * i)))
     L.wr(d, r)
+
+
+@lowering("vfp")
+def _vfp(L, d, a, b, c, aux, imm):
+    # the VFP functions touch only env->vfp_d and env->fpscr, which no
+    # lowering caches: no store or reload of the value file around the call
+    L.emit("call void @vfp_op_%d(ptr %%env, i32 %s)" % (aux, L.const(imm)))
 
 
 # -- control flow within the block

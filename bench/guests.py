@@ -22,6 +22,7 @@ KERNELS = {            # name: iterations for the "n" run (interpreter-sized)
     "matmul": 8,
     "calls": 4,
     "memcpy": 2,
+    "vfp": 2,          # hard-float VFPv4 (tests/guest/vfp.c)
 }
 
 

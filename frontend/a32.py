@@ -4,6 +4,7 @@ from frontend.decoder import Decoder
 from frontend.a32_dp import ENCODINGS_DP
 from frontend.a32_mem import ENCODINGS_MEM
 from frontend.a32_sys import ENCODINGS_SYS
+from frontend.a32_vfp import ENCODINGS_VFP
 
-ENCODINGS = ENCODINGS_DP + ENCODINGS_MEM + ENCODINGS_SYS
+ENCODINGS = ENCODINGS_DP + ENCODINGS_MEM + ENCODINGS_SYS + ENCODINGS_VFP
 DECODER = Decoder(ENCODINGS)

@@ -116,6 +116,12 @@ TABLE = [
         ("TBF_BE_DATA", _bit(6), ""),
         ("TBF_ALIGN", _bit(7), "every access alignment-checked"),
         ("TBF_SINGLE", _bit(8), "one instruction per block"),
+        # VFP (frontend/a32_vfp.py): whether cp10/cp11 instructions UNDEF is
+        # decided at translate time from these; CPACR, FPEXC and FPSCR writes
+        # end the block
+        ("TBF_VFP_ACCESS", _bit(28), "CPACR.cp10 permits the current PL"),
+        ("TBF_VFP_EN", _bit(29), "FPEXC.EN"),
+        ("TBF_VFP_VEC", _bit(30), "FPSCR.LEN or STRIDE nonzero (short vectors: UNDEF)"),
     ]),
     Group("cp14 debug register bits (ARM ARM C11.11; runtime/cp15.py DEBUG rows, "
           "runtime/debug_fns.pxi)", "unsigned", [

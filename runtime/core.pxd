@@ -112,6 +112,8 @@ cdef extern from "cpu.h" nogil:
         uint32_t dbgbcr[6]
         uint32_t dbgwvr[4]
         uint32_t dbgwcr[4]
+        uint64_t vfp_d[32]
+        uint32_t fpscr, fpexc
         int32_t exception_index
         uint32_t exception_arg
         uint32_t exception_pc
@@ -148,6 +150,7 @@ cdef extern from "cpu.h" nogil:
 
 ctypedef uint32_t (*native_tb_fn)(CPUARMState *env) noexcept nogil
 ctypedef uint32_t (*helper_fn)(CPUARMState *env, uint32_t a, uint32_t b, uint32_t c) noexcept nogil
+ctypedef void (*vfp_fn)(CPUARMState *env, uint32_t regs) noexcept nogil
 
 # memory slow path: 0 = done, nonzero = a guest exception was raised
 cdef int mem_load_slow(CPUARMState *env, uint32_t addr, uint32_t aux, int mmu_idx,
@@ -172,6 +175,7 @@ cdef void bx_write_pc(CPUARMState *env, uint32_t addr) noexcept nogil
 cdef void do_interrupt(CPUARMState *env) noexcept nogil
 cdef int take_pending_interrupt(CPUARMState *env) noexcept nogil
 cdef helper_fn *helper_table() noexcept nogil
+cdef vfp_fn *vfp_op_table() noexcept nogil
 
 # cp15 (runtime/cp15_fns.pxi)
 cdef int cp_read_dispatch(CPUARMState *env, uint32_t idx, uint32_t *val) noexcept nogil

@@ -46,9 +46,11 @@ def helper_address(name):
 
 
 include "helpers_dsp.pxi"
+include "helpers_vfp.pxi"
 include "cp15_fns.pxi"
 
 register_dsp_helpers()
+register_vfp_ops()
 
 # ---------------------------------------------------------------------------
 # CPSR and register banks
@@ -695,6 +697,9 @@ cdef _record_fields(CPUARMState *e):
     f["csselr"] = <char *>&e.csselr - base
     f["fcseidr"] = <char *>&e.fcseidr - base
     f["cp15_reserved"] = <char *>&e.cp15_reserved[0] - base
+    f["vfp_d"] = <char *>&e.vfp_d[0] - base
+    f["fpscr"] = <char *>&e.fpscr - base
+    f["fpexc"] = <char *>&e.fpexc - base
     f["exception_index"] = <char *>&e.exception_index - base
     f["exit_request"] = <char *>&e.exit_request - base
     f["icount"] = <char *>&e.icount - base
@@ -744,6 +749,8 @@ def arch_state_names():
     end = _ENV_FIELDS["exception_index"]
     for off in range(_ENV_FIELDS["uncached_cpsr"], end, 4):
         names.append(by_offset.get(off, "env+%d" % off))
+    # then the VFP state: D<i> as two words (S<2i>, S<2i+1>), FPSCR, FPEXC
+    names += ["d%d.%s" % (i, h) for i in range(32) for h in ("lo", "hi")] + ["fpscr", "fpexc"]
     return names
 
 
@@ -776,6 +783,8 @@ def runtime_symbols():
     }
     for i, name in enumerate(HELPER_NAMES):
         syms["helper_%d" % i] = <uintptr_t>HELPERS[i]
+    for i, name in enumerate(VFP_OP_NAMES):
+        syms["vfp_op_%d" % i] = <uintptr_t>VFP_OPS[i]
     return syms
 
 
@@ -795,6 +804,7 @@ def env_fields():
 
 REG_NAMES = {"r%d" % i: i for i in range(16)}
 REG_NAMES.update(sp=13, lr=14, pc=15, ip=12, fp=11, sl=10, sb=9)
+VFP_NAMES = {"%s%d" % (k, i): (k, i) for k in "sd" for i in range(32)}
 
 
 cdef class CPU:
@@ -835,6 +845,9 @@ cdef class CPU:
         e.midr = 0x414fc0f0u
         e.mpidr = 0x80000000u
         e.sctlr = 0x00c50078u
+        memset(e.vfp_d, 0, sizeof(e.vfp_d))
+        e.fpscr = 0
+        e.fpexc = 0                 # EN clear: VFP disabled until software enables it
         e.exception_index = EXCP_NONE
         e.exit_request = 0
         e.irq_lines = 0
@@ -1024,11 +1037,29 @@ cdef class CPU:
             return cpsr_read(e) & 0xf80f0000u
         if name == "spsr":
             return e.spsr
+        if name in VFP_NAMES:       # s0-s31: words of the D registers; d0-d31: 64-bit
+            kind, n = VFP_NAMES[name]
+            if kind == "d":
+                return e.vfp_d[n]
+            return (e.vfp_d[n >> 1] >> (32 * (n & 1))) & 0xffffffffu
         if name in _ENV_FIELDS:
             return self.env_read32(_ENV_FIELDS[name])
         raise KeyError("unknown register %r" % name)
 
-    def reg_write(self, name, uint32_t value):
+    def reg_write(self, name, value):
+        cdef CPUARMState *e = self.env
+        cdef int n
+        if isinstance(name, str) and name.lower() in VFP_NAMES:
+            kind, n = VFP_NAMES[name.lower()]
+            if kind == "d":
+                e.vfp_d[n] = <uint64_t>value
+            else:
+                e.vfp_d[n >> 1] = ((e.vfp_d[n >> 1] & ~(<uint64_t>0xffffffffu << (32 * (n & 1))))
+                                   | (<uint64_t>(<uint32_t>value) << (32 * (n & 1))))
+            return
+        self._reg_write32(name, value)
+
+    def _reg_write32(self, name, uint32_t value):
         cdef CPUARMState *e = self.env
         if isinstance(name, int):
             e.v[name] = value
@@ -1211,12 +1242,15 @@ cdef class CPU:
 
     def arch_state(self):
         """The architectural state as bytes: guest globals v[0..24], then
-        CPSR/SPSR, the banked registers and the cp15 fields (cpu.h order).
+        CPSR/SPSR, the banked registers and the cp15 fields (cpu.h order),
+        then D0-D31, FPSCR and FPEXC.
         Two CPUs agree when these bytes are equal (armtcg compare)."""
         cdef CPUARMState *e = self.env
         cdef char *start = <char *>&e.uncached_cpsr
         cdef char *end = <char *>&e.exception_index
-        return (<char *>&e.v[0])[:4 * (V_EXCL_HI + 1)] + start[:end - start]
+        cdef char *vfp = <char *>&e.vfp_d[0]
+        return ((<char *>&e.v[0])[:4 * (V_EXCL_HI + 1)] + start[:end - start]
+                + vfp[:sizeof(e.vfp_d)] + (<char *>&e.fpscr)[:4] + (<char *>&e.fpexc)[:4])
 
     def tb_jit_state(self, uintptr_t addr):
         """JIT_COLD, JIT_QUEUED, JIT_NATIVE or JIT_BASELINE (runtime.abi)."""

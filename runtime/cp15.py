@@ -154,8 +154,12 @@ CORTEX_A15 = [
     # A15 TRM 4.3.28: only SMP (bit 6) means anything here (coherent
     # requests; Linux sets it in __v7_ca15mp_setup); the rest RAZ/WI
     R("ACTLR",     "p15, 0, c1, c0, 1", PL1_RW, field="actlr", mask=0x40),
-    # cp10/cp11 access (23:20), D32DIS, ASEDIS
-    R("CPACR",     "p15, 0, c1, c0, 2", PL1_RW, field="cpacr", mask=0xC0F00000),
+    # cp10/cp11 access (23:20): VFP enabled per PL, decided at translate time
+    # (TBF_VFP_ACCESS), so writes end the block.  No Advanced SIMD (MVFR1 in
+    # runtime/vfp.py): ASEDIS is RAO/WI (B4.1.40); D16-D31 exist and cannot
+    # be disabled: D32DIS RAZ/WI.
+    R("CPACR",     "p15, 0, c1, c0, 2", PL1_RW, END_TB, field="cpacr", reset=0x80000000,
+      mask=0x00F00000),
 
     # -- c2, c3: translation table base and control, domains (all end the block);
     # a TTBR change drops the non-global soft TLB entries (runtime/mmu.pxi)

@@ -41,6 +41,7 @@ LOG_ITEMS = {
     "exec": "each block executed (slow: no chaining)",
     "int": "exceptions taken",
     "cpu": "registers before each block executed (slow)",
+    "fpu": "with cpu: the VFP registers and FPSCR too",
 }
 
 
@@ -206,6 +207,7 @@ class TraceLog:
         self.out = out
         self.symbols = symbols
         self._cs = None
+        self.fpu = False            # -d fpu: cpu lines with the VFP registers
 
     def write(self, text):
         self.out.write(text)
@@ -239,7 +241,7 @@ class TraceLog:
         self.write("Trace 0: [%08x/%08x] %s\n" % (pc, flags, self._symbol(pc)))
 
     def cpu(self, *_):
-        self.write(format_registers(self.emu) + "\n")
+        self.write(format_registers(self.emu, self.fpu) + "\n")
 
     def exception(self, excp, pc=None, arg=None):
         name = EXCEPTION_NAMES.get(excp, "exception")
@@ -248,7 +250,8 @@ class TraceLog:
         self.write("Taking exception %d [%s]%s%s\n" % (excp, name, where, extra))
 
 
-def format_registers(emu):
+def format_registers(emu, fpu=False):
+    """As QEMU's -d cpu (and -d cpu,fpu: arm_cpu_dump_state's VFP lines)."""
     regs = [emu.reg_read("r%d" % i) for i in range(16)]
     lines = []
     for row in range(4):
@@ -257,12 +260,19 @@ def format_registers(emu):
     flags = "".join(c if cpsr & (1 << b) else "-" for c, b in zip("NZCV", (31, 30, 29, 28)))
     state = "T" if cpsr & CPSR_T else "A"
     lines.append("PSR=%08x %s %s %s32" % (cpsr, flags, state, MODE_NAMES.get(cpsr & CPSR_M, "???")))
+    if fpu:
+        for i in range(32):
+            v = emu.reg_read("d%d" % i)
+            lines.append("s%02d=%08x s%02d=%08x d%02d=%016x" % (2 * i, v & 0xFFFFFFFF,
+                                                               2 * i + 1, v >> 32, i, v))
+        lines.append("FPSCR: %08x" % emu.reg_read("fpscr"))
     return "\n".join(lines)
 
 
 def setup_log(emu, items, out, symbols):
     """Install the Emulator hooks serving the -d items."""
     log = TraceLog(emu, out, symbols)
+    log.fpu = "fpu" in items
     if not items:
         return log
     translate_items = [getattr(log, i) for i in ("in_asm", "op") if i in items]

@@ -211,7 +211,9 @@ class Emulator:
         return self.cpu.reg_read(name)
 
     def reg_write(self, name, value):
-        self.cpu.reg_write(name, value & 0xFFFFFFFF)
+        """d0-d31 take 64-bit values; every other register 32 bits."""
+        wide = isinstance(name, str) and name[:1].lower() == "d" and name[1:].isdigit()
+        self.cpu.reg_write(name, value & (0xFFFFFFFFFFFFFFFF if wide else 0xFFFFFFFF))
 
     @property
     def icount(self):

@@ -37,6 +37,7 @@ RUN_BLOCKS = C_RUN_BLOCKS
 # interp_tb and native blocks return a TB_EXIT_* code (cpu.h)
 
 cdef helper_fn *HELPERS = helper_table()
+cdef vfp_fn *VFP_OPS = vfp_op_table()
 
 
 cdef inline bint cond_holds(uint32_t *v, uint32_t cc) noexcept nogil:
@@ -380,6 +381,8 @@ cdef int interp_tb(CPUARMState *env, TB *tb, uint32_t *executed) noexcept nogil:
             v[op.d] = v[op.a] & 0xffff
         elif opc == OP_HELPER:
             v[op.d] = HELPERS[op.imm](env, v[op.a], v[op.b], v[op.c])
+        elif opc == OP_VFP:
+            VFP_OPS[op.aux](env, op.imm)
         elif opc == OP_BR:
             i = op.imm
         elif opc == OP_BRCOND:

@@ -94,6 +94,11 @@ OPS = [
     Op("zext8",    "d a",       "pure",   "d = (u8)a"),
     Op("zext16",   "d a",       "pure",   "d = (u16)a"),
     Op("helper",   "d a b c imm", "sys",  "d = helper[imm](env, a, b, c); helpers may set QF/GE"),
+    # VFP arithmetic on the register file in the CPU struct (moves are
+    # ld_env/st_env): operation aux of runtime/helpers_vfp.pxi, imm = its
+    # register numbers d | n << 8 | m << 16 | extra << 24; reads and writes
+    # env->vfp_d and env->fpscr only, never the value file
+    Op("vfp",      "aux imm",   "sys",    "vfp_op[aux](env, imm)"),
 
     Op("br",       "imm",       "branch", "jump to op imm"),
     Op("brcond",   "aux imm",   "branch", "jump to op imm if ARM condition aux holds"),

@@ -15,8 +15,9 @@ def have_toolchain():
 
 
 @functools.lru_cache(maxsize=None)
-def assemble(source, march="armv7ve"):
-    """Raw little-endian bytes of an ARM-state assembly snippet."""
+def assemble(source, march="armv7ve", fpu=None):
+    """Raw little-endian bytes of an ARM-state assembly snippet (fpu: e.g.
+    "vfpv4" to accept VFP instructions)."""
     if not have_toolchain():
         raise RuntimeError("arm-none-eabi-as is not installed (make deps)")
     with tempfile.TemporaryDirectory() as d:
@@ -25,7 +26,8 @@ def assemble(source, march="armv7ve"):
         out = os.path.join(d, "t.bin")
         with open(src, "w") as f:
             f.write(".syntax unified\n.arm\n.text\n" + source + "\n")
-        subprocess.run([AS, "-march=" + march, "-o", obj, src], check=True,
+        fpu_opt = ["-mfpu=" + fpu] if fpu else []
+        subprocess.run([AS, "-march=" + march] + fpu_opt + ["-o", obj, src], check=True,
                        capture_output=True, text=True)
         subprocess.run([OBJCOPY, "-O", "binary", "-j", ".text", obj, out], check=True)
         with open(out, "rb") as f:

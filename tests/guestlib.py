@@ -26,7 +26,7 @@ COMMON_DIR = GUEST_DIR / "common"
 BUILD_DIR = GUEST_DIR / "build"
 
 GUESTS = ["crc32", "quicksort", "sieve", "matmul", "printf", "arith64", "exceptions",
-          "calls", "memcpy", "smc"]
+          "calls", "memcpy", "smc", "vfp"]
 # guests whose expected output is a hand-written file instead of a native run
 HANDWRITTEN = {"exceptions"}
 
@@ -44,8 +44,16 @@ GUEST_CFLAGS = [
 LIBGCC_FLAGS = ["-marm", "-march=armv4t", "-mfloat-abi=soft"]
 HOST_CFLAGS = [
     "-O2", "-funsigned-char", "-fno-builtin", "-Wall", "-Werror",
-    "-Dmain=guest_main",
+    "-Dmain=guest_main", "-ffp-contract=off", "-fno-math-errno",
 ]
+# Guests built for the VFP (hard-float ABI, VFPv4 instructions): the same
+# IEEE operations as the native build, so no contraction of a * b + c into
+# a fused multiply-add (explicit __builtin_fma only) and no errno calls
+# around sqrt; start.S enables the VFP (CPACR, FPEXC) before main.  Their
+# libgcc is the ARM-state hard-float multilib (VFPv2 code, a subset).
+FP_GUESTS = {"vfp"}
+FP_CFLAGS = ["-mfloat-abi=hard", "-mfpu=vfpv4", "-ffp-contract=off", "-fno-math-errno"]
+FP_LIBGCC_FLAGS = ["-marm", "-march=armv5te+fp", "-mfloat-abi=hard"]
 GUEST_COMMON = ["start.S", "uart.c", "string.c", "format.c"]
 HOST_COMMON = ["host_shim.c", "format.c"]
 
@@ -103,8 +111,15 @@ def _build_atomically(target, build):
     return target
 
 
-def libgcc_path():
-    return _run([CROSS + "gcc", *LIBGCC_FLAGS, "-print-libgcc-file-name"]).strip()
+def libgcc_path(fp=False):
+    flags = FP_LIBGCC_FLAGS if fp else LIBGCC_FLAGS
+    return _run([CROSS + "gcc", *flags, "-print-libgcc-file-name"]).strip()
+
+
+def guest_cflags(name):
+    if name not in FP_GUESTS:
+        return GUEST_CFLAGS
+    return [f for f in GUEST_CFLAGS if f != "-mfloat-abi=soft"] + FP_CFLAGS
 
 
 def build_guest(name, iters=None):
@@ -116,11 +131,12 @@ def build_guest(name, iters=None):
     defs = [] if iters is None else [f"-DITERS={int(iters)}"]
 
     def build(out):
-        _run([CROSS + "gcc", *GUEST_CFLAGS, *defs, "-I", str(COMMON_DIR),
+        fp = name in FP_GUESTS
+        _run([CROSS + "gcc", *guest_cflags(name), *defs, "-I", str(COMMON_DIR),
               "-nostdlib", "-T", str(COMMON_DIR / "link.ld"), "-o", str(out),
               *[str(COMMON_DIR / c) for c in GUEST_COMMON], *map(str, srcs),
-              libgcc_path()])
-        check_arm_only(out)
+              libgcc_path(fp)])
+        check_arm_only(out, allow_vfp=fp)
 
     return _build_atomically(elf, build)
 
@@ -137,7 +153,7 @@ def build_native(name, iters=None):
 
     def build(out):
         _run(["gcc", *HOST_CFLAGS, *defs, "-I", str(COMMON_DIR), "-o", str(out),
-              *[str(COMMON_DIR / c) for c in HOST_COMMON], *map(str, srcs)])
+              *[str(COMMON_DIR / c) for c in HOST_COMMON], *map(str, srcs), "-lm"])
 
     return _build_atomically(exe, build)
 
@@ -164,8 +180,16 @@ _VFP_INSN = re.compile(
     r"(v[a-z]|f(ld|st|mx|mdr|mrd|cpy|add|sub|mul|div|cmp)|(mcr|mrc|ldc|stc|cdp)2?l?\w*\s+(p10|p11|10|11),)")
 
 
-def check_arm_only(elf):
-    """Raise RuntimeError if the ELF holds Thumb or VFP/NEON code."""
+# Advanced SIMD in ARM state (ARM ARM A7.4, A7.7): the unconditional
+# 0xF2/0xF3 (data processing) and 0xF4 (element and structure loads and
+# stores) spaces, VDUP, and anything on a Q register
+_NEON_INSN = re.compile(
+    r"^\s*[0-9a-f]+:\s+(f[234][0-9a-f]{6}\s|[0-9a-f]{8}\s+(vdup|v\S*\s.*\bq\d))")
+
+
+def check_arm_only(elf, allow_vfp=False):
+    """Raise RuntimeError if the ELF holds Thumb or VFP/NEON code (with
+    allow_vfp: Thumb or NEON code)."""
     from elftools.elf.elffile import ELFFile
 
     with open(elf, "rb") as f:
@@ -175,7 +199,7 @@ def check_arm_only(elf):
             if thumb_func or sym.name.startswith("$t"):
                 raise RuntimeError(f"{elf}: Thumb code: {sym.name} at {sym['st_value']:#x}")
     for line in _run([CROSS + "objdump", "-d", str(elf)]).splitlines():
-        if _VFP_INSN.match(line):
+        if _NEON_INSN.match(line) if allow_vfp else _VFP_INSN.match(line):
             raise RuntimeError(f"{elf}: VFP/NEON instruction: {line.strip()}")
 
 

@@ -260,7 +260,7 @@ def test_board_runs_guest_under_jit_with_same_output():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["crc32", "quicksort", "sieve", "matmul", "printf", "arith64",
-                                  "exceptions", "calls", "memcpy", "smc"])
+                                  "exceptions", "calls", "memcpy", "smc", "vfp"])
 def test_compare_agrees_on_every_bundled_guest(name):
     from tests.guestlib import GUESTS, build_guest
     from tcg.compare import compare

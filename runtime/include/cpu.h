@@ -210,6 +210,14 @@ typedef struct CPUARMState {
     uint64_t store_log[STORE_LOG_SIZE];   /* address << 2 | log2(size) */
 
     void *machine;                  /* the owning Python object (borrowed) */
+
+    /* VFPv4-D32 (runtime/vfp.py, runtime/include/vfp.h): S<2n> and S<2n+1>
+     * are the low and high words of D<n> (a little-endian host).  At the
+     * end, so the fields the exec loop and the TLB fast path touch keep
+     * their offsets; CPU.arch_state() appends them. */
+    uint64_t vfp_d[32];
+    uint32_t fpscr;                 /* all of it: NZCV, modes, cumulative flags */
+    uint32_t fpexc;                 /* only EN (bit 30) is implemented, as QEMU */
 } CPUARMState;
 
 static inline uint32_t bank_of_mode(uint32_t mode)
@@ -235,6 +243,15 @@ static inline uint32_t tb_flags_of(const CPUARMState *env)
     /* SCTLR.A checks every access; with the MMU off all data memory is
      * Strongly-ordered, where unaligned accesses fault too. */
     if ((env->sctlr & 2u) || !(env->sctlr & 1u)) f |= TBF_ALIGN;
+    /* VFP, without branches (this runs at every block lookup).  CPACR.cp10
+     * (21:20): 0b01 PL1 only, 0b11 full, 0b00/0b10 deny (B4.1.40): allowed
+     * for (cp10 << 1 | at PL0) in {0b010, 0b110, 0b111}.  No Security or
+     * Virtualization Extensions: NSACR and HCPTR do not apply. */
+    uint32_t pl0 = (env->uncached_cpsr & CPSR_M) == MODE_USR;
+    uint32_t cp10 = (env->cpacr >> 19) & 6u;
+    f |= ((0xC4u >> (cp10 | pl0)) & 1u) * TBF_VFP_ACCESS;
+    f |= ((env->fpexc >> 30) & 1u) * TBF_VFP_EN;          /* FPEXC.EN */
+    f |= ((env->fpscr & 0x00370000u) != 0) * TBF_VFP_VEC;  /* LEN, STRIDE */
     return f;
 }
 

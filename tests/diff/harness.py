@@ -67,7 +67,8 @@ def assemble(cases):
         s, o, b = (os.path.join(tmp, n) for n in ("t.s", "t.o", "t.bin"))
         with open(s, "w") as f:
             f.write("\n".join(src) + "\n")
-        r = subprocess.run([AS, "-march=armv7ve", "--fatal-warnings", s, "-o", o],
+        r = subprocess.run([AS, "-march=armv7ve", "-mfpu=neon-vfpv4", "--fatal-warnings", s,
+                            "-o", o],
                            capture_output=True, text=True)
         if r.returncode:
             msgs = []
@@ -499,6 +500,7 @@ def report(i, case, seed, ref, got, ref_name="unicorn", got_name="armtcg"):
     lines += ["    " + l for l in (case.prologue + case.lines)]
     lines.append("  initial: cpsr %s" % fmt_flags(initial_cpsr(case)))
     lines.append("    " + " ".join("r%d=%08x" % (r, v) for r, v in enumerate(case.regs)))
+    lines += case.initial_lines() if hasattr(case, "initial_lines") else []
     for name, st in ((ref_name, ref), (got_name, got)):
         if st.error:
             lines.append("  %s error: %s" % (name, st.error))
@@ -516,17 +518,22 @@ def report(i, case, seed, ref, got, ref_name="unicorn", got_name="armtcg"):
         elif f == "data":
             lines.append("  data (%s vs %s):" % (ref_name, got_name))
             lines += fmt_data_diff(ref.data, got.data)
+        elif hasattr(ref, "field_line"):     # state a State subclass adds
+            lines.append(ref.field_line(f, got, ref_name, got_name))
     return "\n".join(lines)
 
 
 def run_batch(cases, seed, runners=("unicorn", "armtcg"), max_reports=5, engine="interp",
-              stats=None, **engine_options):
+              stats=None, runner_classes=None, **engine_options):
     """Run every case on both sides; return (reports, ncases_diverged).
     stats (a dict) gets "native": how many cases' last run was native code
-    (for the JIT engines), and "runs": armtcg runs compared."""
+    (for the JIT engines), and "runs": armtcg runs compared.
+    runner_classes: (unicorn, armtcg) runner classes comparing more state
+    (tests/diff/vfp.py)."""
+    uc_class, tc_class = runner_classes or (UnicornRunner, ArmtcgRunner)
     blob = assemble(cases)
-    uc = UnicornRunner(blob)
-    tc = ArmtcgRunner(blob, engine, **engine_options) if "armtcg" in runners else None
+    uc = uc_class(blob)
+    tc = tc_class(blob, engine, **engine_options) if "armtcg" in runners else None
     reports, bad, native, runs = [], 0, 0, 0
     for i, case in enumerate(cases):
         ref = uc.run(i, case)
@@ -559,6 +566,9 @@ def run_batch(cases, seed, runners=("unicorn", "armtcg"), max_reports=5, engine=
 def main(argv):
     cls, index = argv[0], int(argv[1])
     seed = argv[2] if len(argv) > 2 else os.environ["ARMTCG_DIFF_SEED"]
+    if cls.startswith("vfp_"):
+        from tests.diff import vfp
+        return vfp.main([cls, str(index), seed])
     case = gen.make_case(seed, cls, index)
     blob = assemble([case])
     print(case.text())

@@ -56,6 +56,17 @@ reset_handler:
     mcr p15, 0, r0, c12, c0, 0
     isb
 
+#ifdef __ARM_FP
+    @ hard-float guests: cp10/cp11 full access (CPACR), then FPEXC.EN
+    .fpu vfpv4
+    mrc p15, 0, r0, c1, c0, 2
+    orr r0, r0, #(0xf << 20)
+    mcr p15, 0, r0, c1, c0, 2
+    isb
+    mov r0, #0x40000000
+    vmsr fpexc, r0
+#endif
+
     @ one stack per mode
     cps #MODE_FIQ
     ldr sp, =__stack_fiq_top
