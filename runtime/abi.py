@@ -87,6 +87,8 @@ TABLE = [
         ("EXIT_REQ_FLUSH", 4, "translation state changed: flush TBs"),
         ("EXIT_REQ_CLOCK", 8, "a timer was programmed or a deadline passed: Python serves "
                               "runtime/clock.py"),
+        ("EXIT_REQ_TIMER", 16, "a generic-timer deadline passed (host alarm): the exec "
+                               "loop serves it in C (runtime/timer_fns.pxi)"),
     ]),
     Group("debug_flags bits", "enum", [
         ("DEBUG_EXC", 1, "return before taking any exception (-d int)"),

@@ -18,6 +18,12 @@ module holds what the exec loop needs around it:
     (EXIT_REQ_CLOCK, or the lowered budget): the `on_service` callbacks
     (the timer re-reads its registers after a guest write) and then every
     deadline that is due.
+  - the generic timer keeps its own deadline in C (runtime/timer_fns.pxi:
+    the instruction budget under icount, a C alarm thread under host
+    time; the exec loop serves it without Python); next_deadline()
+    includes it, so WFI sleeps until it too.  A WFI whose next wake-up is
+    the timer's (soon) is waited for in C (gt_idle); the C side knows this
+    clock's earliest deadline for that (clock_set_py_deadline).
   - `idle()`: WFI with nothing pending.  Under host time the thread sleeps
     until the next deadline or `notify()` (an input event); under icount
     guest time jumps to the next deadline (QEMU's icount warp).  With no
@@ -69,12 +75,25 @@ class Clock:
             self._rearm()
         self._insn_deadlines.pop(key, None)
 
+    def request_service(self):
+        """Serve the clock at the next block (a device's deadline may have
+        moved; any thread)."""
+        core.clock_request(self.cpu)
+
     def set_insn_deadline(self, key, icount, callback):
         """Call callback() once the CPU has executed up to icount."""
         self._insn_deadlines[key] = (icount, callback)
 
     def next_deadline(self):
-        """Earliest deadline in ns, or None."""
+        """Earliest deadline in ns (the generic timer's included), or None."""
+        own = self._next_own_deadline()
+        timer = core.gt_deadline_ns(self.cpu)
+        if own is None or timer is None:
+            return timer if own is None else own
+        return min(own, timer)
+
+    def _next_own_deadline(self):
+        """Earliest deadline set here (the timer's is served in C)."""
         return min((d[0] for d in self._deadlines.values()), default=None)
 
     def icount_limit(self):
@@ -88,7 +107,7 @@ class Clock:
         return min(insn, timed)
 
     def _time_icount_limit(self):
-        nxt = self.next_deadline()
+        nxt = self._next_own_deadline()
         if nxt is None or self.icount_shift is None:
             return None
         bias = core.clock_now_ns(self.cpu) - (self.cpu.icount << self.icount_shift)
@@ -177,9 +196,10 @@ class Clock:
 
     # -- host-time alarm
     def _rearm(self):
+        nxt = self._next_own_deadline()
+        core.clock_set_py_deadline(self.cpu, nxt)
         if self.icount_shift is not None:
             return
-        nxt = self.next_deadline()
         if nxt is None and self._alarm is None:
             return
         if self._alarm is None:
@@ -187,6 +207,7 @@ class Clock:
         self._alarm.set(nxt)
 
     def close(self):
+        core.gt_stop_alarm(self.cpu)
         if self._alarm is not None:
             self._alarm.stop()
             self._alarm = None

@@ -33,6 +33,7 @@ cdef extern from "cpu.h" nogil:
 
     ctypedef int (*mmio_read_fn)(void *opaque, uint32_t offset, int size, uint32_t *val) noexcept
     ctypedef int (*mmio_write_fn)(void *opaque, uint32_t offset, int size, uint32_t val) noexcept
+    ctypedef void (*irq_input_fn)(void *opaque, uint32_t arg, int level) noexcept nogil
 
     ctypedef struct MemRegion:
         uint32_t base
@@ -128,6 +129,15 @@ cdef extern from "cpu.h" nogil:
         int32_t clock_shift
         uint64_t clock_base_ns
         uint64_t clock_bias_ns
+        irq_input_fn gt_sink[2]
+        void *gt_sink_opaque[2]
+        uint32_t gt_sink_arg[2]
+        uint32_t gt_level
+        uint64_t gt_deadline_ns
+        uint64_t gt_deadline_icount
+        uint64_t icount_limit_run
+        void *host_alarm
+        uint64_t py_deadline_ns
         TLBEntry tlb[NB_MMU_MODES][TLB_SIZE]
         MemRegion regions[MAX_REGIONS]
         int nregions
@@ -147,6 +157,10 @@ cdef extern from "cpu.h" nogil:
     uint32_t tb_flags_of(const CPUARMState *env)
     uint32_t tb_hash_of(uint32_t pc, uint32_t flags)
     uint32_t tb_jc_of(uint32_t pc)
+
+cdef extern from "exit_request.h" nogil:
+    void exit_request_set(volatile uint32_t *word, uint32_t bits)
+    uint32_t exit_request_take(volatile uint32_t *word, uint32_t bits)
 
 ctypedef uint32_t (*native_tb_fn)(CPUARMState *env) noexcept nogil
 ctypedef uint32_t (*helper_fn)(CPUARMState *env, uint32_t a, uint32_t b, uint32_t c) noexcept nogil
@@ -182,6 +196,13 @@ cdef int cp_read_dispatch(CPUARMState *env, uint32_t idx, uint32_t *val) noexcep
 cdef int cp_write_dispatch(CPUARMState *env, uint32_t idx, uint32_t val) noexcept nogil
 cdef int cp_read64_dispatch(CPUARMState *env, uint32_t idx, uint32_t *lo, uint32_t *hi) noexcept nogil
 cdef int cp_write64_dispatch(CPUARMState *env, uint32_t idx, uint32_t lo, uint32_t hi) noexcept nogil
+
+# generic timer (runtime/timer_fns.pxi): outputs and deadline from the
+# registers now; the exec loop calls it for EXIT_REQ_TIMER and at
+# gt_deadline_icount
+cdef void gt_service(CPUARMState *env) noexcept nogil
+# WFI with nothing pending: 1 if it waited for the timer's deadline in C
+cdef bint gt_idle(CPUARMState *env) noexcept nogil
 
 
 cdef class CPU:

@@ -47,6 +47,7 @@ def helper_address(name):
 
 include "helpers_dsp.pxi"
 include "helpers_vfp.pxi"
+include "gic_fns.pxi"       # the GICv2 (before the timer, which drives its PPIs)
 include "cp15_fns.pxi"
 
 register_dsp_helpers()
@@ -822,8 +823,12 @@ cdef class CPU:
         self.invalidate_hook = None
         _live_cpus.add(self)
         self.reset()
+        gt_reset_run_state(self.env)
 
     def __dealloc__(self):
+        if self.env != NULL and self.env.host_alarm != NULL:
+            host_alarm_free(<HostAlarm *>self.env.host_alarm)
+            self.env.host_alarm = NULL
         if self.env != NULL:
             free_all_tbs(self.env)
             free(self.env)
@@ -901,7 +906,8 @@ cdef class CPU:
         tlb_flush(self.env)
 
     def map_mmio(self, uint32_t base, uint32_t size, device):
-        """device.read(offset, size) -> int, device.write(offset, size, value)."""
+        """device.read(offset, size) -> int, device.write(offset, size, value);
+        a CMMIO device (the GIC's views) is served by its C functions."""
         self._check_region(base, size)
         self.mmio_devices.append(device)
         cdef MemRegion *r = &self.env.regions[self.env.nregions]
@@ -914,6 +920,10 @@ cdef class CPU:
         r.read = py_mmio_read
         r.write = py_mmio_write
         r.opaque = <void *>device
+        if isinstance(device, CMMIO):
+            r.read = (<CMMIO>device).c_read
+            r.write = (<CMMIO>device).c_write
+            r.opaque = (<CMMIO>device).c_opaque
         self.env.nregions += 1
         tlb_flush(self.env)
 
@@ -1129,10 +1139,13 @@ cdef class CPU:
             self.env.icount = v
 
     property icount_limit:
+        """The run's budget; the exec loop stops earlier at the generic
+        timer's deadline (env.gt_deadline_icount), which it serves in C."""
         def __get__(self):
-            return self.env.icount_limit
+            return self.env.icount_limit_run
         def __set__(self, uint64_t v):
-            self.env.icount_limit = v
+            self.env.icount_limit_run = v
+            self.env.icount_limit = min(v, self.env.gt_deadline_icount)
 
     property exception_index:
         def __get__(self):

@@ -451,6 +451,9 @@ class Emulator:
             raise EmulatorError("instruction count must be 0..%d, not %d"
                                 % (ICOUNT_MAX - cpu.icount, count))
         self._run_limit = cpu.icount + count if count is not None else ICOUNT_MAX
+        # Python may have changed devices between runs (a key press): their
+        # deadlines are posted by a clock service
+        self.clock.service()
         self._set_icount_limit()
         self._set_debug_flags(0)
         if (self.engine == "auto" or self.jit_baseline) and self.compile_thread is None \

@@ -589,14 +589,16 @@ cdef int cpu_exec_nogil(CPUARMState *env, uint64_t max_blocks, bint resume,
     cdef int last_exit = TB_EXIT_NOCHAIN
     cdef int ret
     cdef uint32_t pc, flags
-    cdef uint64_t budget, limit
+    cdef uint64_t budget
     cdef uint64_t left = max_blocks
     blocks_run[0] = 0
     while True:
         if env.exit_request and not resume:
             if env.exit_request & (EXIT_REQ_STOP | EXIT_REQ_FLUSH | EXIT_REQ_CLOCK):
                 return C_RUN_STOP
-            env.exit_request = 0
+            # taken atomically: the host alarm sets EXIT_REQ_TIMER from its thread
+            if exit_request_take(&env.exit_request, EXIT_REQ_IRQ | EXIT_REQ_TIMER) & EXIT_REQ_TIMER:
+                gt_service(env)         # the timer's deadline: outputs -> GIC -> irq_lines
             if env.irq_lines:
                 env.halted = 0
                 if env.debug_flags & DEBUG_EXC:
@@ -609,6 +611,9 @@ cdef int cpu_exec_nogil(CPUARMState *env, uint64_t max_blocks, bint resume,
                 elif take_pending_interrupt(env):
                     last = NULL
         if env.icount >= env.icount_limit:
+            if env.icount >= env.gt_deadline_icount:
+                gt_service(env)         # -icount: the timer's deadline, served here
+                continue
             return C_RUN_ICOUNT
         budget = env.icount_limit - env.icount
         pc = env.v[V_PC]
@@ -641,10 +646,10 @@ cdef int cpu_exec_nogil(CPUARMState *env, uint64_t max_blocks, bint resume,
         resume = False
         if left == 1:
             # the last block of a step: native code must not chain on
-            limit = env.icount_limit
             env.icount_limit = env.icount + tb.ninsns
             ret = run_tb(env, tb)
-            env.icount_limit = limit
+            # (the block may have moved the timer's deadline)
+            env.icount_limit = min(env.icount_limit_run, env.gt_deadline_icount)
         else:
             ret = run_tb(env, tb)
         blocks_run[0] += 1
@@ -660,7 +665,8 @@ cdef int cpu_exec_nogil(CPUARMState *env, uint64_t max_blocks, bint resume,
             do_interrupt(env)
         elif ret == TB_EXIT_WFI:
             last = NULL
-            if not env.irq_lines:
+            # (gt_idle: woke in C at the timer's deadline, or for a stop request)
+            if not env.irq_lines and not gt_idle(env):
                 env.halted = 1
                 env.exception_index = EXCP_HALTED
                 return C_RUN_EXCEPTION

@@ -853,3 +853,90 @@ def test_guest_gic_irq_on_qemu():
     want = "\n".join(GIC_IRQ_EXPECTED) + "\n"
     assert out.decode() == want, guestlib.output_diff(out, want.encode())
     assert status == 0
+
+
+# ---- the C path: guest accesses and the timer's PPI never enter Python ----------
+
+def test_views_are_served_in_c():
+    """The board maps the four views as CMMIO devices (runtime/gic_fns.pxi):
+    the memory slow path calls their C functions, not read()/write()."""
+    from runtime import core
+    gic = GICv2()
+    for _, view in gic.mmio_views(virtualization=True):
+        assert isinstance(view, core.CMMIO)
+
+
+def _storm(nirq, tmp_path, icount_shift=4, busy=False):
+    """bench/guests/irq_storm.S: nirq virtual-timer interrupts (INTID 27)
+    through GICC_IAR / CNTV_TVAL / GICC_EOIR, then PSCI SYSTEM_OFF."""
+    import subprocess
+    from pathlib import Path
+    from tcg.emulator import virt_emulator
+    src = Path(__file__).resolve().parent.parent / "bench" / "guests" / "irq_storm.S"
+    elf = tmp_path / "storm.elf"
+    cmd = ["arm-none-eabi-gcc", "-nostdlib", "-Wl,-Ttext=0x40100000", "-DNIRQ=%d" % nirq,
+           "-o", str(elf), str(src)]
+    if busy:
+        cmd.insert(1, "-DBUSY")
+    subprocess.run(cmd, check=True)
+    emu = virt_emulator(128 << 20, uart_out=io.BytesIO(), icount_shift=icount_shift)
+    emu.board.load(str(elf))
+    return emu
+
+
+@needs_gcc
+@pytest.mark.parametrize("busy", [False, True])
+def test_timer_interrupts_through_the_gic_stay_in_c(tmp_path, monkeypatch, busy):
+    """Each of the guest's interrupts is the virtual timer's level (ARM ARM
+    B8.1.5) on PPI 11, acknowledged by GICC_IAR (spec 4.4.4), re-armed
+    through CNTV_TVAL and completed by GICC_EOIR (spec 4.4.5): all of it
+    served in C.  Python's view read/write must not run, and the clock is
+    not served in Python per interrupt: the deadline is reached in the exec
+    loop (busy) or waited for in C by the WFI (gt_idle)."""
+    from runtime.clock import Clock
+    nirq = 300
+    emu = _storm(nirq, tmp_path, busy=busy)
+    gic = emu.board.gic
+
+    def python_access(*args):
+        raise AssertionError("a guest GIC access went through Python")
+    monkeypatch.setattr(type(gic.cpu_if), "read", python_access)
+    monkeypatch.setattr(type(gic.cpu_if), "write", python_access)
+    monkeypatch.setattr(type(gic.dist), "write", python_access)
+    services = []
+    service = Clock.service
+    monkeypatch.setattr(Clock, "service", lambda self: (services.append(1), service(self))[1])
+    stop = emu.board.run(count=5_000_000)
+    assert stop.kind == "shutdown", stop
+    stats = gic.stats()
+    assert stats["GIC interrupts acknowledged"] == nirq
+    # per interrupt: one GICC_IAR read, one GICC_EOIR write (+ the set-up)
+    assert stats["GIC MMIO reads"] == nirq and stats["GIC MMIO writes"] == nirq + 4
+    assert len(services) < 5
+    emu.close()
+
+
+@needs_gcc
+def test_timer_interrupts_under_icount_are_deterministic(tmp_path):
+    """Under -icount the timer's deadline is an instruction count served in
+    the exec loop: two runs end at the same instruction count."""
+    counts = []
+    for _ in range(2):
+        emu = _storm(100, tmp_path, busy=True)
+        assert emu.board.run(count=5_000_000).kind == "shutdown"
+        counts.append(emu.cpu.icount)
+        emu.close()
+    assert counts[0] == counts[1]
+
+
+@needs_gcc
+@pytest.mark.parametrize("busy", [False, True])
+def test_timer_interrupts_under_host_time(tmp_path, busy):
+    """Host time: spinning, the C alarm thread raises EXIT_REQ_TIMER at each
+    deadline and the exec loop serves it; in WFI the loop sleeps in C until
+    the deadline.  All interrupts arrive (ARM ARM B1.8.13: WFI wakes on
+    the pending IRQ)."""
+    emu = _storm(50, tmp_path, icount_shift=None, busy=busy)
+    assert emu.board.run(count=50_000_000).kind == "shutdown"
+    assert emu.board.gic.stats()["GIC interrupts acknowledged"] == 50
+    emu.close()

@@ -73,6 +73,23 @@ def _only_off(name, text):
     return False
 
 
+class _ClockServedWrites:
+    """A device whose guest writes may move a guest-time deadline (PL031's
+    match, PL061's key): each write asks for a clock service at the next
+    block, which re-posts the deadlines (timer ticks no longer pass through
+    Python, so nothing else would)."""
+
+    def __init__(self, device, clock):
+        self.device, self.clock = device, clock
+
+    def read(self, offset, size):
+        return self.device.read(offset, size)
+
+    def write(self, offset, size, value):
+        self.device.write(offset, size, value)
+        self.clock.request_service()
+
+
 def _parse_gic_version(name, text):
     if text not in ("2", "host", "max"):
         raise BoardError("gic-version=%s: this board has a GICv2 only (gic-version=2)" % text)
@@ -154,7 +171,9 @@ class VirtBoard(Board):
     def _map(self, device, name, irq=True):
         """Map a device at its memory-map slot and wire its interrupt."""
         region = MAP[name]
-        self.emu.map_mmio(region.base, device.SIZE, device=device)
+        mapped = _ClockServedWrites(device, self.emu.clock) \
+            if hasattr(device, "deadline_ns") else device
+        self.emu.map_mmio(region.base, device.SIZE, device=mapped)
         if irq and name in IRQMAP:
             device.intr.connect(self.spi_input(IRQMAP[name]))
         return device
@@ -203,7 +222,7 @@ class VirtBoard(Board):
         self.gic = GICv2(num_cpu=cfg.smp)
         for region, device in self.gic.mmio_views(cfg.properties.get("virtualization")):
             emu.map_mmio(MAP[region].base, device.SIZE, device=device)
-        self.gic.connect_cpu(0, emu.cpu.set_irq_line)
+        self.gic.connect_cpu(0, emu.cpu)
         self.v2m = GICv2m(self.gic)
         emu.map_mmio(MAP["gic_v2m"].base, self.v2m.SIZE, device=self.v2m)
         for line, ppi in ((emu.gtimer.phys_irq, virt_map.PPI_TIMER_PHYS),
@@ -217,9 +236,8 @@ class VirtBoard(Board):
 
     def _post_device_deadlines(self):
         """The RTC alarm and the power key's release are guest-time events:
-        posted to the clock whenever it is served (a guest write to the
-        device is followed by a clock service at the latest at the next
-        timer tick)."""
+        posted to the clock whenever it is served (after every guest write
+        to the device, _ClockServedWrites, and at the start of every run)."""
         clock = self.emu.clock
         for key, device in (("pl031", self.rtc), ("pl061", self.gpio)):
             due = device.deadline_ns()

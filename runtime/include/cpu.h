@@ -52,6 +52,8 @@ typedef struct TLBEntry {
 
 typedef int (*mmio_read_fn)(void *opaque, uint32_t offset, int size, uint32_t *val);
 typedef int (*mmio_write_fn)(void *opaque, uint32_t offset, int size, uint32_t val);
+/* an interrupt input served in C (a GIC input: runtime/gic_fns.pxi) */
+typedef void (*irq_input_fn)(void *opaque, uint32_t arg, int level);
 
 typedef struct MemRegion {
     uint32_t base;
@@ -182,6 +184,18 @@ typedef struct CPUARMState {
     int32_t clock_shift;            /* -icount shift, or -1: host time */
     uint64_t clock_base_ns;         /* host time: CLOCK_MONOTONIC at creation */
     uint64_t clock_bias_ns;         /* -icount: idle time skipped by WFI */
+    /* the generic timer's outputs and deadline, served in C
+     * (runtime/timer_fns.pxi, runtime/include/host_alarm.h) */
+    irq_input_fn gt_sink[2];        /* per timer (GT_PHYS, GT_VIRT): a GIC PPI input, */
+    void *gt_sink_opaque[2];        /* or NULL: Python's GenericTimer serves the line */
+    uint32_t gt_sink_arg[2];
+    uint32_t gt_level;              /* output levels, a bit per timer */
+    uint64_t gt_deadline_ns;        /* next time a timer condition turns true; ~0: none */
+    uint64_t gt_deadline_icount;    /* -icount: the same as an instruction count; ~0: none */
+    uint64_t icount_limit_run;      /* the limit Python set; icount_limit is
+                                       min(icount_limit_run, gt_deadline_icount) */
+    void *host_alarm;               /* HostAlarm (host time), made on first use */
+    uint64_t py_deadline_ns;        /* runtime/clock.py's earliest deadline; ~0: none */
 
     /* memory */
     TLBEntry tlb[NB_MMU_MODES][TLB_SIZE];
