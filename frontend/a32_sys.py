@@ -46,7 +46,7 @@ def lift_b(ctx, v):
 
 
 def lift_bl(ctx, v):
-    ctx.b.movi(LR, ctx.next_pc)
+    ctx.b.movi(LR, ctx.link_value)
     ctx.branch(ctx.pc_read + (sign_extend(v, 24) << 2))
 
 
@@ -57,7 +57,7 @@ def lift_blx_imm(ctx, H, v):
     b = ctx.b
     t = b.temp()
     b.movi(t, target | 1)
-    b.movi(LR, ctx.next_pc)
+    b.movi(LR, ctx.link_value)
     b.bx(t)
 
 
@@ -71,7 +71,7 @@ def lift_blx_reg(ctx, m):
     b = ctx.b
     t = b.temp()
     b.mov(t, m)  # read before LR is written: m may be LR
-    b.movi(LR, ctx.next_pc)
+    b.movi(LR, ctx.link_value)
     b.bx(t)
 
 

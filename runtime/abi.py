@@ -116,6 +116,8 @@ TABLE = [
         ("TBF_BE_DATA", _bit(6), ""),
         ("TBF_ALIGN", _bit(7), "every access alignment-checked"),
         ("TBF_SINGLE", _bit(8), "one instruction per block"),
+        ("TBF_IT_SHIFT", 16, "ITSTATE<7:0> (Thumb IT blocks) in bits 23:16"),
+        ("TBF_IT_MASK", 0xff << 16, ""),
     ]),
     Group("TB jit_state", "enum", [
         ("JIT_COLD", 0, ""), ("JIT_QUEUED", 1, ""), ("JIT_NATIVE", 2, ""),

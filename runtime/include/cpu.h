@@ -223,6 +223,8 @@ static inline uint32_t tb_flags_of(const CPUARMState *env)
 {
     uint32_t f = env->uncached_cpsr & CPSR_M;
     if (env->uncached_cpsr & CPSR_T) f |= TBF_THUMB;
+    /* ITSTATE: IT<1:0> is CPSR<26:25>, IT<7:2> is CPSR<15:10> */
+    f |= (((env->uncached_cpsr >> 25) & 3u) | ((env->uncached_cpsr >> 8) & 0xfcu)) << TBF_IT_SHIFT;
     if (env->uncached_cpsr & CPSR_E) f |= TBF_BE_DATA;
     /* SCTLR.A checks every access; with the MMU off all data memory is
      * Strongly-ordered, where unaligned accesses fault too. */
