@@ -23,6 +23,7 @@ from runtime.clock import Clock
 from runtime.devices.gtimer import GenericTimer
 from runtime.devices.pmu import PMU
 from tcg import interp
+from runtime.abi import CPSR_T  # noqa: E402
 from runtime.abi import (EXCP_HVC, EXCP_SMC, EXCP_SEMIHOST, EXCP_HALTED, EXCP_PREFETCH_ABORT,
                          EXCP_NONE, DEBUG_EXC, DEBUG_EXEC, EXIT_REQ_STOP,
                          EXIT_REQ_FLUSH, EXIT_REQ_CLOCK)
@@ -558,7 +559,8 @@ class Emulator:
             return StopReason("halt", 0, cpu.reg_read(15), cpu.icount)
         if excp == EXCP_SEMIHOST:
             cpu.exception_index = EXCP_NONE
-            cpu.reg_write(15, cpu.exception_pc + 4)
+            # SVC 0x123456 (A32) or SVC 0xAB (T32, 16-bit)
+            cpu.reg_write(15, cpu.exception_pc + (2 if cpu.reg_read("cpsr") & CPSR_T else 4))
             if self.semihost_handler is None:
                 return StopReason("error", 1, cpu.exception_pc, cpu.icount)
             return self.semihost_handler(self)

@@ -1,0 +1,128 @@
+"""T32 translation details the unicorn differential cannot reach: the
+fetch of a 32-bit instruction across a page, SCTLR.TE, exception return
+into Thumb state with ITSTATE, and the decoder tables themselves.
+Each check cites the ARM ARM (DDI 0406C) rule it implements."""
+
+import struct
+
+import pytest
+
+from frontend import t32
+from frontend.translate import translate_block, FetchFault, it_advance
+
+CODE = 0x10000
+B_SELF = 0xEAFFFFFE
+
+
+def _emu():
+    from tcg.emulator import Emulator
+    emu = Emulator(engine="interp")
+    emu.map_ram(0, 0x1000)
+    emu.mem_write(0, struct.pack("<I", B_SELF) * 0x400)     # vectors: `b .`
+    emu.map_ram(CODE, 0x1000)
+    return emu
+
+
+def test_tables_have_no_ambiguous_encodings():
+    assert t32.DECODER16.ambiguities() == []
+    assert t32.DECODER32.ambiguities() == []
+
+
+@pytest.mark.parametrize("imm12, value, carry", [
+    (0x0AB, 0xAB, None), (0x1AB, 0x00AB00AB, None), (0x2AB, 0xAB00AB00, None),
+    (0x3AB, 0xABABABAB, None), (0x4FF, 0x7F800000, 0), (0xFFF, 0x000001FE, 0),
+    (0x400, 0x80000000, 1)])
+def test_thumb_expand_imm(imm12, value, carry):
+    """A6.3.2 ThumbExpandImm_C: replicated bytes keep C; a rotation of
+    '1':imm12<6:0> by imm12<11:7> gives C = bit 31."""
+    assert t32.thumb_expand_imm(imm12) == (value, carry)
+
+
+def test_thumb_expand_imm_zero_replicated_is_unpredictable():
+    assert t32.thumb_expand_imm(0x100) is None
+
+
+def test_it_advance():
+    """A2.5.2 ITAdvance: ITSTATE<4:0> shifts left until IT<2:0> is 0."""
+    assert it_advance(0x08) == 0          # IT EQ: one instruction
+    assert it_advance(0x1C) == 0x18       # ITT NE (cond 0001, mask 1100): NE again
+    assert it_advance(0x14) == 0x08       # ITE NE (mask 0100): the else slot reads EQ
+    assert it_advance(0x0C) == 0x08 | 0x10    # ITE EQ: the else slot reads NE
+
+
+def test_page_crossing_fetch_fault():
+    """A 32-bit T32 instruction whose second halfword is on an unmapped page:
+    a Prefetch Abort on that instruction (B1.9.7: preferred return address
+    = the instruction, LR = it + 4, and in Thumb state too), IFAR = the
+    faulting address, the second halfword (B4.1.96)."""
+    emu = _emu()
+    start = CODE + 0xFFC
+    emu.mem_write(start, struct.pack("<HH", 0x2001, 0xF04F))   # movs r0, #1; mov.w r?, ...
+    emu.reg_write("cpsr", 0x1D3 | 1 << 5)
+    emu.reg_write("pc", start)
+    emu.run(count=3)
+    assert emu.reg_read("r0") == 1
+    assert emu.reg_read("pc") == 0x0C
+    assert emu.reg_read("cpsr") & 0x1F == 0x17 and not emu.reg_read("cpsr") & 1 << 5
+    assert emu.reg_read("lr") == start + 2 + 4
+    assert emu.reg_read("spsr") & 1 << 5
+    assert emu.reg_read("ifar") == CODE + 0x1000
+
+
+def test_translate_reports_the_second_halfword_address():
+    def fetch16(addr):
+        if addr >= 0x2000:
+            raise FetchFault(0x8, None)
+        return 0xF04F
+    with pytest.raises(FetchFault) as e:
+        translate_block(None, 0x1FFE, 0x13 | 1 << 5, fetch16=fetch16)
+    assert e.value.address == 0x2000
+
+
+def test_sctlr_te_takes_exceptions_in_thumb_state():
+    """B1.8.2/B4.1.130: SCTLR.TE = 1 enters exception handlers in Thumb
+    state; an UDF from ARM state then runs the vector as T32 (a 16-bit
+    `b .` there: 0xE7FE)."""
+    emu = _emu()
+    emu.mem_write(0x04, struct.pack("<HH", 0xE7FE, 0xE7FE))
+    emu.mem_write(CODE, struct.pack("<I", 0xE7F000F0))      # udf #0 (A32)
+    emu.reg_write("sctlr", emu.reg_read("sctlr") | 1 << 30)
+    emu.reg_write("cpsr", 0x1D3)
+    emu.reg_write("pc", CODE)
+    emu.run(count=3)
+    assert emu.reg_read("pc") == 0x04
+    assert emu.reg_read("cpsr") & 1 << 5 and emu.reg_read("cpsr") & 0x1F == 0x1B
+    assert emu.reg_read("lr") == CODE + 4
+
+
+def test_exception_return_restores_thumb_and_itstate():
+    """B9.3.19 MOVS PC, LR / B1.9.10: CPSR = SPSR, T and IT included; the
+    Thumb code then runs inside the IT block the SPSR describes: IT EQ
+    (ITSTATE 0x08) with Z clear skips `mov r0, #1` (16-bit, in IT: no
+    flags), then `movs r1, #2` runs outside it."""
+    emu = _emu()
+    emu.mem_write(CODE, struct.pack("<I", 0xE1B0F00E))      # movs pc, lr
+    thumb = CODE + 0x100
+    emu.mem_write(thumb, struct.pack("<HHH", 0x2001, 0x2102, 0xE7FE))
+    emu.reg_write("cpsr", 0x1D3)
+    emu.reg_write("spsr", 0x1D3 | 1 << 5 | (0x08 >> 2) << 10)
+    emu.reg_write("lr", thumb)
+    emu.reg_write("r0", 0)
+    emu.reg_write("pc", CODE)
+    emu.run(count=4)
+    assert emu.reg_read("r0") == 0 and emu.reg_read("r1") == 2
+    assert emu.reg_read("pc") == thumb + 4
+    cpsr = emu.reg_read("cpsr")
+    assert cpsr & 1 << 5 and cpsr & 0x0600FC00 == 0
+
+
+def test_vfp_space_goes_through_the_one_hook(monkeypatch):
+    """cp10/cp11 and Advanced SIMD T32 encodings are looked up in the A32
+    tables as their A32 words (A7.4): vadd.f32 s0, s0, s0 is
+    EE30 0A00 in T32 and E E30 0A00 (cond AL) in A32."""
+    assert t32.a32_equivalent(0xEE300A00) == 0xEE300A00
+    assert t32.a32_equivalent(0xEF000D40) == 0xF2000D40     # vadd.f32 q0 (U=0)
+    assert t32.a32_equivalent(0xFF000D40) == 0xF3000D40     # U=1
+    assert t32.a32_equivalent(0xF920070F) == 0xF420070F     # vld1
+    pat, _ = t32.DECODER32.decode(0xEE300A00)
+    assert pat.name == "FP_dp_w"
