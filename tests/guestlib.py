@@ -42,6 +42,13 @@ GUEST_CFLAGS = [
 # libgcc multilib: the default one is ARM state (armv4t, soft float); the
 # -mcpu=cortex-a15 one would be Thumb-2.
 LIBGCC_FLAGS = ["-marm", "-march=armv4t", "-mfloat-abi=soft"]
+# Thumb builds (-mthumb: the C code is T32, start.S stays ARM and the linker
+# interworks with BLX/BX): the Thumb-2 soft-float libgcc (thumb/v7-a/nofp).
+LIBGCC_THUMB_FLAGS = ["-mthumb", "-march=armv7-a", "-mfloat-abi=soft"]
+# the guests that are plain C (no assembly of their own, output from a
+# native build): each also runs built with -mthumb
+THUMB_GUESTS = ["crc32", "quicksort", "sieve", "matmul", "printf", "arith64", "calls",
+                "memcpy"]
 HOST_CFLAGS = [
     "-O2", "-funsigned-char", "-fno-builtin", "-Wall", "-Werror",
     "-Dmain=guest_main",
@@ -103,24 +110,32 @@ def _build_atomically(target, build):
     return target
 
 
-def libgcc_path():
-    return _run([CROSS + "gcc", *LIBGCC_FLAGS, "-print-libgcc-file-name"]).strip()
+def libgcc_path(thumb=False):
+    flags = LIBGCC_THUMB_FLAGS if thumb else LIBGCC_FLAGS
+    return _run([CROSS + "gcc", *flags, "-print-libgcc-file-name"]).strip()
 
 
-def build_guest(name, iters=None):
-    """Cross-compile guest `name` (ITERS=iters if given); returns the ELF path."""
+def build_guest(name, iters=None, thumb=False):
+    """Cross-compile guest `name` (ITERS=iters if given; its C code as T32
+    with thumb=True); returns the ELF path."""
     srcs = program_sources(name)
-    elf = BUILD_DIR / f"{_stem(name, iters)}.elf"
+    if thumb and name not in THUMB_GUESTS:
+        raise ValueError(f"{name} has no Thumb build; those that do: {THUMB_GUESTS}")
+    elf = BUILD_DIR / f"{_stem(name, iters)}{'-thumb' if thumb else ''}.elf"
     if _up_to_date(elf, _dependencies(srcs, GUEST_COMMON)):
         return elf
     defs = [] if iters is None else [f"-DITERS={int(iters)}"]
+    cflags = [("-mthumb" if f == "-marm" else f) for f in GUEST_CFLAGS] if thumb else GUEST_CFLAGS
 
     def build(out):
-        _run([CROSS + "gcc", *GUEST_CFLAGS, *defs, "-I", str(COMMON_DIR),
+        _run([CROSS + "gcc", *cflags, *defs, "-I", str(COMMON_DIR),
               "-nostdlib", "-T", str(COMMON_DIR / "link.ld"), "-o", str(out),
               *[str(COMMON_DIR / c) for c in GUEST_COMMON], *map(str, srcs),
-              libgcc_path()])
-        check_arm_only(out)
+              libgcc_path(thumb)])
+        if thumb:
+            check_thumb_main(out)
+        else:
+            check_arm_only(out)
 
     return _build_atomically(elf, build)
 
@@ -177,6 +192,27 @@ def check_arm_only(elf):
     for line in _run([CROSS + "objdump", "-d", str(elf)]).splitlines():
         if _VFP_INSN.match(line):
             raise RuntimeError(f"{elf}: VFP/NEON instruction: {line.strip()}")
+
+
+def check_thumb_main(elf):
+    """Raise RuntimeError unless main is a Thumb function (odd address) and
+    the ELF holds no VFP/NEON instruction."""
+    from elftools.elf.elffile import ELFFile
+
+    with open(elf, "rb") as f:
+        symtab = ELFFile(f).get_section_by_name(".symtab")
+        mains = [s for s in symtab.iter_symbols() if s.name == "main"] if symtab else []
+    if not mains or not mains[0]["st_value"] & 1:
+        raise RuntimeError(f"{elf}: main is not Thumb code")
+    for line in _run([CROSS + "objdump", "-d", str(elf)]).splitlines():
+        if _VFP_INSN_T.match(line) or _VFP_INSN.match(line):
+            raise RuntimeError(f"{elf}: VFP/NEON instruction: {line.strip()}")
+
+
+# objdump prints T32 instructions as one or two 4-hex-digit halfwords
+_VFP_INSN_T = re.compile(
+    r"^\s*[0-9a-f]+:\s+[0-9a-f]{4}( [0-9a-f]{4})?\s+"
+    r"(v[a-z]|(mcr|mrc|ldc|stc|cdp)2?l?\w*\s+(p10|p11|10|11),)")
 
 
 def have_qemu():
