@@ -94,6 +94,7 @@ class Decoder:
     def __init__(self, encodings, width=32, key_bits=A32_KEY_BITS, cond_prefix=True):
         self.width = width
         self.key_bits = list(key_bits)
+        self._a32_key = self.key_bits == A32_KEY_BITS
         self.patterns = [Pattern(e, width, cond_prefix) for e in encodings]
         names = [p.name for p in self.patterns]
         dup = {n for n in names if names.count(n) > 1}
@@ -126,7 +127,7 @@ class Decoder:
 
     def decode(self, insn):
         """(pattern, fields) of the encoding that matches insn, or None."""
-        if self.key_bits == A32_KEY_BITS:   # the hot A32 case, inlined
+        if self._a32_key:   # the hot A32 case, inlined
             key = ((insn >> 16) & 0xFF0) | ((insn >> 4) & 0xF)
         else:
             key = self._key(insn)
