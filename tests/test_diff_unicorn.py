@@ -11,7 +11,9 @@ instructions, and end with an exception (SVC, UDF, BKPT, data aborts on
 unmapped and unaligned accesses), in ARM state.  The t32_* classes
 (tests/diff/gen_t32.py) run the same in Thumb state: 16- and 32-bit
 encodings, IT blocks, T32 loads/stores, branches incl. CBZ/TBB/TBH and
-BX/BLX, exceptions from Thumb state (inside IT blocks too).
+BX/BLX, interworking Thumb -> ARM -> Thumb (BLX, BX, POP/LDR pc, ARM
+ALU writes to PC), exception returns into Thumb state with ITSTATE, and
+exceptions from Thumb state (in the middle of IT blocks too).
 
 Every class runs under each engine: the interpreter (all instructions);
 the JIT compiling every block, with cheap codegen (30% of them) and the

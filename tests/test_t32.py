@@ -126,3 +126,29 @@ def test_vfp_space_goes_through_the_one_hook(monkeypatch):
     assert t32.a32_equivalent(0xF920070F) == 0xF420070F     # vld1
     pat, _ = t32.DECODER32.decode(0xEE300A00)
     assert pat.name == "FP_dp_w"
+
+
+@pytest.mark.parametrize("a32, t32_words", [
+    (0xEE110F10, (0xEE11, 0x0F10)),   # mrc p15, 0, r0, c1, c0, 0 (SCTLR)
+    (0xEE010F10, (0xEE01, 0x0F10)),   # mcr p15, 0, r0, c1, c0, 0
+    (0xEE1D0F70, (0xEE1D, 0x0F70)),   # mrc p15, 0, r0, c13, c0, 3 (TPIDRURO)
+    (0xEE1F0F10, (0xEE1F, 0x0F10)),   # an unknown register: UNDEF in both
+])
+@pytest.mark.parametrize("mode", [0x10, 0x13])
+def test_coprocessor_transfers_as_in_a32(a32, t32_words, mode):
+    """A8.8.98-A8.8.100 (T1 = A1 with cond AL): MRC/MCR in T32 go through the
+    same translate-time cp15 checks (frontend/cp15_emit.py), so User-mode
+    SCTLR accesses UNDEF there too and the emitted IR is the same."""
+    from runtime import cp15
+    hw1, hw2 = t32_words
+
+    def ops(block):
+        return [list(rec) for rec in block.builder.ops]
+
+    arm = translate_block(lambda a: a32, 0x1000, mode, cp15=cp15, max_insns=1)
+    thumb = translate_block(None, 0x1000, mode | 1 << 5, cp15=cp15, max_insns=1,
+                            fetch16=lambda a: hw1 if a == 0x1000 else hw2)
+    assert ops(arm) == ops(thumb)      # both 4 bytes: the same next pc too
+    from tcg.ir_ops import OP_INDEX
+    undef = ops(thumb)[-1][0] == OP_INDEX["raise_exc"]
+    assert undef == (a32 == 0xEE1F0F10 or (mode == 0x10 and a32 != 0xEE1D0F70))

@@ -22,6 +22,7 @@ INVERSE = {c: CONDS[CONDS.index(c) ^ 1] for c in CONDS}
 
 class ThumbGen(gen.Gen):
     pool = T_GPR
+    join_p = 0.7              # chance a conditional line joins the open IT block
 
     def __init__(self, rng):
         super().__init__(rng)
@@ -43,7 +44,7 @@ class ThumbGen(gen.Gen):
             self.lines.append(line)
             return
         it = self.it
-        if it and len(it[2]) < 3 and c in (it[1], INVERSE[it[1]]) and self.rng.random() < 0.7:
+        if it and len(it[2]) < 3 and c in (it[1], INVERSE[it[1]]) and self.rng.random() < self.join_p:
             it[2] += "t" if c == it[1] else "e"
             self.lines[it[0]] = "it%s %s" % (it[2], it[1])
         else:
@@ -498,9 +499,15 @@ def t_exception(g):
     if kind == "bkpt":
         in_it = False      # BKPT is unconditional even in an IT block
     if in_it:
-        # an IT block whose condition holds for the faulting instruction
+        # an IT block whose condition holds for the faulting instruction,
+        # which may come after 0-2 others (then or else; MOV<c> sets no
+        # flags in an IT block): ITSTATE in the middle of the block
         c = rng.choice([c for c in CONDS if gen.cond_passed(c, g.flags)])
         g.close_it()
+        g.join_p = 1.0
+        for _ in range(rng.randint(0, 2) if kind != "und" else 0):
+            g.pending = rng.choice([c, INVERSE[c]])
+            g.emit("mov%s %s, #%d" % (g.pending, rname(g.reg()), rng.getrandbits(8)))
         g.pending = c
     else:
         c = ""
@@ -530,7 +537,7 @@ def t_system(g):
     gen._sys_setup(g)
     for _ in range(g.rng.randint(1, 5)):
         piece = g.rng.choice([gen.s_cps, gen.s_msr_cpsr, gen.s_mrs, gen.s_msr_spsr,
-                              gen.s_setend_access, None])
+                              gen.s_setend_access, t_exception_return, None])
         if piece is None:
             g.emit(t_cond_mix(g))
             continue
@@ -558,3 +565,99 @@ def generate(g, cls):
         gen_mem_t(g, MEM_CLASSES[cls], g.rng.randint(1, 3))
     else:
         SPECIAL_CLASSES[cls](g)
+
+
+# ---------------------------------------------------------------- interworking
+def _arm_filler(g):
+    """An A32 data-processing line (conditions need no IT block in ARM state)."""
+    rng = g.rng
+    return "%s%s%s %s, %s, %s" % (rng.choice(gen.DP3), rng.choice(["", "s"]),
+                                  rng.choice([""] + CONDS) if rng.random() < 0.3 else "",
+                                  rname(g.reg()), rname(g.reg()), rname(g.reg()))
+
+
+def gen_interwork(g):
+    """Thumb -> ARM -> Thumb (ARM ARM A2.3.1, A8.8.25-27): in by BLX
+    <label> (to ARM: Align(PC, 4) + imm), BX/BLX of an even address or
+    POP {pc} of one (LoadWritePC); back by BX LR (after BLX), or with an
+    odd ADR-made address through BX, BLX, MOV PC / ADD PC (ALUWritePC is
+    BXWritePC in ARM state), POP {pc} or LDR pc (LoadWritePC)."""
+    rng = g.rng
+    u = g.uid
+    g.regs[13] = DATA_BASE + DATA_SIZE // 2
+    g.pool = [r for r in T_GPR if r != 14]     # LR: the return link
+    for _ in range(rng.randint(0, 2)):
+        g.emit(t_cond_mix(g))
+    g.close_it()
+    entry = rng.choice(["blx", "bx", "blxr", "pop"])
+    r = g.reg()
+    if entry == "blx":
+        g.emit("blx .L%d_arm" % u)
+    else:
+        g.emit("adr %s, .L%d_arm" % (rname(r), u))
+        if entry == "pop":
+            g.emit("push {%s}" % rname(r))
+            g.emit("pop {pc}")
+        else:
+            g.emit("%s %s" % ("bx" if entry == "bx" else "blx", rname(r)))
+    g.emit(".L%d_back:" % u)
+    g.emit(t_cond_mix(g))
+    g.close_it()
+    g.emit("b .L%d_end" % u)
+    g.lines += [".arm", ".p2align 2", ".L%d_arm:" % u]
+    for _ in range(rng.randint(0, 2)):
+        g.lines.append(_arm_filler(g))
+    kind = rng.choice(["bx", "blx", "movpc", "addpc", "pop", "ldrpc"] +
+                      (["bxlr"] * 3 if entry in ("blx", "blxr") else []))
+    if kind == "bxlr":
+        g.lines.append("bx lr")
+    else:
+        g.lines += ["adr %s, .L%d_back" % (rname(r), u), "orr %s, %s, #1" % (rname(r), rname(r))]
+        g.lines += {"bx": ["bx %s" % rname(r)], "blx": ["blx %s" % rname(r)],
+                    "movpc": ["mov pc, %s" % rname(r)], "addpc": ["add pc, %s, #0" % rname(r)],
+                    "pop": ["push {%s}" % rname(r), "pop {pc}"],
+                    "ldrpc": ["push {%s}" % rname(r), "ldr pc, [sp], #4"]}[kind]
+    g.lines += [".thumb", ".L%d_end:" % u]
+
+
+# ---------------------------------------------------------------- exception return
+def t_exception_return(g):
+    """SUBS PC, LR, #imm / MOVS PC, LR (= SUBS #0) / RFE in Thumb state to
+    a Thumb target (SPSR.T = 1, B9.1.2): the return restores T and IT
+    (CPSRWriteByInstr with is_excpt_return); sometimes with an ITSTATE of
+    one instruction (cond, mask 1000) that makes the target instruction,
+    a 16-bit ADDS, conditional (and not flag-setting: it is in an IT
+    block, A8.8.4)."""
+    if g.mode not in gen.HAS_SPSR:
+        return gen.s_cps(g)
+    rng = g.rng
+    target = gen._label(g)
+    psr = gen.random_psr(g) | gen.CPSR_T
+    if rng.random() < 0.4:
+        it = (rng.randrange(14) << 4) | 0x8
+        psr |= ((it & 3) << 25) | ((it >> 2) << 10)
+        body = ["adds r0, r1, r2"]
+    else:
+        body = []
+    out = gen._load_imm(gen.SYS_PSR, psr)
+    kind = rng.choice(["subs", "movs", "rfe"])
+    if kind == "rfe":
+        out += ["adr %s, %s" % (rname(gen.SYS_TARGET), target)]
+        mode = rng.choice(["ia", "db"])
+        first = 0 if mode == "ia" else -8
+        out += ["str %s, [%s, #%d]" % (rname(gen.SYS_TARGET), rname(gen.SYS_DATA_BASE), first),
+                "str %s, [%s, #%d]" % (rname(gen.SYS_PSR), rname(gen.SYS_DATA_BASE), first + 4),
+                "rfe%s %s" % (mode, rname(gen.SYS_DATA_BASE))]
+    else:
+        out += ["msr spsr_fsxc, %s" % rname(gen.SYS_PSR)]
+        k = 4 * rng.randint(0, 3) if kind == "subs" else 0
+        out += ["adr lr, %s" % target]
+        if k:
+            out += ["add lr, lr, #%d" % k]
+        out += ["subs pc, lr, #%d" % k if kind == "subs" else "movs pc, lr"]
+    g.mode = gen._mode_of(psr)
+    return out + ["udf #%d" % rng.getrandbits(8), ".p2align 2", target + ":"] + body
+
+
+SPECIAL_CLASSES["t32_interwork"] = gen_interwork
+CLASSES.append("t32_interwork")
