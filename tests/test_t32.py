@@ -152,3 +152,26 @@ def test_coprocessor_transfers_as_in_a32(a32, t32_words, mode):
     from tcg.ir_ops import OP_INDEX
     undef = ops(thumb)[-1][0] == OP_INDEX["raise_exc"]
     assert undef == (a32 == 0xEE1F0F10 or (mode == 0x10 and a32 != 0xEE1D0F70))
+
+
+@pytest.mark.parametrize("hw, name", [
+    (0xD001, "B<c> T1"), (0xB108, "CBZ"), (0xBF08, "IT"), (0xB662, "CPSIE i"),
+    (0xB658, "SETEND BE")])
+def test_unpredictable_inside_an_it_block_is_undef(hw, name):
+    """A8.8.18 (B T1/T3), A8.8.29 (CBZ), A8.8.54 (IT), B9.3.1 (CPS),
+    A8.8.138 (SETEND): "if InITBlock() then UNPREDICTABLE" -- UNDEF here,
+    as QEMU does for B<c> (trans_B_cond_thumb) and IT.  Outside an IT
+    block the same halfword is no UNDEF."""
+    from runtime.abi import TBF_IT_SHIFT
+    from tcg.ir_ops import OP_INDEX
+
+    def last_op(it):
+        flags = 0x13 | 1 << 5 | it << TBF_IT_SHIFT
+        b = translate_block(None, 0x1000, flags, max_insns=1, fetch16=lambda a: hw)
+        return b.builder.ops
+
+    # ITSTATE 0xE8: AL, one instruction -- no condition skips the UNDEF
+    inside = last_op(0xE8)
+    assert [r[0] for r in inside].count(OP_INDEX["raise_exc"]) == 1, name
+    outside = last_op(0)
+    assert OP_INDEX["raise_exc"] not in [r[0] for r in outside], name
