@@ -175,3 +175,19 @@ def test_unpredictable_inside_an_it_block_is_undef(hw, name):
     assert [r[0] for r in inside].count(OP_INDEX["raise_exc"]) == 1, name
     outside = last_op(0)
     assert OP_INDEX["raise_exc"] not in [r[0] for r in outside], name
+
+
+@pytest.mark.parametrize("hw1, hw2", [(0xBF10, None), (0xBF20, None), (0xBF00, None),
+                                      (0xF3AF, 0x8001), (0xF3AF, 0x8002), (0xBF70, None)])
+def test_hints_are_nops(hw1, hw2):
+    """YIELD, WFE, NOP (A8.8.430, A8.8.424, A8.8.119) and an unallocated
+    hint (0xBF70, A6.2.5: "treat as NOP") emit nothing but the block end
+    (the differential cannot check YIELD/WFE: unicorn stops on them)."""
+    from tcg.ir_ops import OP_INDEX
+
+    def fetch16(a):
+        return hw1 if a == 0x1000 else hw2
+    b = translate_block(None, 0x1000, 0x13 | 1 << 5, max_insns=1, fetch16=fetch16)
+    size = 2 if hw2 is None else 4
+    assert [r[0] for r in b.builder.ops] == [OP_INDEX["goto_tb"]]
+    assert b.builder.ops[0][6] == 0x1000 + size

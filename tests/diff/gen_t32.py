@@ -138,6 +138,8 @@ def t_alu16(g):
     if k == 11:
         return "%s%s %s, %s" % (rng.choice(["sxtb", "sxth", "uxtb", "uxth", "rev", "rev16",
                                             "revsh"]), c, lo(), lo())
+    if rng.random() < 0.5:
+        return "%s%s sp, sp, #%d" % (rng.choice(["add", "sub"]), c, 4 * rng.getrandbits(7))
     return "add%s %s, sp, #%d" % (c, lo(), 4 * rng.getrandbits(8))
 
 
@@ -218,7 +220,16 @@ ALU_CLASSES = {
 }
 
 
+# (YIELD and WFE: unicorn stops with "invalid instruction" -- QEMU raises its
+# EXCP_YIELD/EXCP_HLT there -- where the ARM ARM (A8.8.430, A8.8.424) has
+# hints; tests/test_t32.py checks that they are NOPs here)
+HINTS = ["nop", "nop.w", "sev", "sev.w", "dmb", "dmb ish", "dsb", "dsb sy", "isb", "dbg #%d"]
+
+
 def t_cond_mix(g):
+    if g.rng.random() < 0.05:       # hints and barriers: no architectural effect here
+        h = g.rng.choice(HINTS)
+        return h % g.rng.randrange(16) if "%" in h else h
     if g.rng.random() < 0.3:
         return "%s%s %s, %s" % (g.rng.choice(gen.DPT), g.cond(0.2), rname(g.reg()), rname(g.reg()))
     return g.rng.choice(list(ALU_CLASSES.values()))(g)
@@ -262,7 +273,7 @@ def t_addr(g, roles, size, align, avoid_wb=(), imm12=True, reg_ok=True, user=Fal
     if kind != "offset" and base in avoid_wb:
         kind = "offset"
     if kind == "reg":
-        sh = rng.randint(0, 3)
+        sh = rng.randint(0, 3) if rng.random() < 0.6 else 0
         off = gen.pick_offset(g, bval, size, 4095, align)
         if off is None or off < 0 or off % (1 << sh):
             return None
@@ -292,8 +303,26 @@ def t_addr(g, roles, size, align, avoid_wb=(), imm12=True, reg_ok=True, user=Fal
 def t_ldst(g, roles):
     rng = g.rng
     c = g.cond(0.25)
+    k = rng.random()
+    if k < 0.08:    # preload hints (NOPs) in each addressing form, A8.8.126-131
+        g.pending = None
+        base = rname(rng.choice(roles.bases))
+        return rng.choice([
+            "%s [%s, #%d]" % (rng.choice(["pld", "pldw", "pli"]), base, rng.randint(-255, 4095)),
+            "%s [%s, %s, lsl #%d]" % (rng.choice(["pld", "pldw", "pli"]), base,
+                                      rname(g.reg()), rng.randint(0, 3)),
+            "%s [pc, #%d]" % (rng.choice(["pld", "pli"]), rng.randint(-1020, 1020))]), \
+            ("", None, None, [])
+    if k < 0.2:     # SP-relative (16-bit forms with low registers)
+        op = rng.choice(["ldr", "str"])
+        t = roles.data_reg() if op == "ldr" else g.reg()
+        off = 4 * rng.randint(0, 255)
+        g.regs[13] = DATA_BASE + 4 * rng.randint(0, 512)
+        return "%s%s %s, [sp, #%d]" % (op, c, rname(t), off), (c, None, None,
+                                                               [t] if op == "ldr" else [])
     op = rng.choice(["ldr", "str", "ldrb", "strb", "ldrh", "strh", "ldrsb", "ldrsh",
-                     "ldrd", "strd", "ldrt", "strt", "ldrbt", "ldrht", "ldrsbt", "strbt"])
+                     "ldrd", "strd", "ldrt", "strt", "ldrbt", "ldrht", "ldrsbt", "strbt",
+                     "strht", "ldrsht"])
     user = op.endswith("t")
     size = 8 if op in ("ldrd", "strd") else 1 if "b" in op else 2 if "h" in op else 4
     load = op.startswith("ldr")
@@ -516,7 +545,8 @@ def t_exception(g):
         g.exc, line = "svc", "svc%s #%d" % (c, rng.getrandbits(8))
     elif kind == "und":
         g.pending = None
-        g.exc, line = "und", "udf #%d" % rng.getrandbits(8)
+        g.exc, line = "und", rng.choice(["udf #%d" % rng.getrandbits(8),
+                                         "udf.w #%d" % rng.getrandbits(16)])
     elif kind == "bkpt":
         g.exc, line = "bkpt", "bkpt #%d" % rng.getrandbits(8)
     elif kind == "unmapped":
@@ -531,13 +561,36 @@ def t_exception(g):
     g.emit(line)
 
 
+_MODE_NAME = {v: k for k, v in gen.MODES.items()}
+
+
+def s_banked(g):
+    """MRS/MSR (banked register), B9.3.9/B9.3.12: another mode's r8-r14 or
+    SPSR, where that is defined for the current mode (no Hyp/Monitor
+    registers: neither emulator here has those modes)."""
+    from frontend.a32_sys import BANKED_REGS, banked_access_ok
+    mode = gen.MODES[g.mode]
+    legal = [(key, owner, reg) for key, (owner, reg) in BANKED_REGS.items()
+             if owner in _MODE_NAME and banked_access_ok(mode, key[0], key[1])]
+    if not legal:
+        return gen.s_mrs(g)
+    key, owner, reg = g.rng.choice(legal)
+    name = {13: "sp", 14: "lr", "spsr": "spsr"}.get(reg, "r%s" % reg) + "_" + _MODE_NAME[owner]
+    if reg == "spsr" and g.rng.random() < 0.5:
+        return gen._load_imm(gen.SYS_PSR, gen.random_psr(g)) + [
+            "msr %s, %s" % (name, rname(gen.SYS_PSR))]
+    if g.rng.random() < 0.5:
+        return ["mrs %s, %s" % (rname(g.reg()), name)]
+    return ["msr %s, %s" % (name, rname(g.reg()))]
+
+
 def t_system(g):
     """Mode changes, MRS/MSR (CPSR, SPSR), CPS, SETEND with accesses, in
     Thumb state (T32 encodings of the A32 system pieces that exist in T32)."""
     gen._sys_setup(g)
     for _ in range(g.rng.randint(1, 5)):
         piece = g.rng.choice([gen.s_cps, gen.s_msr_cpsr, gen.s_mrs, gen.s_msr_spsr,
-                              gen.s_setend_access, t_exception_return, None])
+                              gen.s_setend_access, t_exception_return, s_banked, None])
         if piece is None:
             g.emit(t_cond_mix(g))
             continue
