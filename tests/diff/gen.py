@@ -388,10 +388,11 @@ class MemRoles:
     and index registers (flags never change in memory sequences, so the
     generator knows which conditional instructions execute)."""
 
-    def __init__(self, g, nbases, base_align=4):
+    def __init__(self, g, nbases, base_align=4, pool=GPR):
         rng = g.rng
         self.g = g
-        self.bases = rng.sample(GPR, nbases)
+        self.pool = pool
+        self.bases = rng.sample(pool, nbases)
         for b in self.bases:
             g.regs[b] = DATA_BASE + DATA_SIZE // 2 + base_align * rng.randint(
                 -256 // base_align, 256 // base_align)
@@ -407,7 +408,7 @@ class MemRoles:
         return self.g.reg(avoid=self.fixed() | set(avoid))
 
     def new_index(self, value, avoid=()):
-        free = [r for r in GPR if r not in self.fixed() and r not in self.written
+        free = [r for r in self.pool if r not in self.fixed() and r not in self.written
                 and r not in avoid]
         if not free:
             return None

@@ -239,28 +239,9 @@ ALU_CLASSES["t32_cond_mix"] = t_cond_mix
 
 
 # ---------------------------------------------------------------- memory
-class ThumbRoles(gen.MemRoles):
-    def __init__(self, g, nbases):
-        rng = g.rng
-        saved = gen.GPR
-        try:
-            gen.GPR = T_GPR
-            super().__init__(g, nbases)
-        finally:
-            gen.GPR = saved
-
-    def data_reg(self, avoid=()):
-        return self.g.reg(avoid=self.fixed() | set(avoid))
-
-    def new_index(self, value, avoid=()):
-        free = [r for r in T_GPR if r not in self.fixed() and r not in self.written
-                and r not in avoid]
-        if not free:
-            return None
-        r = self.g.rng.choice(free)
-        self.index.add(r)
-        self.g.regs[r] = value & M32
-        return r
+def thumb_roles(g, nbases):
+    """Memory roles with bases and index registers from r0-r12, LR."""
+    return gen.MemRoles(g, nbases, pool=T_GPR)
 
 
 def t_addr(g, roles, size, align, avoid_wb=(), imm12=True, reg_ok=True, user=False, scale=1):
@@ -374,7 +355,7 @@ def t_ldm_stm(g, roles):
 
 
 def gen_mem_t(g, insn_fn, nbases):
-    roles = ThumbRoles(g, nbases)
+    roles = thumb_roles(g, nbases)
     tries = 0
     n = g.rng.randint(1, 8)
     while len(g.insns_emitted()) < n and tries < 40:
