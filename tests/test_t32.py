@@ -133,12 +133,16 @@ def test_vfp_space_goes_through_the_one_hook(monkeypatch):
     (0xEE010F10, (0xEE01, 0x0F10)),   # mcr p15, 0, r0, c1, c0, 0
     (0xEE1D0F70, (0xEE1D, 0x0F70)),   # mrc p15, 0, r0, c13, c0, 3 (TPIDRURO)
     (0xEE1F0F10, (0xEE1F, 0x0F10)),   # an unknown register: UNDEF in both
+    (0xF96D0513, (0xE82D, 0xC013)),   # srsdb sp!, #0x13 (B9.3.16)
+    (0xF8900A00, (0xE990, 0xC000)),   # rfeia r0 (B9.3.13)
+    (0xE125F200, (0xF380, 0x8520)),   # msr sp_usr, r0 (B9.3.12)
 ])
 @pytest.mark.parametrize("mode", [0x10, 0x13])
-def test_coprocessor_transfers_as_in_a32(a32, t32_words, mode):
+def test_system_encodings_lift_as_in_a32(a32, t32_words, mode):
     """A8.8.98-A8.8.100 (T1 = A1 with cond AL): MRC/MCR in T32 go through the
     same translate-time cp15 checks (frontend/cp15_emit.py), so User-mode
-    SCTLR accesses UNDEF there too and the emitted IR is the same."""
+    SCTLR accesses UNDEF there too and the emitted IR is the same; so do
+    SRS, RFE and MSR (banked), UNDEF in User mode (UNPREDICTABLE there)."""
     from runtime import cp15
     hw1, hw2 = t32_words
 
@@ -152,6 +156,7 @@ def test_coprocessor_transfers_as_in_a32(a32, t32_words, mode):
     from tcg.ir_ops import OP_INDEX
     undef = ops(thumb)[-1][0] == OP_INDEX["raise_exc"]
     assert undef == (a32 == 0xEE1F0F10 or (mode == 0x10 and a32 != 0xEE1D0F70))
+    assert len(ops(thumb)) > 1 or undef
 
 
 @pytest.mark.parametrize("hw, name", [
