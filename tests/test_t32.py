@@ -196,3 +196,26 @@ def test_hints_are_nops(hw1, hw2):
     size = 2 if hw2 is None else 4
     assert [r[0] for r in b.builder.ops] == [OP_INDEX["goto_tb"]]
     assert b.builder.ops[0][6] == 0x1000 + size
+
+
+def test_no_halfword_crashes_the_translator():
+    """Bad input never crashes the host: every 16-bit encoding and a sample
+    of 32-bit ones translate (UNDEF or not) in several modes and IT states
+    without a Python exception."""
+    import random
+    from runtime import cp15
+    from runtime.abi import TBF_IT_SHIFT
+    from frontend.translate import is_t32_wide
+    rng = random.Random(8)
+    modes = [0x10, 0x11, 0x13, 0x16, 0x1A, 0x1F]
+
+    def translate(hw1, hw2):
+        flags = rng.choice(modes) | 1 << 5 | rng.choice([0, 0x08, 0x18, 0xE8, 0x04]) << TBF_IT_SHIFT
+        translate_block(None, 0x1000, flags, cp15=cp15, max_insns=1, semihosting=True,
+                        fetch16=lambda a: hw1 if a == 0x1000 else hw2)
+
+    for hw in range(0x10000):
+        if not is_t32_wide(hw):
+            translate(hw, 0)
+    for _ in range(20000):
+        translate(rng.choice([0xE800, 0xF000, 0xF800]) | rng.getrandbits(11), rng.getrandbits(16))
