@@ -219,3 +219,51 @@ def test_no_halfword_crashes_the_translator():
             translate(hw, 0)
     for _ in range(20000):
         translate(rng.choice([0xE800, 0xF000, 0xF800]) | rng.getrandbits(11), rng.getrandbits(16))
+
+
+THUMB_SEMIHOST_GUEST = """
+    ldr r0, =thumb_part + 1
+    bx r0
+.thumb
+.thumb_func
+thumb_part:
+    movs r0, #0x04               @ SYS_WRITE0
+    ldr r1, =msg1
+    svc 0xab                     @ T32 semihosting call (16-bit): back at the next halfword
+    movs r0, #0x03               @ SYS_WRITEC
+    ldr r1, =chr
+    svc 0xab
+    movs r0, #0x18               @ SYS_EXIT, ADP_Stopped_ApplicationExit
+    ldr r1, =0x20026
+    svc 0xab
+    b .
+.data
+msg1: .asciz "thumb "
+chr: .byte 0x4b
+"""
+
+
+def _thumb_semihost_guest(tmp_path):
+    from tests import test_board
+    if not test_board.emulator_available() or test_board.GCC is None:
+        pytest.skip("emulator not built or no arm-none-eabi-gcc")
+    return test_board, test_board.build_guest(tmp_path, THUMB_SEMIHOST_GUEST)
+
+
+def test_thumb_semihosting_call(tmp_path):
+    """SVC 0xAB is the semihosting call in Thumb state (ARM semihosting
+    spec, 'The semihosting interface'); it returns to the next (16-bit)
+    instruction."""
+    test_board, path = _thumb_semihost_guest(tmp_path)
+    reason, _, _, err, _ = test_board.run_ours(path)
+    assert reason.kind == "shutdown" and reason.exit_code == 0, reason
+    assert err == b"thumb K"
+
+
+def test_thumb_semihosting_matches_qemu(tmp_path):
+    test_board, path = _thumb_semihost_guest(tmp_path)
+    if test_board.QEMU is None:
+        pytest.skip("qemu-system-arm not installed")
+    rc, _, qemu_err = test_board.run_qemu(path, with_stderr=True)
+    _, _, _, err, _ = test_board.run_ours(path)
+    assert rc == 0 and err == qemu_err
