@@ -199,7 +199,8 @@ def _decoder(name="a32"):
             _DECODERS["a32"] = DECODER
         else:
             from frontend import t32
-            _DECODERS.update(t16=t32.DECODER16, t32=t32.DECODER32)
+            _DECODERS.update(t16=t32.DECODER16, t32=t32.DECODER32,
+                             unconditional_in_it=t32.UNCONDITIONAL_IN_IT)
     return _DECODERS[name]
 
 
@@ -232,13 +233,13 @@ def lift_t32(ctx, insn):
     """Lift one T32 instruction (16-bit: the halfword; 32-bit: hw1:hw2) at
     ctx.pc.  Inside an IT block its condition is ITSTATE<7:4> (BKPT is
     unconditional even there, A8.8.24)."""
-    from frontend.t32 import UNCONDITIONAL_IN_IT
     hit = _decoder("t32" if ctx.insn_size == 4 else "t16").decode(insn)
     if hit is None:
         ctx.undef()
         return
     pat, fields = hit
-    cond = ctx.it >> 4 if ctx.in_it and pat.name not in UNCONDITIONAL_IN_IT else 0xE
+    always = _DECODERS["unconditional_in_it"]
+    cond = ctx.it >> 4 if ctx.in_it and pat.name not in always else 0xE
     _lift_conditional(ctx, cond, pat.lift, fields)
 
 
