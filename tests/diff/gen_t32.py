@@ -424,7 +424,8 @@ def gen_branch_t(g):
         g.close_it()
         target = rng.randint(k + 1, nblocks)
         falls = nxt > k
-        kind = rng.choice(["b", "bl", "bit", "cbz", "bx", "blx", "movpc", "pop", "ldrpc"])
+        kind = rng.choice(["b", "bl", "bit", "cbz", "bx", "blx", "movpc", "addpc", "pop", "ldrpc",
+                           "ldmpc"])
         if kind == "b":
             c = g.cond(0.6) if falls else ""
             g.pending = None
@@ -450,6 +451,16 @@ def gen_branch_t(g):
             g.emit("b %s" % label(target))
             continue
         r = g.reg()
+        if kind == "addpc":     # ADD PC, Rm (16-bit): ALUWritePC = BranchWritePC in Thumb
+            r2 = g.reg(avoid=(r,))
+            here = ".L%d_p%d" % (g.uid, k)
+            g.emit("adr %s, %s" % (rname(r), label(target)))
+            g.emit("adr %s, %s" % (rname(r2), here))
+            g.emit("sub %s, %s, %s" % (rname(r), rname(r), rname(r2)))
+            g.emit("add pc, %s" % rname(r))        # PC reads as this + 4 = `here`
+            g.emit("nop")
+            g.emit(here + ":")
+            continue
         g.emit("adr %s, %s" % (rname(r), label(target)))
         if kind in ("bx", "blx"):
             g.emit("orr %s, %s, #1" % (rname(r), rname(r)))
@@ -463,8 +474,11 @@ def gen_branch_t(g):
         else:
             g.emit("orr %s, %s, #1" % (rname(r), rname(r)))
             g.emit("push {%s}" % rname(r))
+            if kind == "ldmpc":     # the pushed word is the second one loaded
+                g.emit("sub sp, sp, #4")
             c = g.cond(0.5) if falls else ""
-            g.emit({"pop": "pop%s {pc}" % c, "ldrpc": "ldr%s pc, [sp], #4" % c}.get(
+            g.emit({"pop": "pop%s {pc}" % c, "ldrpc": "ldr%s pc, [sp], #4" % c,
+                    "ldmpc": "ldmia%s sp!, {%s, pc}" % (c, rname(g.reg(avoid=(14,))))}.get(
                 kind, "pop%s {pc}" % c))
             g.close_it()
     if layout[0] != 0:
