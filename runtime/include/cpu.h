@@ -232,15 +232,17 @@ static inline uint32_t tb_flags_of(const CPUARMState *env)
     return f;
 }
 
+/* pc bit 1 (T32 blocks start at any halfword) flips the index's top bit, so
+ * that blocks at pc and pc + 2 do not share a slot; A32 pcs are unaffected. */
 static inline uint32_t tb_hash_of(uint32_t pc, uint32_t flags)
 {
-    uint32_t h = (pc >> 2) ^ (pc >> 17) ^ (flags * 0x9e3779b1u);
+    uint32_t h = (pc >> 2) ^ (pc >> 17) ^ (flags * 0x9e3779b1u) ^ ((pc & 2u) << (TB_HASH_BITS - 2));
     return h & (TB_HASH_SIZE - 1);
 }
 
 static inline uint32_t tb_jc_of(uint32_t pc)
 {
-    return (pc >> 2) & (TB_JC_SIZE - 1);
+    return ((pc >> 2) ^ ((pc & 2u) << (TB_JC_BITS - 2))) & (TB_JC_SIZE - 1);
 }
 
 #endif
