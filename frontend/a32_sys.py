@@ -109,8 +109,13 @@ def cpsr_write_mask(ctx, fields):
     return mask
 
 
+# SPSRWriteByInstr (ARM ARM B1.3.3): each field mask bit writes its byte,
+# except bits 23:20 of the s byte (reserved, SBZP): those keep their value.
+SPSR_BYTE_MASKS = (0x000000FF, 0x0000FF00, 0x000F0000, 0xFF000000)
+
+
 def spsr_write_mask(fields):
-    return sum(0xFF << (8 * i) for i in range(4) if fields >> i & 1)
+    return sum(m for i, m in enumerate(SPSR_BYTE_MASKS) if fields >> i & 1)
 
 
 def msr_plan(ctx, R, fields):
