@@ -94,6 +94,7 @@ _LOGIC = {
     "ORR": ("or_", "ori", None), "BIC": ("andn", "andi", "invert"),
     "TST": ("and_", "andi", None), "TEQ": ("xor", "xori", None),
     "MOV": ("mov", "movi", None), "MVN": ("not_", "movi", "invert"),
+    "ORN": ("orn", "ori", "invert"),   # T32 only
 }
 # Arithmetic ops: (IR op, IR op setting NZCV, operands reversed).
 _ARITH = {
@@ -139,6 +140,10 @@ def _dp(ctx, op, effect, n, d, operand=None, imm=None):
                 getattr(b, imm_op)(out, rn, value)
         elif op in _UNARY:
             getattr(b, reg_op)(out, operand)
+        elif reg_op == "orn":
+            inverted = b.temp()
+            b.not_(inverted, operand)
+            b.or_(out, rn, inverted)
         else:
             getattr(b, reg_op)(out, rn, operand)
         if flags:
@@ -158,7 +163,7 @@ def _dp(ctx, op, effect, n, d, operand=None, imm=None):
         b.spsr_read(spsr)
         b.exc_return(out, spsr)
     else:
-        ctx.set_reg(PC, out)  # ALUWritePC: interworking in ARMv7 A32
+        ctx.alu_write_pc(out)
 
 
 def _dp_arith_imm(b, op, flags, out, rn, imm):

@@ -167,7 +167,6 @@ def lift_half_reg(acc, ctx, p, u, w, n, t, m):
 # -- LDRD / STRD ----------------------------------------------------------
 
 def _dual(load, ctx, p, u, w, n, t, imm=0, m=None):
-    b = ctx.b
     index, add, wback = p == 1, u == 1, p == 0 or w == 1
     t2 = t + 1
     # A8.8.72-74, A8.8.210-211: "if Rt<0> == '1'", "if P == '0' && W == '1'",
@@ -179,6 +178,12 @@ def _dual(load, ctx, p, u, w, n, t, imm=0, m=None):
         return _unpredictable(ctx)
     if wback and n in (PC, t, t2):
         return _unpredictable(ctx)
+    dual_transfer(ctx, load, n, t, t2, index, add, wback, imm, m)
+
+
+def dual_transfer(ctx, load, n, t, t2, index, add, wback, imm=0, m=None):
+    """LDRD/STRD (A32 and T32, checks done): Rt at the address, Rt2 at + 4."""
+    b = ctx.b
     aux = ctx.mem_aux(2, align=True)  # MemA[address, 4] twice: word aligned
     addr, disp, writeback = _address_mode(ctx, n, index, add, imm, m)
     if load:
@@ -338,21 +343,30 @@ def lift_ldm_exc_return(ctx, p, u, w, n, r):
 
 # -- exclusives -------------------------------------------------------------
 
-def lift_ldrex(size, ctx, n, t):
+def _exclusive_address(ctx, n, offset):
+    """Rn, or Rn + offset (T32 LDREX/STREX have an imm8 << 2 offset)."""
+    if not offset:
+        return n
+    t = ctx.b.temp()
+    ctx.b.addi(t, n, offset)
+    return t
+
+
+def lift_ldrex(size, ctx, n, t, offset=0):
     # A8.8.75-78: "if t == 15 || n == 15 then UNPREDICTABLE"
     if t == PC or n == PC:
         return _unpredictable(ctx)
     val = ctx.b.temp()
-    ctx.b.ldex(val, n, ctx.mem_aux(size, align=True))
+    ctx.b.ldex(val, _exclusive_address(ctx, n, offset), ctx.mem_aux(size, align=True))
     ctx.b.mov(t, val)
 
 
-def lift_strex(size, ctx, n, d, t):
+def lift_strex(size, ctx, n, d, t, offset=0):
     # A8.8.212-215: "if d == 15 || t == 15 || n == 15", "if d == n || d == t"
     if PC in (d, t, n) or d in (n, t):
         return _unpredictable(ctx)
     status = ctx.b.temp()
-    ctx.b.stex(status, n, t, ctx.mem_aux(size, align=True))
+    ctx.b.stex(status, _exclusive_address(ctx, n, offset), t, ctx.mem_aux(size, align=True))
     ctx.b.mov(d, status)
 
 
@@ -360,13 +374,17 @@ def lift_ldrexd(ctx, n, t):
     # A8.8.77: "if Rt<0> == '1' || Rt == '1110' || n == 15 then UNPREDICTABLE"
     if t & 1 or t == 14 or n == PC:
         return _unpredictable(ctx)
+    exclusive_load_dual(ctx, n, t, t + 1)
+
+
+def exclusive_load_dual(ctx, n, t, t2):
     lo, hi = ctx.b.temp(), ctx.b.temp()
     # MemA[address, 8]: doubleword alignment.  aux carries the size of each
     # word, as the interpreter's ldexd/stexd expect (they check only word
     # alignment so far).
     ctx.b.ldexd(lo, hi, n, ctx.mem_aux(2, align=True))
     ctx.b.mov(t, lo)
-    ctx.b.mov(t + 1, hi)
+    ctx.b.mov(t2, hi)
 
 
 def lift_strexd(ctx, n, d, t):
@@ -374,8 +392,12 @@ def lift_strexd(ctx, n, d, t):
     # "if d == n || d == t || d == t2 then UNPREDICTABLE"
     if d == PC or t & 1 or t == 14 or n == PC or d in (n, t, t + 1):
         return _unpredictable(ctx)
+    exclusive_store_dual(ctx, n, d, t, t + 1)
+
+
+def exclusive_store_dual(ctx, n, d, t, t2):
     status = ctx.b.temp()
-    ctx.b.stexd(status, n, t, t + 1, ctx.mem_aux(2, align=True))
+    ctx.b.stexd(status, n, t, t2, ctx.mem_aux(2, align=True))
     ctx.b.mov(d, status)
 
 

@@ -46,7 +46,7 @@ def lift_b(ctx, v):
 
 
 def lift_bl(ctx, v):
-    ctx.b.movi(LR, ctx.next_pc)
+    ctx.b.movi(LR, ctx.link_value)
     ctx.branch(ctx.pc_read + (sign_extend(v, 24) << 2))
 
 
@@ -57,7 +57,7 @@ def lift_blx_imm(ctx, H, v):
     b = ctx.b
     t = b.temp()
     b.movi(t, target | 1)
-    b.movi(LR, ctx.next_pc)
+    b.movi(LR, ctx.link_value)
     b.bx(t)
 
 
@@ -71,7 +71,7 @@ def lift_blx_reg(ctx, m):
     b = ctx.b
     t = b.temp()
     b.mov(t, m)  # read before LR is written: m may be LR
-    b.movi(LR, ctx.next_pc)
+    b.movi(LR, ctx.link_value)
     b.bx(t)
 
 
@@ -109,8 +109,13 @@ def cpsr_write_mask(ctx, fields):
     return mask
 
 
+# SPSRWriteByInstr (ARM ARM B1.3.3): each field mask bit writes its byte,
+# except bits 23:20 of the s byte (reserved, SBZP): those keep their value.
+SPSR_BYTE_MASKS = (0x000000FF, 0x0000FF00, 0x000F0000, 0xFF000000)
+
+
 def spsr_write_mask(fields):
-    return sum(0xFF << (8 * i) for i in range(4) if fields >> i & 1)
+    return sum(m for i, m in enumerate(SPSR_BYTE_MASKS) if fields >> i & 1)
 
 
 def msr_plan(ctx, R, fields):

@@ -9,6 +9,10 @@ arguments of the lifter:
     Encoding("ADD_imm", "cccc0010100Snnnnddddrrrrvvvvvvvv", lift_add_imm)
         -> lift_add_imm(ctx, S=.., n=.., d=.., r=.., v=..)
 
+The same matcher decodes T32: 16-bit encodings have 16-character
+patterns, 32-bit ones 32 characters (first halfword in the high bits);
+each width is its own Decoder (the `width` and `key_bits` arguments).
+
 A pattern beginning with `cccc` is a conditional instruction: it does not
 match the unconditional space (cond == 0b1111) and its lifter does not get
 `c` (the translator emits the condition check around it).
@@ -28,18 +32,18 @@ class Pattern:
     __slots__ = ("name", "mask", "value", "fields", "lift", "conditional",
                  "specificity", "priority")
 
-    def __init__(self, enc):
+    def __init__(self, enc, width=32, cond_prefix=True):
         p = enc.pattern.replace(" ", "").replace("_", "")
-        if len(p) != 32:
-            raise ValueError("%s: pattern has %d bits, not 32" % (enc.name, len(p)))
+        if len(p) != width:
+            raise ValueError("%s: pattern has %d bits, not %d" % (enc.name, len(p), width))
         self.name = enc.name
         self.lift = enc.lift
         self.priority = enc.priority
-        self.conditional = p.startswith("cccc")
+        self.conditional = cond_prefix and p.startswith("cccc")
         mask = value = 0
         segs = {}
         for i, ch in enumerate(p):
-            bit = 31 - i
+            bit = width - 1 - i
             if ch in "01":
                 mask |= 1 << bit
                 value |= int(ch) << bit
@@ -80,43 +84,54 @@ class Pattern:
         return out
 
 
-# Bucket on bits 27:20 and 7:4, the bits the ARM ARM's top-level decode
-# tables switch on; each bucket keeps its candidates most specific first.
-def _bucket_key(insn):
-    return ((insn >> 16) & 0xFF0) | ((insn >> 4) & 0xF)
-
-
-_KEY_BITS = [(27 - i) for i in range(8)] + [7, 6, 5, 4]
+# A32 buckets on bits 27:20 and 7:4, the bits the ARM ARM's top-level
+# decode tables switch on; each bucket keeps its candidates most specific
+# first.  Key bits are listed high to low.
+A32_KEY_BITS = [(27 - i) for i in range(8)] + [7, 6, 5, 4]
 
 
 class Decoder:
-    def __init__(self, encodings):
-        self.patterns = [Pattern(e) for e in encodings]
+    def __init__(self, encodings, width=32, key_bits=A32_KEY_BITS, cond_prefix=True):
+        self.width = width
+        self.key_bits = list(key_bits)
+        self._a32_key = self.key_bits == A32_KEY_BITS
+        self.patterns = [Pattern(e, width, cond_prefix) for e in encodings]
         names = [p.name for p in self.patterns]
         dup = {n for n in names if names.count(n) > 1}
         if dup:
             raise ValueError("duplicate encoding names: %s" % sorted(dup))
-        self.buckets = [[] for _ in range(4096)]
+        nkeys = 1 << len(self.key_bits)
+        self.buckets = [[] for _ in range(nkeys)]
         for p in self.patterns:
             for key in self._keys_of(p):
                 self.buckets[key].append(p)
         for b in self.buckets:
             b.sort(key=lambda p: (-p.priority, -p.specificity))
 
-    @staticmethod
-    def _keys_of(p):
-        # enumerate all 12-bit keys consistent with the pattern's fixed bits
+    def _key(self, insn):
+        k = 0
+        for bit in self.key_bits:
+            k = (k << 1) | (insn >> bit & 1)
+        return k
+
+    def _keys_of(self, p):
+        # enumerate all keys consistent with the pattern's fixed bits
+        nbits = len(self.key_bits)
         fixed_mask = fixed_val = 0
-        for pos, bit in enumerate(_KEY_BITS):
-            kbit = 11 - pos
+        for pos, bit in enumerate(self.key_bits):
+            kbit = nbits - 1 - pos
             if p.mask >> bit & 1:
                 fixed_mask |= 1 << kbit
                 fixed_val |= (p.value >> bit & 1) << kbit
-        return [k for k in range(4096) if k & fixed_mask == fixed_val]
+        return [k for k in range(1 << nbits) if k & fixed_mask == fixed_val]
 
     def decode(self, insn):
         """(pattern, fields) of the encoding that matches insn, or None."""
-        for p in self.buckets[_bucket_key(insn)]:
+        if self._a32_key:   # the hot A32 case, inlined
+            key = ((insn >> 16) & 0xFF0) | ((insn >> 4) & 0xF)
+        else:
+            key = self._key(insn)
+        for p in self.buckets[key]:
             if p.matches(insn):
                 return p, p.extract(insn)
         return None

@@ -118,6 +118,8 @@ TABLE = [
         ("TBF_BE_DATA", _bit(6), ""),
         ("TBF_ALIGN", _bit(7), "every access alignment-checked"),
         ("TBF_SINGLE", _bit(8), "one instruction per block"),
+        ("TBF_IT_SHIFT", 16, "ITSTATE<7:0> (Thumb IT blocks) in bits 23:16"),
+        ("TBF_IT_MASK", 0xff << 16, ""),
         # VFP (frontend/a32_vfp.py): whether cp10/cp11 instructions UNDEF is
         # decided at translate time from these; CPACR, FPEXC and FPSCR writes
         # end the block

@@ -990,19 +990,22 @@ cdef class CPU:
                 raise ValueError("0x%08x is not mapped" % (va + i))
             self.phys_write(pa, bytes([byte]))
 
-    def fetch_insn(self, uint32_t va):
-        """(word, pa) of the A32 instruction at va, or (None, ifsr) on a
-        prefetch abort.  Used by the translator."""
+    def fetch_insn(self, uint32_t va, uint32_t size=4):
+        """(value, pa) of the size-byte instruction unit at va (a 4-byte A32
+        word or a 2-byte T32 halfword), or (None, ifsr) on a prefetch
+        abort.  Used by the translator."""
         cdef CPUARMState *e = self.env
-        cdef uint32_t pa, word
+        cdef uint32_t pa, word = 0
         cdef MemRegion *r
         cdef int mmu = MMU_IDX_USER if (e.uncached_cpsr & CPSR_M) == MODE_USR else MMU_IDX_PRIV
         cdef uint32_t fsr = tlb_translate(e, va, ACC_EXEC, mmu, &r, &pa)
         if fsr:
             return None, fsr
-        if r.host == NULL or pa - r.base > r.size - 4:
+        if size != 2:
+            size = 4
+        if r.host == NULL or pa - r.base > r.size - size:
             return None, fsr_external(e, False)
-        memcpy(&word, r.host + (pa - r.base), 4)
+        memcpy(&word, r.host + (pa - r.base), size)
         return word, pa
 
     def mark_code(self, uint32_t pa, uint32_t size):
@@ -1120,13 +1123,15 @@ cdef class CPU:
             self.env.irq_lines &= ~line
         self.env.exit_request |= EXIT_REQ_IRQ
 
-    def raise_prefetch_abort(self, uint32_t pc, uint32_t fsr):
-        """A fetch at pc failed while translating: record the prefetch
-        abort as pending (taken by do_pending_exception), counted as one
-        instruction like every exception-raising one."""
+    def raise_prefetch_abort(self, uint32_t pc, uint32_t fsr, ifar=None):
+        """A fetch for the instruction at pc failed while translating: record
+        the prefetch abort as pending (taken by do_pending_exception),
+        counted as one instruction like every exception-raising one.  ifar
+        is the faulting address when it is not pc (the second halfword of a
+        T32 instruction that crosses into an unmapped page)."""
         cdef CPUARMState *e = self.env
         e.ifsr = fsr
-        e.ifar = pc
+        e.ifar = pc if ifar is None else ifar
         e.exception_index = EXCP_PREFETCH_ABORT
         e.exception_pc = pc
         e.exception_arg = 0

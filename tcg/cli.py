@@ -216,19 +216,29 @@ class TraceLog:
     def _symbol(self, pc):
         return self.symbols.format(pc) if self.symbols is not None else ""
 
-    def _disassembler(self):
+    def _disassembler(self, thumb=False):
         if self._cs is None:
             import capstone
-            self._cs = capstone.Cs(capstone.CS_ARCH_ARM, capstone.CS_MODE_ARM)
-        return self._cs
+            self._cs = {False: capstone.Cs(capstone.CS_ARCH_ARM, capstone.CS_MODE_ARM),
+                        True: capstone.Cs(capstone.CS_ARCH_ARM, capstone.CS_MODE_THUMB)}
+        return self._cs[thumb]
 
     def in_asm(self, block):
-        cs = self._disassembler()
+        from runtime.abi import TBF_THUMB
+        thumb = bool(block.flags & TBF_THUMB)
+        cs = self._disassembler(thumb)
         lines = ["----------------", "IN: %s" % self._symbol(block.pc)]
         for pc, word in block.insns:
-            insn = next(cs.disasm(word.to_bytes(4, "little"), pc), None)
+            if not thumb:
+                code, shown = word.to_bytes(4, "little"), "%08x" % word
+            elif word > 0xFFFF:   # a 32-bit T32 instruction: hw1 then hw2
+                code = (word >> 16).to_bytes(2, "little") + (word & 0xFFFF).to_bytes(2, "little")
+                shown = "%04x %04x" % (word >> 16, word & 0xFFFF)
+            else:
+                code, shown = word.to_bytes(2, "little"), "%-9s" % ("%04x" % word)
+            insn = next(cs.disasm(code, pc), None)
             text = "%-8s %s" % (insn.mnemonic, insn.op_str) if insn else "<undefined>"
-            lines.append("0x%08x:  %08x  %s" % (pc, word, text.rstrip()))
+            lines.append("0x%08x:  %s  %s" % (pc, shown, text.rstrip()))
         self.write("\n".join(lines) + "\n\n")
 
     def op(self, block):

@@ -23,6 +23,7 @@ from runtime.clock import Clock
 from runtime.devices.gtimer import GenericTimer
 from runtime.devices.pmu import PMU
 from tcg import interp
+from runtime.abi import CPSR_T  # noqa: E402
 from runtime.abi import (EXCP_HVC, EXCP_SMC, EXCP_SEMIHOST, EXCP_HALTED, EXCP_PREFETCH_ABORT,
                          EXCP_NONE, DEBUG_EXC, DEBUG_EXEC, EXIT_REQ_STOP,
                          EXIT_REQ_FLUSH, EXIT_REQ_CLOCK)
@@ -85,10 +86,11 @@ class TBInfo:
     """Python-side record of a translated block (for invalidation,
     -d in_asm/op, profiling)."""
 
-    __slots__ = ("addr", "pc", "flags", "phys", "block", "id", "cost")
+    __slots__ = ("addr", "pc", "flags", "phys", "block", "id", "cost", "phys2")
 
-    def __init__(self, addr, pc, flags, phys, block, tb_id, cost=(0, 0)):
+    def __init__(self, addr, pc, flags, phys, block, tb_id, cost=(0, 0), phys2=None):
         self.addr = addr
+        self.phys2 = phys2          # the page-crossing T32 instruction's second halfword
         self.pc = pc
         self.flags = flags
         self.phys = phys            # physical address of the first instruction
@@ -99,6 +101,18 @@ class TBInfo:
     @property
     def phys_page(self):
         return self.phys & ~0xFFF
+
+    def extents(self):
+        """[(physical address, bytes)] of its code, one per page."""
+        return code_extents(self.phys, self.block.size, self.phys2)
+
+
+def code_extents(phys, size, phys2=None):
+    """A block's code as per-page physical ranges: [phys, phys + size), or
+    up to the page end plus the halfword at phys2 on the next page."""
+    if phys2 is None:
+        return [(phys, size)]
+    return [(phys, size - 2), (phys2, 2)]
 
 
 class Emulator:
@@ -255,33 +269,38 @@ class Emulator:
         return info
 
     def _translate_block(self, pc, flags):
-        first_phys = []
+        fetched = []     # physical address of each fetch, in order
 
-        def fetch(addr):
-            word, pa = self.cpu.fetch_insn(addr)   # pa is the fault status on failure
+        def fetch(addr, size=4):
+            word, pa = self.cpu.fetch_insn(addr, size)   # pa is the fault status on failure
             if word is None:
                 raise FetchFault(pa)
-            if not first_phys:
-                first_phys.append(pa)
+            fetched.append(pa)
             return word
 
         try:
-            block = translate_block(fetch, pc, flags, self.semihosting, self.cp15)
+            block = translate_block(fetch, pc, flags, self.semihosting, self.cp15,
+                                    fetch16=lambda addr: fetch(addr, 2))
         except FetchFault as fault:
-            self.cpu.raise_prefetch_abort(pc, fault.args[0])
+            self.cpu.raise_prefetch_abort(pc, fault.args[0], fault.address)
             self._serve_exception(EXCP_PREFETCH_ABORT)
             return None
-        phys = first_phys[0]
-        self.cpu.mark_code(phys, block.size)
+        phys = fetched[0]
+        # a T32 block may end with an instruction whose second halfword is
+        # on another page: mark (and index) that halfword there too
+        phys2 = fetched[-1] if block.crosses_page else None
+        for pa, size in code_extents(phys, block.size, phys2):
+            self.cpu.mark_code(pa, size)
         ops, op_pc, op_insn = block.builder.pack()
         tb_id = self._next_tb_id
         self._next_tb_id += 1
         addr = self.cpu.install_tb(pc, flags, ops, op_pc, op_insn, block.ninsns, block.size, tb_id,
                                    phys)
-        info = TBInfo(addr, pc, flags, phys, block, tb_id, tb_cost(len(ops) // 16))
+        info = TBInfo(addr, pc, flags, phys, block, tb_id, tb_cost(len(ops) // 16), phys2)
         self.tb_bytes += sum(info.cost)
         self.tbs[tb_id] = info
-        self.tbs_by_page.setdefault(info.phys_page, []).append(info)
+        for pa, _ in info.extents():
+            self.tbs_by_page.setdefault(pa & ~0xFFF, []).append(info)
         key = (pc, flags)
         self.translations[key] = self.translations.get(key, 0) + 1
         self.stats["translated_blocks"] += 1
@@ -402,9 +421,14 @@ class Emulator:
         page = pa & ~0xFFF
         keep, drop = [], []
         for info in self.tbs_by_page.get(page, ()):
-            overlaps = info.phys < pa + size and pa < info.phys + info.block.size
+            overlaps = any(start < pa + size and pa < start + n and start & ~0xFFF == page
+                           for start, n in info.extents())
             (drop if overlaps else keep).append(info)
         for info in drop:
+            for start, _ in info.extents():   # its other page's list too
+                other = self.tbs_by_page.get(start & ~0xFFF)
+                if start & ~0xFFF != page and other and info in other:
+                    other.remove(info)
             self._retire(info)
             self.cpu.invalidate_tb(info.addr)
             self.unlinked.append(info.addr)
@@ -413,7 +437,9 @@ class Emulator:
         self.tbs_by_page[page] = keep
         self.cpu.clear_code_page(page)
         for info in keep:
-            self.cpu.mark_code(info.phys, info.block.size)
+            for start, n in info.extents():
+                if start & ~0xFFF == page:
+                    self.cpu.mark_code(start, n)
 
     def reset(self):
         """Back to the reset state: CPU, system registers, no translated code."""
@@ -577,7 +603,8 @@ class Emulator:
             return StopReason("halt", 0, cpu.reg_read(15), cpu.icount)
         if excp == EXCP_SEMIHOST:
             cpu.exception_index = EXCP_NONE
-            cpu.reg_write(15, cpu.exception_pc + 4)
+            # SVC 0x123456 (A32) or SVC 0xAB (T32, 16-bit)
+            cpu.reg_write(15, cpu.exception_pc + (2 if cpu.reg_read("cpsr") & CPSR_T else 4))
             if self.semihost_handler is None:
                 return StopReason("error", 1, cpu.exception_pc, cpu.icount)
             return self.semihost_handler(self)

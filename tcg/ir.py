@@ -34,6 +34,10 @@ GLOBAL_NAMES = ["r%d" % i for i in range(13)] + ["sp", "lr", "pc",
 COND_NAMES = ["eq", "ne", "cs", "cc", "mi", "pl", "vs", "vc",
               "hi", "ls", "ge", "lt", "gt", "le", "al", "nv"]
 
+# ops that continue in another block (not raise_exc, exc_return: those set
+# the whole CPSR themselves)
+EXIT_OPS = frozenset(("goto_tb", "exit_jc", "exit_tb", "bx", "wfi"))
+
 OP_STRUCT = struct.Struct("<HHHHHHI")  # IROp in cpu.h: 16 bytes
 
 
@@ -53,6 +57,9 @@ class IRBuilder:
         self.pc = 0
         self.insn = 0
         self._next_temp = NUM_GLOBALS
+        # Called before each op that leaves the block for another one (the
+        # T32 translator writes the next instruction's ITSTATE there).
+        self.before_exit = None
 
     # -- instruction bookkeeping, driven by the translator
     def start_insn(self, pc, index):
@@ -77,6 +84,12 @@ class IRBuilder:
             self.ops[i][6] = label.index
 
     def emit(self, name, **fields):
+        if self.before_exit is not None and name in EXIT_OPS:
+            hook, self.before_exit = self.before_exit, None
+            try:
+                hook()
+            finally:
+                self.before_exit = hook
         rec = [OP_INDEX[name], fields.get("d", 0), fields.get("a", 0),
                fields.get("b", 0), fields.get("c", 0), fields.get("aux", 0) & 0xFFFF,
                0]

@@ -42,6 +42,13 @@ GUEST_CFLAGS = [
 # libgcc multilib: the default one is ARM state (armv4t, soft float); the
 # -mcpu=cortex-a15 one would be Thumb-2.
 LIBGCC_FLAGS = ["-marm", "-march=armv4t", "-mfloat-abi=soft"]
+# Thumb builds (-mthumb: the C code is T32, start.S stays ARM and the linker
+# interworks with BLX/BX): the Thumb-2 soft-float libgcc (thumb/v7-a/nofp).
+LIBGCC_THUMB_FLAGS = ["-mthumb", "-march=armv7-a", "-mfloat-abi=soft"]
+# the guests that are plain C (no assembly of their own, output from a
+# native build): each also runs built with -mthumb
+THUMB_GUESTS = ["crc32", "quicksort", "sieve", "matmul", "printf", "arith64", "calls",
+                "memcpy"]
 HOST_CFLAGS = [
     "-O2", "-funsigned-char", "-fno-builtin", "-Wall", "-Werror",
     "-Dmain=guest_main", "-ffp-contract=off", "-fno-math-errno",
@@ -111,32 +118,43 @@ def _build_atomically(target, build):
     return target
 
 
-def libgcc_path(fp=False):
-    flags = FP_LIBGCC_FLAGS if fp else LIBGCC_FLAGS
+def libgcc_path(thumb=False, fp=False):
+    if thumb and fp:
+        raise ValueError("no Thumb hard-float guest builds")
+    flags = LIBGCC_THUMB_FLAGS if thumb else FP_LIBGCC_FLAGS if fp else LIBGCC_FLAGS
     return _run([CROSS + "gcc", *flags, "-print-libgcc-file-name"]).strip()
 
 
-def guest_cflags(name):
-    if name not in FP_GUESTS:
-        return GUEST_CFLAGS
-    return [f for f in GUEST_CFLAGS if f != "-mfloat-abi=soft"] + FP_CFLAGS
+def guest_cflags(name, thumb=False):
+    flags = GUEST_CFLAGS
+    if thumb:
+        flags = [("-mthumb" if f == "-marm" else f) for f in flags]
+    if name in FP_GUESTS:
+        flags = [f for f in flags if f != "-mfloat-abi=soft"] + FP_CFLAGS
+    return flags
 
 
-def build_guest(name, iters=None):
-    """Cross-compile guest `name` (ITERS=iters if given); returns the ELF path."""
+def build_guest(name, iters=None, thumb=False):
+    """Cross-compile guest `name` (ITERS=iters if given; its C code as T32
+    with thumb=True); returns the ELF path."""
     srcs = program_sources(name)
-    elf = BUILD_DIR / f"{_stem(name, iters)}.elf"
+    if thumb and name not in THUMB_GUESTS:
+        raise ValueError(f"{name} has no Thumb build; those that do: {THUMB_GUESTS}")
+    elf = BUILD_DIR / f"{_stem(name, iters)}{'-thumb' if thumb else ''}.elf"
     if _up_to_date(elf, _dependencies(srcs, GUEST_COMMON)):
         return elf
     defs = [] if iters is None else [f"-DITERS={int(iters)}"]
 
     def build(out):
         fp = name in FP_GUESTS
-        _run([CROSS + "gcc", *guest_cflags(name), *defs, "-I", str(COMMON_DIR),
+        _run([CROSS + "gcc", *guest_cflags(name, thumb), *defs, "-I", str(COMMON_DIR),
               "-nostdlib", "-T", str(COMMON_DIR / "link.ld"), "-o", str(out),
               *[str(COMMON_DIR / c) for c in GUEST_COMMON], *map(str, srcs),
-              libgcc_path(fp)])
-        check_arm_only(out, allow_vfp=fp)
+              libgcc_path(thumb, fp)])
+        if thumb:
+            check_thumb_main(out)
+        else:
+            check_arm_only(out, allow_vfp=fp)
 
     return _build_atomically(elf, build)
 
@@ -201,6 +219,27 @@ def check_arm_only(elf, allow_vfp=False):
     for line in _run([CROSS + "objdump", "-d", str(elf)]).splitlines():
         if _NEON_INSN.match(line) if allow_vfp else _VFP_INSN.match(line):
             raise RuntimeError(f"{elf}: VFP/NEON instruction: {line.strip()}")
+
+
+def check_thumb_main(elf):
+    """Raise RuntimeError unless main is a Thumb function (odd address) and
+    the ELF holds no VFP/NEON instruction."""
+    from elftools.elf.elffile import ELFFile
+
+    with open(elf, "rb") as f:
+        symtab = ELFFile(f).get_section_by_name(".symtab")
+        mains = [s for s in symtab.iter_symbols() if s.name == "main"] if symtab else []
+    if not mains or not mains[0]["st_value"] & 1:
+        raise RuntimeError(f"{elf}: main is not Thumb code")
+    for line in _run([CROSS + "objdump", "-d", str(elf)]).splitlines():
+        if _VFP_INSN_T.match(line) or _VFP_INSN.match(line):
+            raise RuntimeError(f"{elf}: VFP/NEON instruction: {line.strip()}")
+
+
+# objdump prints T32 instructions as one or two 4-hex-digit halfwords
+_VFP_INSN_T = re.compile(
+    r"^\s*[0-9a-f]+:\s+[0-9a-f]{4}( [0-9a-f]{4})?\s+"
+    r"(v[a-z]|(mcr|mrc|ldc|stc|cdp)2?l?\w*\s+(p10|p11|10|11),)")
 
 
 def have_qemu():

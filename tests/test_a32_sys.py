@@ -656,3 +656,14 @@ def test_exec_hvc_handler_and_wfi_halt():
     assert calls == [0x77] and r.kind == "halt"
     assert emu.reg_read("r1") == 1 and emu.reg_read("r2") == 0
     assert emu.reg_read("pc") == 0x2C           # WFI's next instruction
+
+
+def test_msr_spsr_leaves_the_reserved_bits():
+    """SPSRWriteByInstr (ARM ARM B1.3.3): the s byte writes GE (19:16) only,
+    bits 23:20 are reserved and keep their value; f, x and c write their
+    whole byte."""
+    from frontend.a32_sys import spsr_write_mask
+    assert spsr_write_mask(0b1111) == 0xFF0FFFFF
+    assert spsr_write_mask(0b0100) == 0x000F0000
+    assert spsr_write_mask(0b1000) == 0xFF000000
+    assert spsr_write_mask(0b0011) == 0x0000FFFF

@@ -8,7 +8,12 @@ data window must agree (tests/diff/harness.py).  The system classes change
 modes (CPS, MSR), access SPSR, switch endianness (SETEND), return from
 exceptions (SUBS PC, LR / MOVS PC, LR / RFE), write PC with ALU
 instructions, and end with an exception (SVC, UDF, BKPT, data aborts on
-unmapped and unaligned accesses), in ARM state.
+unmapped and unaligned accesses), in ARM state.  The t32_* classes
+(tests/diff/gen_t32.py) run the same in Thumb state: 16- and 32-bit
+encodings, IT blocks, T32 loads/stores, branches incl. CBZ/TBB/TBH and
+BX/BLX, interworking Thumb -> ARM -> Thumb (BLX, BX, POP/LDR pc, ARM
+ALU writes to PC), exception returns into Thumb state with ITSTATE, and
+exceptions from Thumb state (in the middle of IT blocks too).
 
 Every class runs under each engine: the interpreter (all instructions);
 the JIT compiling every block, with cheap codegen (30% of them) and the
@@ -28,9 +33,12 @@ import os
 
 import pytest
 
-from tests.diff import gen, harness
+from tests.diff import gen, gen_t32, harness
 
 DEFAULT_INSNS_PER_CLASS = 5000
+# The T32 classes (tests/diff/gen_t32.py) run a fifth of that each: there
+# are as many of them again, and CI's budget is shared.
+CLASS_SHARE = {cls: 0.2 for cls in gen_t32.CLASSES}
 
 
 @pytest.fixture(scope="module")
@@ -53,11 +61,11 @@ ENGINE_RUNS = {
 
 
 @pytest.mark.parametrize("engine", list(ENGINE_RUNS))
-@pytest.mark.parametrize("cls", gen.CLASSES)
+@pytest.mark.parametrize("cls", gen.CLASSES + gen_t32.CLASSES)
 def test_diff_unicorn(cls, engine, diff_params):
     count, seed = diff_params
     options, share = ENGINE_RUNS[engine]
-    cases = gen.make_cases(seed, cls, max(1, int(count * share)))
+    cases = gen.make_cases(seed, cls, max(1, int(count * share * CLASS_SHARE.get(cls, 1))))
     have_armtcg = harness.armtcg_available()
     runners = ("unicorn", "armtcg") if have_armtcg else ("unicorn",)
     for v in harness.ERRATA_STATS.values():

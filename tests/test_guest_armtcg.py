@@ -18,8 +18,8 @@ ARMTCG_TIMEOUT = float(os.environ.get("ARMTCG_GUEST_TIMEOUT", "600"))
 ENGINES = guestlib.armtcg_engines()
 
 
-def run_on_armtcg(name, engine):
-    elf = guestlib.build_guest(name)
+def run_on_armtcg(name, engine, thumb=False):
+    elf = guestlib.build_guest(name, thumb=thumb)
     got, status, err = guestlib.run_armtcg(elf, ARMTCG_TIMEOUT, engine=engine)
     stderr_tail = err.decode(errors="replace")[-3000:]
     assert status is not None, (
@@ -51,4 +51,31 @@ def test_guest_uart_output_identical_to_qemu(name, engine):
     ours, status, stderr_tail = run_on_armtcg(name, engine)
     assert qemu_status == 0
     assert ours == theirs, f"[{engine}]\n" + guestlib.output_diff(ours, theirs)
+    assert status == qemu_status, stderr_tail
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("name", guestlib.THUMB_GUESTS)
+def test_thumb_guest_on_armtcg(name, engine):
+    """The C code built with -mthumb (T32, 16- and 32-bit encodings, IT
+    blocks, TBB/TBH, interworking with the ARM start-up code): the same
+    output as the native build, which the ARM build must print too."""
+    want = guestlib.expected_output(name)
+    got, status, stderr_tail = run_on_armtcg(name, engine, thumb=True)
+    assert got == want, (
+        f"{name} -mthumb [{engine}]: output differs (exit status {status}):\n"
+        + guestlib.output_diff(got, want) + f"\nstderr tail:\n{stderr_tail}")
+    assert status == 0, f"{name} -mthumb [{engine}]: exit status {status}\n{stderr_tail}"
+
+
+@pytest.mark.qemu
+@pytest.mark.skipif(not guestlib.have_qemu(), reason="qemu-system-arm not installed")
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("name", guestlib.THUMB_GUESTS)
+def test_thumb_guest_uart_output_identical_to_qemu(name, engine):
+    elf = guestlib.build_guest(name, thumb=True)
+    theirs, qemu_status = guestlib.run_qemu(elf)
+    ours, status, stderr_tail = run_on_armtcg(name, engine, thumb=True)
+    assert qemu_status == 0
+    assert ours == theirs, f"-mthumb [{engine}]\n" + guestlib.output_diff(ours, theirs)
     assert status == qemu_status, stderr_tail

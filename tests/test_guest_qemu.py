@@ -12,8 +12,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.qemu, pytest.mark.skipif(
 QEMU_TIMEOUT = 60
 
 
-def check_on_qemu(name, iters=None):
-    elf = guestlib.build_guest(name, iters)
+def check_on_qemu(name, iters=None, thumb=False):
+    elf = guestlib.build_guest(name, iters, thumb=thumb)
     want = guestlib.expected_output(name, iters)
     got, status = guestlib.run_qemu(elf, QEMU_TIMEOUT)
     assert status is not None, f"{name}: no PSCI power-off within {QEMU_TIMEOUT}s; output:\n{got[-2000:]!r}"
@@ -24,6 +24,20 @@ def check_on_qemu(name, iters=None):
 @pytest.mark.parametrize("name", guestlib.GUESTS)
 def test_guest_on_qemu(name):
     check_on_qemu(name)
+
+
+@pytest.mark.parametrize("name", guestlib.THUMB_GUESTS)
+def test_thumb_guest_on_qemu(name):
+    """The -mthumb builds print what the native build prints on QEMU too."""
+    check_on_qemu(name, thumb=True)
+
+
+def test_thumb_build_is_thumb_code():
+    """guestlib.check_thumb_main accepts the -mthumb build and rejects the
+    ARM one (main at an even address)."""
+    guestlib.check_thumb_main(guestlib.build_guest("sieve", thumb=True))
+    with pytest.raises(RuntimeError, match="not Thumb"):
+        guestlib.check_thumb_main(guestlib.build_guest("sieve"))
 
 
 @pytest.mark.parametrize("name", ["crc32", "arith64", "calls", "memcpy", "smc"])

@@ -253,6 +253,8 @@ static inline uint32_t tb_flags_of(const CPUARMState *env)
 {
     uint32_t f = env->uncached_cpsr & CPSR_M;
     if (env->uncached_cpsr & CPSR_T) f |= TBF_THUMB;
+    /* ITSTATE: IT<1:0> is CPSR<26:25>, IT<7:2> is CPSR<15:10> */
+    f |= (((env->uncached_cpsr >> 25) & 3u) | ((env->uncached_cpsr >> 8) & 0xfcu)) << TBF_IT_SHIFT;
     if (env->uncached_cpsr & CPSR_E) f |= TBF_BE_DATA;
     /* SCTLR.A checks every access; with the MMU off all data memory is
      * Strongly-ordered, where unaligned accesses fault too. */
@@ -269,15 +271,17 @@ static inline uint32_t tb_flags_of(const CPUARMState *env)
     return f;
 }
 
+/* pc bit 1 (T32 blocks start at any halfword) flips the index's top bit, so
+ * that blocks at pc and pc + 2 do not share a slot; A32 pcs are unaffected. */
 static inline uint32_t tb_hash_of(uint32_t pc, uint32_t flags)
 {
-    uint32_t h = (pc >> 2) ^ (pc >> 17) ^ (flags * 0x9e3779b1u);
+    uint32_t h = (pc >> 2) ^ (pc >> 17) ^ (flags * 0x9e3779b1u) ^ ((pc & 2u) << (TB_HASH_BITS - 2));
     return h & (TB_HASH_SIZE - 1);
 }
 
 static inline uint32_t tb_jc_of(uint32_t pc)
 {
-    return (pc >> 2) & (TB_JC_SIZE - 1);
+    return ((pc >> 2) ^ ((pc & 2u) << (TB_JC_BITS - 2))) & (TB_JC_SIZE - 1);
 }
 
 #endif

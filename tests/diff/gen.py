@@ -59,6 +59,7 @@ class Case:
     cpsr: int = None                # initial CPSR (None: flags in SVC mode, A/I/F set)
     banked: dict = field(default_factory=dict)     # (mode, reg name) -> initial value
     exc: str = None                 # the last instruction raises this exception (EXC_ENTRY)
+    thumb: bool = False             # Thumb state (CPSR.T set, assembled as T32)
 
     @property
     def insns(self):
@@ -76,7 +77,8 @@ class Case:
         return "\n".join(self.prologue + self.lines)
 
     def initial_cpsr(self):
-        return self.flags | CPSR_MODE_BITS if self.cpsr is None else self.cpsr
+        cpsr = self.flags | CPSR_MODE_BITS if self.cpsr is None else self.cpsr
+        return cpsr | (CPSR_T if self.thumb else 0)
 
 
 # Processor modes of ARMv7-A without the Security and Virtualization
@@ -89,7 +91,7 @@ BANKED = {"usr": ["r8", "r9", "r10", "r11", "r12", "r13", "r14"],
           "fiq": ["r8", "r9", "r10", "r11", "r12", "r13", "r14", "spsr"],
           "irq": ["r13", "r14", "spsr"], "svc": ["r13", "r14", "spsr"],
           "abt": ["r13", "r14", "spsr"], "und": ["r13", "r14", "spsr"]}
-CPSR_E, CPSR_A, CPSR_I, CPSR_F = 1 << 9, 1 << 8, 1 << 7, 1 << 6
+CPSR_E, CPSR_A, CPSR_I, CPSR_F, CPSR_T = 1 << 9, 1 << 8, 1 << 7, 1 << 6, 1 << 5
 
 
 def cond_passed(cond, flags):
@@ -386,10 +388,11 @@ class MemRoles:
     and index registers (flags never change in memory sequences, so the
     generator knows which conditional instructions execute)."""
 
-    def __init__(self, g, nbases, base_align=4):
+    def __init__(self, g, nbases, base_align=4, pool=GPR):
         rng = g.rng
         self.g = g
-        self.bases = rng.sample(GPR, nbases)
+        self.pool = pool
+        self.bases = rng.sample(pool, nbases)
         for b in self.bases:
             g.regs[b] = DATA_BASE + DATA_SIZE // 2 + base_align * rng.randint(
                 -256 // base_align, 256 // base_align)
@@ -405,7 +408,7 @@ class MemRoles:
         return self.g.reg(avoid=self.fixed() | set(avoid))
 
     def new_index(self, value, avoid=()):
-        free = [r for r in GPR if r not in self.fixed() and r not in self.written
+        free = [r for r in self.pool if r not in self.fixed() and r not in self.written
                 and r not in avoid]
         if not free:
             return None
@@ -933,10 +936,14 @@ CLASSES = list(ALU_CLASSES) + list(MEM_CLASSES) + ["excl", "branch"] + list(SYST
 
 
 def make_case(seed, cls, index):
+    from tests.diff import gen_t32
     rng = random.Random("%s:%s:%d" % (seed, cls, index))
-    g = Gen(rng)
+    thumb = cls in gen_t32.CLASSES
+    g = gen_t32.ThumbGen(rng) if thumb else Gen(rng)
     g.uid = index
-    if cls in ALU_CLASSES:
+    if thumb:
+        gen_t32.generate(g, cls)
+    elif cls in ALU_CLASSES:
         gen_alu(g, ALU_CLASSES[cls])
     elif cls in MEM_CLASSES:
         gen_mem(g, MEM_CLASSES[cls], rng.randint(1, 3))
@@ -951,7 +958,7 @@ def make_case(seed, cls, index):
     banked = {(m, r): g.value() if r != "spsr" else random_psr(g)
               for m, regs in BANKED.items() for r in regs}
     return Case(cls, index, g.lines, g.regs, g.flags, rng.getrandbits(32), g.prologue,
-                getattr(g, "cpsr", None), banked, getattr(g, "exc", None))
+                getattr(g, "cpsr", None), banked, getattr(g, "exc", None), thumb)
 
 
 def make_cases(seed, cls, ninsns):

@@ -53,13 +53,26 @@ class AssemblyError(Exception):
     pass
 
 
+B_SELF_T16 = 0xE7FE                # `b .` in Thumb state
+
+
 def assemble(cases):
-    """The code blob for a batch (to be loaded at CODE_BASE)."""
-    src = [".syntax unified", ".arm", ".text"]
+    """The code blob for a batch (to be loaded at CODE_BASE).  Thumb cases
+    (case.thumb) are assembled in Thumb state; their end and last
+    instruction addresses come from the object's symbols."""
+    src = [".syntax unified", ".arm", ".text", ".p2align 2"]
     line_case = {}
     for i, c in enumerate(cases):
         src.append(".org %d" % (CODE_PAD + i * SLOT))
-        for line in c.prologue + c.lines + ["b ."]:
+        src.append(".thumb" if c.thumb else ".arm")
+        body = c.prologue + c.lines
+        ninsn = 0
+        for k, line in enumerate(body + ["b ."]):
+            if c.thumb and k == len(body):
+                src.append("case_end_%d:" % i)
+            elif c.thumb and not line.endswith(":"):
+                src.append("case_insn_%d_%d:" % (i, ninsn))
+                ninsn += 1
             line_case[len(src) + 1] = i
             src.append(line)
     src.append(".org %d" % (CODE_PAD + len(cases) * SLOT + CODE_PAD))
@@ -82,6 +95,12 @@ def assemble(cases):
             raise AssemblyError("\n".join(msgs))
         relocs = subprocess.run(["arm-none-eabi-objdump", "-r", o],
                                 capture_output=True, text=True).stdout
+        symbols = {}
+        for row in subprocess.run(["arm-none-eabi-nm", o], capture_output=True,
+                                  text=True).stdout.splitlines():
+            parts = row.split()
+            if len(parts) == 3 and parts[2].startswith("case_"):
+                symbols[parts[2]] = CODE_BASE + (int(parts[0], 16) & ~1)
         if "R_ARM" in relocs:
             raise AssemblyError("unresolved relocations:\n" + relocs)
         subprocess.run(["arm-none-eabi-objcopy", "-O", "binary", "-j", ".text", o, b],
@@ -89,6 +108,13 @@ def assemble(cases):
         with open(b, "rb") as f:
             blob = f.read()
     for i, c in enumerate(cases):
+        if c.thumb:
+            c.end_addr = symbols["case_end_%d" % i]
+            c.insn_addrs = [symbols["case_insn_%d_%d" % (i, k)] for k in range(c.ninsns)]
+            end = c.end_addr
+            word = int.from_bytes(blob[end - CODE_BASE:end - CODE_BASE + 2], "little")
+            assert word == B_SELF_T16, "case %d: no `b .` at its end" % i
+            continue
         end = case_end(i, c)
         word = int.from_bytes(blob[end - CODE_BASE:end - CODE_BASE + 4], "little")
         assert word == B_SELF, "case %d: no `b .` at its end (pseudo-instruction?)" % i
@@ -100,6 +126,8 @@ def case_start(i):
 
 
 def case_end(i, case):
+    if case.thumb:
+        return case.end_addr
     return case_start(i) + 4 * case.ninsns
 
 
@@ -124,19 +152,42 @@ def expected_end(i, case):
 # BKPT is a Prefetch Abort (a debug event with debug disabled, C3.3.1).
 EXC_ENTRY = {"und": ("und", 0x04, 4, 0), "svc": ("svc", 0x08, 4, 0),
              "bkpt": ("abt", 0x0C, 4, gen.CPSR_A), "dabort": ("abt", 0x10, 8, gen.CPSR_A)}
+# B1.8.3 Table B1-7 (offsets for the LR value): Thumb state differs for
+# Undefined Instruction (+2) and SVC (+2: the next, 16-bit, instruction)
+THUMB_LR_OFFSET = {"und": 2, "svc": 2, "bkpt": 4, "dabort": 8}
 CPSR_EXEC_STATE = 0x0600FC00 | 1 << 24 | 1 << 5    # IT<7:0>, J, T
+CPSR_T = 1 << 5
+
+
+def it_advance_cpsr(cpsr):
+    """CPSR with ITSTATE advanced (ITAdvance, A2.5.2)."""
+    it = ((cpsr >> 25) & 3) | ((cpsr >> 8) & 0xFC)
+    it = 0 if it & 7 == 0 else (it & 0xE0) | ((it << 1) & 0x1F)
+    return (cpsr & ~0x0600FC00) | ((it & 3) << 25) | ((it >> 2) << 10)
 
 
 def exception_entry(kind, cpsr, insn_addr):
     """(new CPSR, LR, SPSR, pc) after the exception: M, I = 1 (and A for
-    aborts), J = T = IT = 0, E = SCTLR.EE = 0; SPSR = the old CPSR."""
+    aborts), J = T = IT = 0 (SCTLR.TE = 0), E = SCTLR.EE = 0; SPSR = the
+    old CPSR -- for SVC with ITSTATE advanced past it (TakeSVCException)."""
     mode, vector, lr_off, extra = EXC_ENTRY[kind]
+    if cpsr & CPSR_T:
+        lr_off = THUMB_LR_OFFSET[kind]
+        if kind == "svc":
+            cpsr = it_advance_cpsr(cpsr)
     new = (cpsr & ~(0x1F | CPSR_EXEC_STATE | gen.CPSR_E)) | gen.MODES[mode] | gen.CPSR_I | extra
     return new, (insn_addr + lr_off) & M32, cpsr, vector
 
 
 def exception_insn_addr(i, case):
-    return case_start(i) + 4 * (case.ninsns - 1)
+    return insn_addr(i, case, case.ninsns - 1)
+
+
+def insn_addr(i, case, k):
+    """Address of the case's k-th instruction."""
+    if case.thumb:
+        return case.insn_addrs[k]
+    return case_start(i) + 4 * k
 
 
 class RegAccess:
@@ -261,7 +312,8 @@ def errata_sites(i, case):
     for k, line in enumerate(case.insns):
         mnem, cond, regs = _split_mnemonic(line)
         if mnem in ERRATA:
-            out.append((case_start(i) + 4 * k, mnem, cond, regs))
+            nxt = insn_addr(i, case, k + 1) if k + 1 < case.ninsns else case_end(i, case)
+            out.append((insn_addr(i, case, k), mnem, cond, regs, nxt))
     return out
 
 
@@ -281,7 +333,8 @@ def msr_cpsr_sites(i, case):
     for k, line in enumerate(case.insns):
         if line.startswith("msr cpsr_"):
             fields, reg = line[len("msr cpsr_"):].split(", ")
-            out.append((case_start(i) + 4 * k, fields, int(reg[1:])))
+            nxt = insn_addr(i, case, k + 1) if k + 1 < case.ninsns else case_end(i, case)
+            out.append((insn_addr(i, case, k), fields, int(reg[1:]), nxt))
     return out
 
 
@@ -323,10 +376,21 @@ class UnicornRunner(RegAccess):
         self.names.update(cpsr=A.UC_ARM_REG_CPSR, spsr=A.UC_ARM_REG_SPSR)
 
     def _hook_erratum(self, site):
+        """ARM state: the reference replaces the instruction (registers
+        written, pc moved past it).  Thumb state: unicorn ignores a pc
+        written from a hook inside an IT block, so it executes the
+        instruction (its register result is right) and a second hook, on
+        the next instruction, puts Q where the reference says."""
         from unicorn import UC_HOOK_CODE
-        addr, mnem, cond, ops = site
+        addr, mnem, cond, ops, nxt = site
         ref, applies, arg = ERRATA[mnem]
         ids = self.reg_ids
+        q_after = []
+
+        def fix_q(uc, address, size, user_data):
+            if q_after:
+                cpsr = uc.reg_read(self.A.UC_ARM_REG_CPSR)
+                uc.reg_write(self.A.UC_ARM_REG_CPSR, (cpsr & ~(1 << 27)) | q_after.pop())
 
         def execute_reference(uc, address, size, user_data):
             cpsr = uc.reg_read(self.A.UC_ARM_REG_CPSR)
@@ -337,14 +401,19 @@ class UnicornRunner(RegAccess):
             if not applies(regs, ops, arg):
                 return              # unicorn executes it itself
             out, q = ref(regs, ops, arg)
+            ERRATA_STATS[mnem][1] += 1
+            if self.thumb:
+                q_after.append(cpsr & 1 << 27 | (1 << 27 if q else 0))
+                return
             for r, v in out.items():
                 uc.reg_write(ids[r], v)
             if q:
                 uc.reg_write(self.A.UC_ARM_REG_CPSR, cpsr | 1 << 27)
-            ERRATA_STATS[mnem][1] += 1
             uc.reg_write(ids[15], addr + 4)
 
-        return self.uc.hook_add(UC_HOOK_CODE, execute_reference, begin=addr, end=addr)
+        self.post_run.append(lambda: fix_q(self.uc, nxt, 0, None))   # nxt: the end
+        return [self.uc.hook_add(UC_HOOK_CODE, execute_reference, begin=addr, end=addr),
+                self.uc.hook_add(UC_HOOK_CODE, fix_q, begin=nxt, end=nxt)]
 
     def read(self, name):
         return self.uc.reg_read(self.names[name])
@@ -356,31 +425,45 @@ class UnicornRunner(RegAccess):
         self.uc.reg_write(self.A.UC_ARM_REG_CPSR, value)
 
     def _hook_msr_user_e(self, site):
+        """As _hook_erratum: in Thumb state unicorn executes the MSR and the
+        CPSR the reference computed is written at the next instruction."""
         from unicorn import UC_HOOK_CODE
-        addr, fields, reg = site
+        addr, fields, reg, nxt = site
         ids = self.reg_ids
+        cpsr_after = []
 
         def execute_reference(uc, address, size, user_data):
             cpsr, value = self.read("cpsr"), uc.reg_read(ids[reg])
             ERRATA_STATS["msr_cpsr_user_e"][0] += 1
             if not msr_user_e_applies(cpsr, fields, value):
                 return              # unicorn executes it itself
-            self.write_cpsr(ref_msr_cpsr_user(cpsr, fields, value))
             ERRATA_STATS["msr_cpsr_user_e"][1] += 1
+            if self.thumb:
+                cpsr_after.append(ref_msr_cpsr_user(cpsr, fields, value))
+                return
+            self.write_cpsr(ref_msr_cpsr_user(cpsr, fields, value))
             uc.reg_write(ids[15], addr + 4)
 
-        return self.uc.hook_add(UC_HOOK_CODE, execute_reference, begin=addr, end=addr)
+        def fix_cpsr(uc, address, size, user_data):
+            if cpsr_after:
+                self.write_cpsr(cpsr_after.pop())
+
+        self.post_run.append(lambda: fix_cpsr(self.uc, nxt, 0, None))   # nxt: the end
+        return [self.uc.hook_add(UC_HOOK_CODE, execute_reference, begin=addr, end=addr),
+                self.uc.hook_add(UC_HOOK_CODE, fix_cpsr, begin=nxt, end=nxt)]
 
     def run(self, i, case):
         from unicorn import UcError
         uc, ids = self.uc, self.reg_ids
         self.set_banked(case)
         self.write_cpsr(initial_cpsr(case))
+        self.thumb = int(case.thumb)
+        self.post_run = []      # fixes due at the end address (where no hook runs)
         for r in range(15):
             uc.reg_write(ids[r], case.regs[r])
         uc.mem_write(DATA_BASE, case.data())
-        hooks = [self._hook_erratum(site) for site in errata_sites(i, case)] + [
-            self._hook_msr_user_e(site) for site in msr_cpsr_sites(i, case)] \
+        hooks = [h for site in errata_sites(i, case) for h in self._hook_erratum(site)] + [
+            h for site in msr_cpsr_sites(i, case) for h in self._hook_msr_user_e(site)] \
             if self.errata else []
         err = None
         # unicorn reports exceptions to hooks (or stops with an error) but
@@ -388,11 +471,14 @@ class UnicornRunner(RegAccess):
         # instruction, and the entry is done here as the ARM ARM says
         stop_at = exception_insn_addr(i, case) if case.exc else case_end(i, case)
         try:
-            uc.emu_start(case_start(i), stop_at, count=case.ninsns + 1)
+            uc.emu_start(case_start(i) | int(case.thumb), stop_at, count=case.ninsns + 1)
         except UcError as e:
             err = "unicorn: %s" % e
         for h in hooks:
             uc.hook_del(h)
+        if err is None:
+            for fix in self.post_run:
+                fix()
         if case.exc and err is None and uc.reg_read(ids[15]) == stop_at:
             cpsr, lr, spsr, pc = exception_entry(case.exc, self.read("cpsr"), stop_at)
             self.write_cpsr(cpsr)

@@ -93,6 +93,7 @@ reset_handler:
     b guest_exit                @ guest_exit(main's return value)
 
     .global psci_system_off
+    .type psci_system_off, %function   @ ARM code: Thumb callers need BLX (the linker sees the type)
 psci_system_off:
     ldr r0, =PSCI_SYSTEM_OFF
     hvc #0
