@@ -45,10 +45,11 @@ LIBGCC_FLAGS = ["-marm", "-march=armv4t", "-mfloat-abi=soft"]
 # Thumb builds (-mthumb: the C code is T32, start.S stays ARM and the linker
 # interworks with BLX/BX): the Thumb-2 soft-float libgcc (thumb/v7-a/nofp).
 LIBGCC_THUMB_FLAGS = ["-mthumb", "-march=armv7-a", "-mfloat-abi=soft"]
+LIBGCC_THUMB_FP_FLAGS = ["-mthumb", "-march=armv7-a+fp", "-mfloat-abi=hard"]
 # the guests that are plain C (no assembly of their own, output from a
 # native build): each also runs built with -mthumb
 THUMB_GUESTS = ["crc32", "quicksort", "sieve", "matmul", "printf", "arith64", "calls",
-                "memcpy"]
+                "memcpy", "vfp"]
 HOST_CFLAGS = [
     "-O2", "-funsigned-char", "-fno-builtin", "-Wall", "-Werror",
     "-Dmain=guest_main", "-ffp-contract=off", "-fno-math-errno",
@@ -119,9 +120,8 @@ def _build_atomically(target, build):
 
 
 def libgcc_path(thumb=False, fp=False):
-    if thumb and fp:
-        raise ValueError("no Thumb hard-float guest builds")
-    flags = LIBGCC_THUMB_FLAGS if thumb else FP_LIBGCC_FLAGS if fp else LIBGCC_FLAGS
+    flags = {(False, False): LIBGCC_FLAGS, (False, True): FP_LIBGCC_FLAGS,
+             (True, False): LIBGCC_THUMB_FLAGS, (True, True): LIBGCC_THUMB_FP_FLAGS}[thumb, fp]
     return _run([CROSS + "gcc", *flags, "-print-libgcc-file-name"]).strip()
 
 
@@ -152,7 +152,7 @@ def build_guest(name, iters=None, thumb=False):
               *[str(COMMON_DIR / c) for c in GUEST_COMMON], *map(str, srcs),
               libgcc_path(thumb, fp)])
         if thumb:
-            check_thumb_main(out)
+            check_thumb_main(out, allow_vfp=fp)
         else:
             check_arm_only(out, allow_vfp=fp)
 
@@ -221,9 +221,9 @@ def check_arm_only(elf, allow_vfp=False):
             raise RuntimeError(f"{elf}: VFP/NEON instruction: {line.strip()}")
 
 
-def check_thumb_main(elf):
+def check_thumb_main(elf, allow_vfp=False):
     """Raise RuntimeError unless main is a Thumb function (odd address) and
-    the ELF holds no VFP/NEON instruction."""
+    the ELF holds no VFP/NEON instruction (with allow_vfp: no NEON)."""
     from elftools.elf.elffile import ELFFile
 
     with open(elf, "rb") as f:
@@ -232,7 +232,11 @@ def check_thumb_main(elf):
     if not mains or not mains[0]["st_value"] & 1:
         raise RuntimeError(f"{elf}: main is not Thumb code")
     for line in _run([CROSS + "objdump", "-d", str(elf)]).splitlines():
-        if _VFP_INSN_T.match(line) or _VFP_INSN.match(line):
+        if allow_vfp:
+            bad = _NEON_INSN.match(line) or _NEON_INSN_T.match(line)
+        else:
+            bad = _VFP_INSN_T.match(line) or _VFP_INSN.match(line)
+        if bad:
             raise RuntimeError(f"{elf}: VFP/NEON instruction: {line.strip()}")
 
 
@@ -240,6 +244,13 @@ def check_thumb_main(elf):
 _VFP_INSN_T = re.compile(
     r"^\s*[0-9a-f]+:\s+[0-9a-f]{4}( [0-9a-f]{4})?\s+"
     r"(v[a-z]|(mcr|mrc|ldc|stc|cdp)2?l?\w*\s+(p10|p11|10|11),)")
+
+
+# T32 Advanced SIMD (A7.4): data processing 111U1111, element and structure
+# loads/stores 11111001, or anything on a Q register
+_NEON_INSN_T = re.compile(
+    r"^\s*[0-9a-f]+:\s+([ef]f[0-9a-f]{2}|f9[0-9a-f]{2}) [0-9a-f]{4}\s|"
+    r"^\s*[0-9a-f]+:\s+[0-9a-f]{4}( [0-9a-f]{4})?\s+v\S*\s.*\bq\d")
 
 
 def have_qemu():
