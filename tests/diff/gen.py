@@ -294,11 +294,12 @@ def g_movw(g):
                              g.rng.choice([g.rng.getrandbits(16), 0, 0xFFFF, 0x8000]))
 
 
-def g_sat(g):
+def g_sat(g, asr_max=32):
+    """SSAT/USAT(16); asr_max: T32 encodes ASR #1..#31 only."""
     rng = g.rng
     d, n = g.regs_n(2)
     op = rng.choice(["ssat", "usat", "ssat16", "usat16"])
-    sh = rng.choice(["", ", lsl #%d" % rng.randint(1, 31), ", asr #%d" % rng.randint(1, 32)])
+    sh = rng.choice(["", ", lsl #%d" % rng.randint(1, 31), ", asr #%d" % rng.randint(1, asr_max)])
     if op == "ssat":
         return "ssat%s %s, #%d, %s%s" % (g.cond(), d, rng.randint(1, 32), n, sh)
     if op == "usat":

@@ -162,17 +162,7 @@ def t_mul_long(g):
 
 
 def t_sat(g):
-    rng = g.rng
-    d, n = g.regs_n(2)
-    op = rng.choice(["ssat", "usat", "ssat16", "usat16"])
-    sh = rng.choice(["", ", lsl #%d" % rng.randint(1, 31), ", asr #%d" % rng.randint(1, 31)])
-    if op == "ssat":
-        return "ssat%s %s, #%d, %s%s" % (g.cond(), d, rng.randint(1, 32), n, sh)
-    if op == "usat":
-        return "usat%s %s, #%d, %s%s" % (g.cond(), d, rng.randint(0, 31), n, sh)
-    if op == "ssat16":
-        return "ssat16%s %s, #%d, %s" % (g.cond(), d, rng.randint(1, 16), n)
-    return "usat16%s %s, #%d, %s" % (g.cond(), d, rng.randint(0, 15), n)
+    return gen.g_sat(g, asr_max=31)
 
 
 def t_psr(g):
