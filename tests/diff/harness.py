@@ -155,7 +155,8 @@ EXC_ENTRY = {"und": ("und", 0x04, 4, 0), "svc": ("svc", 0x08, 4, 0),
 # B1.8.3 Table B1-7 (offsets for the LR value): Thumb state differs for
 # Undefined Instruction (+2) and SVC (+2: the next, 16-bit, instruction)
 THUMB_LR_OFFSET = {"und": 2, "svc": 2, "bkpt": 4, "dabort": 8}
-CPSR_EXEC_STATE = 0x0600FC00 | 1 << 24 | 1 << 5    # IT<7:0>, J, T
+CPSR_IT = 0x0600FC00                               # IT<1:0> = CPSR<26:25>, IT<7:2> = <15:10>
+CPSR_EXEC_STATE = CPSR_IT | 1 << 24 | 1 << 5         # IT<7:0>, J, T
 CPSR_T = 1 << 5
 
 
@@ -652,7 +653,7 @@ def run_batch(cases, seed, runners=("unicorn", "armtcg"), max_reports=5, engine=
 def main(argv):
     cls, index = argv[0], int(argv[1])
     seed = argv[2] if len(argv) > 2 else os.environ["ARMTCG_DIFF_SEED"]
-    if cls.startswith("vfp_"):
+    if cls.startswith(("vfp_", "t32_vfp_")):
         from tests.diff import vfp
         return vfp.main([cls, str(index), seed])
     case = gen.make_case(seed, cls, index)
