@@ -29,8 +29,6 @@ ARMTCG_DIFF_SEED=S replays one (tests/conftest.py).  Replay a reported case with
     python -m tests.diff.harness CLASS INDEX SEED
 """
 
-import os
-
 import pytest
 
 from tests.diff import gen, gen_t32, harness
@@ -43,12 +41,7 @@ CLASS_SHARE = {cls: 0.2 for cls in gen_t32.CLASSES}
 
 @pytest.fixture(scope="module")
 def diff_params(request):
-    count = request.config.getoption("--diff-count")
-    if count is None:
-        count = int(DEFAULT_INSNS_PER_CLASS * float(os.environ.get("ARMTCG_DIFF_SCALE", "1")))
-    # tests/conftest.py chose a fresh seed for this run unless one was given
-    seed = request.config.getoption("--diff-seed") or os.environ["ARMTCG_DIFF_SEED"]
-    return count, seed
+    return harness.diff_size(request, DEFAULT_INSNS_PER_CLASS)
 
 
 # engine id: (Emulator options, share of the instruction count)

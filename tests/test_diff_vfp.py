@@ -10,8 +10,6 @@ DEFAULT_INSNS_PER_CLASS below; seed: ARMTCG_DIFF_SEED.  Replay a case with
     python -m tests.diff.vfp CLASS INDEX SEED
 """
 
-import os
-
 import pytest
 
 from tests.diff import harness, vfp
@@ -26,10 +24,7 @@ CLASS_SHARE = {cls: 0.2 for cls in vfp.THUMB_CLASSES}
 
 @pytest.fixture(scope="module")
 def diff_params(request):
-    count = request.config.getoption("--diff-count")
-    if count is None:
-        count = int(DEFAULT_INSNS_PER_CLASS * float(os.environ.get("ARMTCG_DIFF_SCALE", "1")))
-    return count, request.config.getoption("--diff-seed") or os.environ["ARMTCG_DIFF_SEED"]
+    return harness.diff_size(request, DEFAULT_INSNS_PER_CLASS)
 
 
 @pytest.mark.parametrize("engine", list(ENGINE_RUNS))

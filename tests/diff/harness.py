@@ -650,6 +650,16 @@ def run_batch(cases, seed, runners=("unicorn", "armtcg"), max_reports=5, engine=
     return reports, bad
 
 
+def diff_size(request, default_per_class):
+    """(instructions per class, seed) of a differential test module:
+    --diff-count or ARMTCG_DIFF_SCALE times the module's default; the seed
+    tests/conftest.py chose for this run unless --diff-seed gave one."""
+    count = request.config.getoption("--diff-count")
+    if count is None:
+        count = int(default_per_class * float(os.environ.get("ARMTCG_DIFF_SCALE", "1")))
+    return count, request.config.getoption("--diff-seed") or os.environ["ARMTCG_DIFF_SEED"]
+
+
 def main(argv):
     cls, index = argv[0], int(argv[1])
     seed = argv[2] if len(argv) > 2 else os.environ["ARMTCG_DIFF_SEED"]
