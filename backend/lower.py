@@ -239,18 +239,26 @@ class BlockLowering:
             self.add64(self.op("getelementptr inbounds i8, ptr %s, i64 %d"
                                % (self.tb_const, TBF[field])), inc)
 
-    def tier_up_check(self):
-        """In a baseline self-loop: queue the block once it is hot (as the
-        entry check does, for a loop entered once and run many times)."""
-        n = self.op("load i64, ptr %s" % self.op("getelementptr inbounds i8, ptr %s, i64 %d"
-                                                  % (self.tb_const, TBF["exec_count"])))
+    def tier_up_check(self, append):
+        """Baseline code: queue the block for the optimising tier once it
+        has run tier_up times (jit_tier_up ignores repeats).  Made at entry
+        and on each pass of a self-loop (a loop entered once and run many
+        times); the lines go to append(line); returns the label after it."""
+        def op(text):
+            t = self.tmp()
+            append("  %s = %s" % (t, text))
+            return t
+
+        n = op("load i64, ptr %s" % op("getelementptr inbounds i8, ptr %s, i64 %d"
+                                       % (self.tb_const, TBF["exec_count"])))
         hot, on = self.label(), self.label()
-        self.emit("br i1 %s, label %%%s, label %%%s, !prof !1"
-                  % (self.op("icmp uge i64 %s, %d" % (n, self.src.tier_up)), hot, on))
-        self.place(hot)
-        self.emit("call void @jit_tier_up(ptr %%env, ptr %s)" % self.tb_const)
-        self.emit("br label %%%s" % on)
-        self.place(on)
+        append("  br i1 %s, label %%%s, label %%%s, !prof !1"
+               % (op("icmp uge i64 %s, %d" % (n, self.src.tier_up)), hot, on))
+        append("%s:" % hot)
+        append("  call void @jit_tier_up(ptr %%env, ptr %s)" % self.tb_const)
+        append("  br label %%%s" % on)
+        append("%s:" % on)
+        return on
 
     def leave(self, code):
         p = self.env_ptr(ENV["last_tb"])
@@ -375,7 +383,7 @@ class BlockLowering:
         out.append("  ret i32 %d" % EXIT_REQUESTED)
         out.append("body:")
         if self.src.tier_up:
-            out.extend(self.tier_up_lines())
+            self.tier_up_check(out.append)
         out.extend(self.load_lines(used, "in"))
         for i in sorted(self.temps):
             out.append("  store i32 0, ptr %%v%d" % i)
@@ -393,20 +401,6 @@ class BlockLowering:
                 out.append(line)
         out.append("}")
         return "\n".join(out)
-
-    def tier_up_lines(self):
-        """Baseline code: at entry, queue the block for the optimising tier
-        once it has run tier_up times (jit_tier_up ignores repeats)."""
-        t = self.tmp()
-        return ["  %s.p = getelementptr inbounds i8, ptr %s, i64 %d"
-                % (t, self.tb_const, TBF["exec_count"]),
-                "  %s.n = load i64, ptr %s.p" % (t, t),
-                "  %s.hot = icmp uge i64 %s.n, %d" % (t, t, self.src.tier_up),
-                "  br i1 %s.hot, label %%tierup, label %%run, !prof !1" % t,
-                "tierup:",
-                "  call void @jit_tier_up(ptr %%env, ptr %s)" % self.tb_const,
-                "  br label %run",
-                "run:"]
 
     @staticmethod
     def load_lines(indices, tag):
@@ -1167,7 +1161,7 @@ def self_loop(L, aux):
         # optimised code is installed (or the block invalidated) it leaves,
         # and the exec loop enters the new code
         valid = L.op("icmp eq ptr %s, @%s" % (nat, L.name))
-        L.tier_up_check()
+        L.current = L.tier_up_check(L.lines.append)
     else:
         valid = L.op("icmp ne ptr %s, null" % nat)
     go = L.op("and i1 %s, %s" % (valid, L.run_check(L.lines.append)))

@@ -23,9 +23,8 @@ from runtime.clock import Clock
 from runtime.devices.gtimer import GenericTimer
 from runtime.devices.pmu import PMU
 from tcg import interp
-from runtime.abi import CPSR_T  # noqa: E402
 from runtime.abi import (EXCP_HVC, EXCP_SMC, EXCP_SEMIHOST, EXCP_HALTED, EXCP_PREFETCH_ABORT,
-                         EXCP_NONE, DEBUG_EXC, DEBUG_EXEC, EXIT_REQ_STOP,
+                         EXCP_NONE, DEBUG_EXC, DEBUG_EXEC, EXIT_REQ_STOP, CPSR_T,
                          EXIT_REQ_FLUSH, EXIT_REQ_CLOCK)
 from runtime.boards.virt import build_virt
 from runtime.stop import StopReason  # noqa: F401  (re-exported: the embedding API)
@@ -97,10 +96,6 @@ class TBInfo:
         self.block = block
         self.id = tb_id
         self.cost = cost            # (C bytes, Python bytes): tb_cost()
-
-    @property
-    def phys_page(self):
-        return self.phys & ~0xFFF
 
     def extents(self):
         """[(physical address, bytes)] of its code, one per page."""
