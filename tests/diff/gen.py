@@ -136,6 +136,10 @@ class Gen:
         pool = self.pool if pool is None else pool
         return self.rng.choice([r for r in pool if r not in avoid])
 
+    def insns_emitted(self):
+        """The instructions generated so far (in Thumb, IT lines aside)."""
+        return self.lines
+
     def regs_n(self, n, pool=None):
         return [rname(self.reg(pool)) for _ in range(n)]
 
@@ -597,10 +601,10 @@ def g_ldm_stm(g, roles):
 
 
 def gen_mem(g, insn_fn, nbases):
-    roles = MemRoles(g, nbases)
+    roles = MemRoles(g, nbases, pool=g.pool)
     tries = 0
     n = g.rng.randint(1, 8)
-    while len(g.lines) < n and tries < 40:
+    while len(g.insns_emitted()) < n and tries < 40:
         tries += 1
         out = insn_fn(g, roles)
         if out is None:
@@ -956,14 +960,20 @@ def make_case(seed, cls, index):
         SYSTEM_CLASSES[cls](g)
     else:
         raise ValueError(cls)
-    banked = {(m, r): g.value() if r != "spsr" else random_psr(g)
-              for m, regs in BANKED.items() for r in regs}
+    banked = random_banked(g)
     return Case(cls, index, g.lines, g.regs, g.flags, rng.getrandbits(32), g.prologue,
                 getattr(g, "cpsr", None), banked, getattr(g, "exc", None), thumb)
 
 
-def make_cases(seed, cls, ninsns):
-    """Cases of one class until they hold at least ninsns instructions."""
+def random_banked(g):
+    """Initial values of every mode's banked registers (SPSRs valid PSRs)."""
+    return {(m, r): g.value() if r != "spsr" else random_psr(g)
+            for m, regs in BANKED.items() for r in regs}
+
+
+def make_cases(seed, cls, ninsns, make_case=make_case):
+    """Cases of one class until they hold at least ninsns instructions
+    (make_case: the generator of one case, e.g. tests/diff/vfp.py's)."""
     out, total, i = [], 0, 0
     while total < ninsns:
         c = make_case(seed, cls, i)

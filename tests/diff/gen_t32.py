@@ -37,6 +37,9 @@ class ThumbGen(gen.Gen):
     def close_it(self):
         self.it = None
 
+    def insns_emitted(self):
+        return [line for line in self.lines if not line.startswith("it")]
+
     def emit(self, line):
         c, self.pending = self.pending, None
         if c is None or line.endswith(":"):
@@ -234,11 +237,6 @@ ALU_CLASSES["t32_cond_mix"] = t_cond_mix
 
 
 # ---------------------------------------------------------------- memory
-def thumb_roles(g, nbases):
-    """Memory roles with bases and index registers from r0-r12, LR."""
-    return gen.MemRoles(g, nbases, pool=T_GPR)
-
-
 def t_addr(g, roles, size, align, avoid_wb=(), imm12=True, reg_ok=True, user=False, scale=1):
     """A T32 addressing mode: [Rn, #imm12] / [Rn, #-imm8] / [Rn, #+/-imm8]! /
     [Rn], #+/-imm8 / [Rn, Rm, LSL #0-3]; T forms: [Rn, #imm8]."""
@@ -348,25 +346,6 @@ def t_ldm_stm(g, roles):
                                   "!" if wback else "", ", ".join(map(rname, regs)))
     return text, (c, base, wb, regs if load else [])
 
-
-def gen_mem_t(g, insn_fn, nbases):
-    roles = thumb_roles(g, nbases)
-    tries = 0
-    n = g.rng.randint(1, 8)
-    while len(g.insns_emitted()) < n and tries < 40:
-        tries += 1
-        out = insn_fn(g, roles)
-        if out is None:
-            continue
-        line, eff = out
-        cond, base, wb, written = eff
-        if wb is not None and gen.cond_passed(cond, g.flags):
-            roles.cur[base] = wb
-        roles.store_written(written)
-        g.emit(line)
-
-
-ThumbGen.insns_emitted = lambda self: [l for l in self.lines if not l.startswith("it")]
 
 MEM_CLASSES = {"t32_ldst": t_ldst, "t32_ldm_stm": t_ldm_stm}
 
@@ -610,7 +589,7 @@ def generate(g, cls):
         for _ in range(g.rng.randint(1, 8)):
             g.emit(ALU_CLASSES[cls](g))
     elif cls in MEM_CLASSES:
-        gen_mem_t(g, MEM_CLASSES[cls], g.rng.randint(1, 3))
+        gen.gen_mem(g, MEM_CLASSES[cls], g.rng.randint(1, 3))
     else:
         SPECIAL_CLASSES[cls](g)
 

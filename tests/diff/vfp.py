@@ -458,21 +458,14 @@ def make_case(seed, cls, index):
             GENERATORS[kind](g)
         if kind == "vfp_mem" and rng.random() < 0.1:
             x_unaligned(g)
-    banked = {(m, r): g.value() if r != "spsr" else gen.random_psr(g)
-              for m, regs in gen.BANKED.items() for r in regs}
+    banked = gen.random_banked(g)
     return VfpCase(cls, index, g.lines, g.regs, g.flags, rng.getrandbits(32), g.prologue,
                    banked=banked, exc=getattr(g, "exc", None), thumb=thumb,
                    dregs=random_dregs(rng), fpscr=random_fpscr(rng))
 
 
 def make_cases(seed, cls, ninsns):
-    out, total, i = [], 0, 0
-    while total < ninsns:
-        c = make_case(seed, cls, i)
-        out.append(c)
-        total += c.ninsns
-        i += 1
-    return out
+    return gen.make_cases(seed, cls, ninsns, make_case)
 
 
 def run_batch(cases, seed, **options):
