@@ -28,15 +28,33 @@ def run_on_armtcg(name, engine, thumb=False):
     return got, status, stderr_tail
 
 
+def check_guest_output(name, engine, thumb=False):
+    """The guest prints what its native build prints, and powers off with 0."""
+    label = name + (" -mthumb" if thumb else "")
+    want = guestlib.expected_output(name)
+    got, status, stderr_tail = run_on_armtcg(name, engine, thumb=thumb)
+    assert got == want, (
+        f"{label} [{engine}]: output differs (exit status {status}):\n"
+        + guestlib.output_diff(got, want) + f"\nstderr tail:\n{stderr_tail}")
+    assert status == 0, f"{label} [{engine}]: exit status {status}\nstderr tail:\n{stderr_tail}"
+
+
+def check_same_as_qemu(name, engine, thumb=False):
+    """The same ELF under qemu-system-arm -M virt -cpu cortex-a15 and under
+    armtcg: byte-identical UART output and the same exit status."""
+    elf = guestlib.build_guest(name, thumb=thumb)
+    theirs, qemu_status = guestlib.run_qemu(elf)
+    ours, status, stderr_tail = run_on_armtcg(name, engine, thumb=thumb)
+    assert qemu_status == 0
+    assert ours == theirs, (f"{'-mthumb ' if thumb else ''}[{engine}]\n"
+                            + guestlib.output_diff(ours, theirs))
+    assert status == qemu_status, stderr_tail
+
+
 @pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("name", guestlib.GUESTS)
 def test_guest_on_armtcg(name, engine):
-    want = guestlib.expected_output(name)
-    got, status, stderr_tail = run_on_armtcg(name, engine)
-    assert got == want, (
-        f"{name} [{engine}]: output differs (exit status {status}):\n"
-        + guestlib.output_diff(got, want) + f"\nstderr tail:\n{stderr_tail}")
-    assert status == 0, f"{name} [{engine}]: exit status {status}\nstderr tail:\n{stderr_tail}"
+    check_guest_output(name, engine)
 
 
 @pytest.mark.qemu
@@ -44,14 +62,7 @@ def test_guest_on_armtcg(name, engine):
 @pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("name", guestlib.GUESTS)
 def test_guest_uart_output_identical_to_qemu(name, engine):
-    """The same ELF under qemu-system-arm -M virt -cpu cortex-a15 and under
-    armtcg: byte-identical UART output and the same exit status."""
-    elf = guestlib.build_guest(name)
-    theirs, qemu_status = guestlib.run_qemu(elf)
-    ours, status, stderr_tail = run_on_armtcg(name, engine)
-    assert qemu_status == 0
-    assert ours == theirs, f"[{engine}]\n" + guestlib.output_diff(ours, theirs)
-    assert status == qemu_status, stderr_tail
+    check_same_as_qemu(name, engine)
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -60,12 +71,7 @@ def test_thumb_guest_on_armtcg(name, engine):
     """The C code built with -mthumb (T32, 16- and 32-bit encodings, IT
     blocks, TBB/TBH, interworking with the ARM start-up code): the same
     output as the native build, which the ARM build must print too."""
-    want = guestlib.expected_output(name)
-    got, status, stderr_tail = run_on_armtcg(name, engine, thumb=True)
-    assert got == want, (
-        f"{name} -mthumb [{engine}]: output differs (exit status {status}):\n"
-        + guestlib.output_diff(got, want) + f"\nstderr tail:\n{stderr_tail}")
-    assert status == 0, f"{name} -mthumb [{engine}]: exit status {status}\n{stderr_tail}"
+    check_guest_output(name, engine, thumb=True)
 
 
 @pytest.mark.qemu
@@ -73,9 +79,4 @@ def test_thumb_guest_on_armtcg(name, engine):
 @pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("name", guestlib.THUMB_GUESTS)
 def test_thumb_guest_uart_output_identical_to_qemu(name, engine):
-    elf = guestlib.build_guest(name, thumb=True)
-    theirs, qemu_status = guestlib.run_qemu(elf)
-    ours, status, stderr_tail = run_on_armtcg(name, engine, thumb=True)
-    assert qemu_status == 0
-    assert ours == theirs, f"-mthumb [{engine}]\n" + guestlib.output_diff(ours, theirs)
-    assert status == qemu_status, stderr_tail
+    check_same_as_qemu(name, engine, thumb=True)

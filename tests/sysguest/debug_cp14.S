@@ -36,7 +36,7 @@ rd64_\name:
     .endm
 
     .text
-    .global try_pl1, try_pl0, undef_handler, svc_handler
+    .global try_pl1, try_pl0
 
 @ uint32_t try_pl1(uint32_t (*fn)(uint32_t), uint32_t v)
 try_pl1:
@@ -71,16 +71,7 @@ probe_end:
     ldr r0, [r4]
     pop {r4, pc}
 
-undef_handler:
-    push {r0, r1}
-    ldr r0, =undef_hit
-    mov r1, #1
-    str r1, [r0]
-    pop {r0, r1}
-    movs pc, lr
-
-svc_handler:
-    bx lr
+#include "undef_probe.h"
 
     @ ARM ARM DDI 0406C C6.4 / C11.10 (the CP14 debug register map)
     rd DBGDIDR, 0, c0, c0, 0
@@ -135,6 +126,5 @@ svc_handler:
     .data
     .align 2
     .global probe_val, probe_hi
-undef_hit: .word 0
 probe_val: .word 0
 probe_hi:  .word 0

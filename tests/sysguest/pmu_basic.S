@@ -6,7 +6,7 @@
     .arch armv7-a
 
     .text
-    .global pl0_try, undef_handler, svc_handler
+    .global pl0_try
     .global pl0_pmccntr_read, pl0_pmuserenr_read, pl0_pmintenset_read
     .global pl0_teehbr_read, pl0_teehbr_write, pl0_teecr_read, pl0_teecr_write
 
@@ -22,16 +22,7 @@ pl0_try:
     ldr r0, [r4]
     pop {r4, pc}
 
-undef_handler:
-    push {r0, r1}
-    ldr r0, =undef_hit
-    mov r1, #1
-    str r1, [r0]
-    pop {r0, r1}
-    movs pc, lr
-
-svc_handler:
-    bx lr
+#include "undef_probe.h"
 
 @ the User-mode probes (leaf functions: bx lr back into pl0_try)
 pl0_pmccntr_read:    mrc p15, 0, r0, c9, c13, 0
@@ -50,7 +41,3 @@ pl0_teecr_read:      mrc p14, 6, r0, c0, c0, 0
 pl0_teecr_write:     mov r0, #0
                      mcr p14, 6, r0, c0, c0, 0
                      bx lr
-
-    .data
-    .align 2
-undef_hit: .word 0

@@ -5,7 +5,7 @@
     .arch armv7-a
 
     .text
-    .global pl0_cntvct_undefs, undef_handler, svc_handler
+    .global pl0_cntvct_undefs
 
 @ uint32_t pl0_cntvct_undefs(uint32_t cntkctl): 1 if the PL0 read was UNDEF
 pl0_cntvct_undefs:
@@ -21,17 +21,4 @@ pl0_cntvct_undefs:
     ldr r0, [r4]
     pop {r4, pc}
 
-undef_handler:                      @ UND mode: note it, skip the instruction
-    push {r0, r1}
-    ldr r0, =undef_hit
-    mov r1, #1
-    str r1, [r0]
-    pop {r0, r1}
-    movs pc, lr
-
-svc_handler:                        @ continue after the SVC, now in SVC mode
-    bx lr
-
-    .data
-    .align 2
-undef_hit: .word 0
+#include "undef_probe.h"
