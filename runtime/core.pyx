@@ -1222,6 +1222,20 @@ cdef class CPU:
         self.env.tb_hash[h] = tb
         return <uintptr_t>tb
 
+    def has_tb(self, uint32_t pc, uint32_t flags, uint32_t phys_pc):
+        """A live TB for (pc, flags) whose code is at phys_pc (the exec
+        loop's lookup key: pc, flags and the host page of the code)."""
+        cdef MemRegion *r = find_region(self.env, phys_pc)
+        if r == NULL or r.host == NULL:
+            return False
+        cdef uintptr_t host = <uintptr_t>(r.host + ((phys_pc & TARGET_PAGE_MASK) - r.base))
+        cdef TB *tb = self.env.tb_hash[tb_hash_of(pc, flags)]
+        while tb != NULL:
+            if tb.pc == pc and tb.flags == flags and tb.host_page == host:
+                return True
+            tb = tb.hash_next
+        return False
+
     def invalidate_tb(self, uintptr_t addr):
         """Unlink a TB so it is never entered again.  Its memory stays
         until flush_tbs(): a TB may be running when its page is written."""

@@ -15,6 +15,7 @@ sleeps (or skips guest time) until the next deadline or input.
 """
 
 import atexit
+import collections
 import time
 import weakref
 
@@ -29,6 +30,7 @@ from runtime.abi import (EXCP_HVC, EXCP_SMC, EXCP_SEMIHOST, EXCP_HALTED, EXCP_PR
 from runtime.boards.virt import build_virt
 from runtime.stop import StopReason  # noqa: F401  (re-exported: the embedding API)
 from frontend.translate import translate_block, FetchFault
+from tcg.ir_ops import OP_INDEX
 
 
 EXCEPTION_NAMES = {abi.EXCP_UDEF: "undef", abi.EXCP_SWI: "svc",
@@ -55,6 +57,12 @@ def tb_cost(nops):
 DEFAULT_JIT_THRESHOLD = 1000
 AUTO_BATCH = 256                # blocks per background module (engine auto)
 TIER_UP_BATCH = 8               # the same for engine jit's tier-up
+# Engine jit compiles a missed block together with the untranslated blocks
+# its constant branches reach on its page, up to this many in one LLVM
+# module: a module's fixed cost (parse, JITDylib, link, ~3 memory mappings)
+# is paid once per region, not per block (docs/ARCHITECTURE.md, "Engine jit").
+JIT_REGION_BLOCKS = 32
+GOTO_TB = OP_INDEX["goto_tb"]
 ICOUNT_MAX = (1 << 64) - 1      # no instruction budget
 JIT_THRESHOLD_MAX = (1 << 32) - 1   # env->jit_threshold is 32-bit    # interpreted runs before a block is compiled
 
@@ -100,6 +108,11 @@ class TBInfo:
     def extents(self):
         """[(physical address, bytes)] of its code, one per page."""
         return code_extents(self.phys, self.block.size, self.phys2)
+
+
+def static_successors(block):
+    """The constant targets of a block's goto_tb exits (branch, fall-through)."""
+    return [rec[6] for rec in block.builder.ops if rec[0] == GOTO_TB]
 
 
 def code_extents(phys, size, phys2=None):
@@ -254,16 +267,44 @@ class Emulator:
         info = None
         try:
             info = self._translate_block(pc, flags)
+            region = [info] + self._translate_ahead(info) if self.engine == "jit" and info else []
             self.stats["translate_s"] += time.perf_counter() - t0
-            if info is not None and self.engine == "jit":
-                self.compile_now([info], baseline=self.jit_baseline)
+            if region:
+                self.compile_now(region, baseline=self.jit_baseline)
         finally:
             seconds = time.perf_counter() - t0
             for fn in hooks.on_translate:
                 fn(pc, flags, info, seconds)
         return info
 
-    def _translate_block(self, pc, flags):
+    def _translate_ahead(self, first):
+        """Engine jit: translate the blocks that first's constant branches
+        (and theirs, breadth first) reach and that have no TB yet, for one
+        module with first.  Each is keyed by the page its code maps to now,
+        with first's flags; one entered under another mapping, state or IT
+        position is never looked up and only costs cache space.  A fetch
+        fault ends that path without a guest exception: nothing ran there."""
+        if first.flags & abi.TBF_IT_MASK:
+            return []
+        unit = 2 if first.flags & abi.TBF_THUMB else 4
+        todo, seen, region = collections.deque([first]), {first.pc}, []
+        while todo and len(region) < JIT_REGION_BLOCKS - 1:
+            for target in static_successors(todo.popleft().block):
+                if target in seen:
+                    continue
+                seen.add(target)
+                word, phys = self.cpu.fetch_insn(target, unit)
+                if word is None or self.cpu.has_tb(target, first.flags, phys):
+                    continue
+                info = self._translate_block(target, first.flags, speculative=True)
+                if info is not None:
+                    region.append(info)
+                    todo.append(info)
+                if len(region) >= JIT_REGION_BLOCKS - 1:
+                    break
+        return region
+
+    def _translate_block(self, pc, flags, speculative=False):
         fetched = []     # physical address of each fetch, in order
 
         def fetch(addr, size=4):
@@ -277,6 +318,8 @@ class Emulator:
             block = translate_block(fetch, pc, flags, self.semihosting, self.cp15,
                                     fetch16=lambda addr: fetch(addr, 2))
         except FetchFault as fault:
+            if speculative:
+                return None
             self.cpu.raise_prefetch_abort(pc, fault.args[0], fault.address)
             self._serve_exception(EXCP_PREFETCH_ABORT)
             return None
