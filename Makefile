@@ -1,7 +1,7 @@
 # armtcg: set up, build, demo, test.  Every target installs what it needs
 # (idempotently: apt and pip are only called for what is missing).
 PYTHON ?= python3
-APT_PKGS = gcc-arm-none-eabi qemu-system-arm
+APT_PKGS = gcc-arm-none-eabi qemu-system-arm gdb-multiarch
 PIP_PKGS = cython llvmlite pyelftools capstone rich pylibfdt pytest pytest-benchmark pytest-xdist unicorn
 PYTEST_ARGS ?=
 
@@ -13,6 +13,7 @@ deps:
 	@missing=""; \
 	command -v arm-none-eabi-gcc >/dev/null || missing="$$missing gcc-arm-none-eabi"; \
 	command -v qemu-system-arm >/dev/null || missing="$$missing qemu-system-arm"; \
+	command -v gdb-multiarch >/dev/null || missing="$$missing gdb-multiarch"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
