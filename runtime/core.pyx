@@ -398,9 +398,9 @@ cdef bint page_watched(CPUARMState *env, uint32_t vpage) noexcept nogil:
 
 
 cdef int watch_hit(CPUARMState *env, uint32_t va, uint32_t size, int access) noexcept nogil:
-    """A debugger watchpoint matches this access: record it and raise
-    EXCP_DEBUG before the access (ARM watchpoints are not steppable: the
-    debugger steps over the instruction with them removed)."""
+    """A debugger watchpoint matches this access: record it and stop
+    before the access, with exception EXCP_DEBUG (ARM watchpoints are not
+    steppable: the debugger steps over the instruction with them removed)."""
     cdef uint32_t kind = WATCH_WRITE if access == ACC_WRITE else WATCH_READ
     cdef uint32_t i, wa
     for i in range(env.nwatch):

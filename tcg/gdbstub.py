@@ -288,6 +288,8 @@ class GdbStub:
     def serve(self):
         try:
             if self.wait:
+                if self.log:
+                    self.log("armtcg: waiting for gdb on %s:%d" % self.listener.getsockname()[:2])
                 self._attach(self.listener.accept()[0])
             while True:
                 if self.conn is None:

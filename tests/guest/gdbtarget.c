@@ -1,16 +1,20 @@
 /* The gdbstub's guest (tests/test_gdbstub.py): small non-inlined
  * functions to break in and step through, a global the debugger reads
  * and writes, one store a watchpoint must catch, and cp15 accesses the
- * debugger's view of the system registers is compared with.  Its output
+ * debugger's view of the system registers is compared with, a loop the
+ * debugger can make spin (to interrupt it).  Its output
  * follows from the C (and from what the debugger changed). */
 #include "guest.h"
 
 #define NOINLINE __attribute__((noinline, noclone))
 
-uint32_t counter;
+volatile uint32_t counter;
 volatile uint32_t watched;
 volatile uint32_t before_watched;  /* stored next to it: must not fire */
 uint32_t sctlr_seen;
+/* the debugger sets it before the guest starts (in .data: .bss is zeroed at reset) */
+volatile uint32_t spin __attribute__((section(".data")));
+volatile uint32_t spins;
 
 NOINLINE uint32_t step3(uint32_t x)
 {
@@ -39,6 +43,8 @@ int main(void)
         counter++;
     }
     store_watched(acc);
+    while (spin)
+        spins++;
     printf("acc=%u counter=%u watched=%u\n", acc, counter, watched);
     return 0;
 }

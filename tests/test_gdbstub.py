@@ -1,0 +1,318 @@
+"""The gdbstub (tcg/gdbstub.py) driven by gdb-multiarch in batch mode, and
+by a raw socket for what gdb never sends (malformed packets, a client
+that vanishes).
+
+The truth each check uses: symbol addresses from the ELF (pyelftools),
+instruction sizes and kinds from capstone, the C semantics of
+tests/guest/gdbtarget.c (what it prints, given what the debugger changed)
+and the guest's own cp15 accesses (MCR/MRC through translated code)
+against the debugger's raw view of the same registers.
+"""
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from elftools.elf.elffile import ELFFile
+
+from tests.guestlib import build_guest
+
+ROOT = Path(__file__).resolve().parent.parent
+GDB = shutil.which("gdb-multiarch")
+pytestmark = pytest.mark.skipif(GDB is None, reason="gdb-multiarch is not installed "
+                                                    "(apt-get install gdb-multiarch)")
+TIMEOUT = 120
+
+
+def symbols(elf):
+    """name -> (address with the Thumb bit cleared, size, is_thumb)."""
+    with open(elf, "rb") as f:
+        tab = ELFFile(f).get_section_by_name(".symtab")
+        return {s.name: (s["st_value"] & ~1, s["st_size"], bool(s["st_value"] & 1))
+                for s in tab.iter_symbols() if s.name}
+
+
+def code_at(elf, addr, n):
+    with open(elf, "rb") as f:
+        for seg in ELFFile(f).iter_segments():
+            if seg["p_type"] == "PT_LOAD" and seg["p_vaddr"] <= addr < seg["p_vaddr"] + seg["p_filesz"]:
+                off = addr - seg["p_vaddr"]
+                return seg.data()[off:off + n]
+    raise ValueError("0x%x is not in the ELF" % addr)
+
+
+def first_insns(elf, addr, thumb, count):
+    """[(address, size, mnemonic)] of the first instructions at addr (capstone)."""
+    import capstone
+    md = capstone.Cs(capstone.CS_ARCH_ARM,
+                     capstone.CS_MODE_THUMB if thumb else capstone.CS_MODE_ARM)
+    return [(i.address, i.size, i.mnemonic) for i in md.disasm(code_at(elf, addr, 64), addr)][:count]
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Armtcg:
+    """armtcg run ... -gdb tcp::PORT -S in the background."""
+
+    def __init__(self, elf, engine, extra=(), kernel_args=None):
+        self.port = free_port()
+        args = kernel_args or ["-M", "virt", "-m", "128M", "-kernel", str(elf)]
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "tcg.cli", "run", *args, "-nographic", "--engine", engine,
+             "-gdb", "tcp::%d" % self.port, "-S", *extra],
+            cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        # -S: listening once it says so
+        line = self.proc.stderr.readline().decode()
+        assert "waiting for gdb" in line, line
+
+    def finish(self, timeout=TIMEOUT):
+        out, err = self.proc.communicate(timeout=timeout)
+        return self.proc.returncode, out.decode(errors="replace"), err.decode(errors="replace")
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.communicate()
+
+
+@pytest.fixture
+def launch():
+    started = []
+
+    def start(*args, **kw):
+        a = Armtcg(*args, **kw)
+        started.append(a)
+        return a
+
+    yield start
+    for a in started:
+        a.kill()
+
+
+def gdb_batch(elf, port, commands, timeout=TIMEOUT):
+    argv = [GDB, "-batch", "-nx", str(elf), "-ex", "set pagination off",
+            "-ex", "target remote :%d" % port]
+    for c in commands:
+        argv += ["-ex", c]
+    r = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout)
+    return r.stdout.decode(errors="replace") + r.stderr.decode(errors="replace")
+
+
+def values(out):
+    """The values gdb printed as `$N = value`, in order."""
+    return re.findall(r"^\$\d+ = (.*)$", out, re.M)
+
+
+ENGINES = ["interp", "jit", "auto"]
+
+
+@pytest.mark.parametrize("thumb", [False, True], ids=["arm", "thumb"])
+@pytest.mark.parametrize("engine", ENGINES)
+def test_session(launch, engine, thumb):
+    if thumb and engine == "auto":
+        pytest.skip("auto is covered in ARM state")
+    elf = build_guest("gdbtarget", thumb=thumb)
+    syms = symbols(elf)
+    step3, _, step3_thumb = syms["step3"]
+    assert step3_thumb == thumb
+    watch_fn, watch_size, _ = syms["store_watched"]
+    insns = first_insns(elf, step3, thumb, 2)
+    # stepping over straight-line code: pc advances by each instruction's size
+    assert not any(m.startswith(("b", "pop", "ldm")) for _, _, m in insns), insns
+    a = launch(elf, engine)
+    out = gdb_batch(elf, a.port, [
+        "break step3", "continue", "continue",            # i = 0, then i = 1
+        "p/x $pc", "p $r0",
+        "p/x *(unsigned *)&counter",                       # one call done
+        "p/x $TPIDRURW", "p/x $SCTLR", "p/x *(unsigned *)&sctlr_seen",
+        "info registers SCTLR",
+        "set $r0 = 7", "stepi", "p/x $pc", "stepi", "p/x $pc",
+        # a breakpoint in code that already ran (translated, compiled under jit)
+        "delete", "tbreak *$lr", "continue", "p/x $pc", "p/x $lr",
+        "set var *(unsigned *)&counter = 100",
+        "watch *(unsigned *)&watched", "continue", "p/x $pc",
+        "p *(unsigned *)&before_watched",
+        "delete", "continue"])
+    rc, stdout, stderr = a.finish()
+    vals = values(out)
+    assert len(vals) == 12, out
+    pc, r0, counter, tpidr, sctlr, sctlr_seen = vals[:6]
+    assert int(pc, 16) == step3
+    assert r0 == "1"
+    assert int(counter, 16) == 1
+    assert int(tpidr, 16) == 0x12345678          # the guest's MCR
+    assert sctlr == sctlr_seen                   # the guest's MRC
+    assert re.search(r"^SCTLR\s+%s" % sctlr, out, re.M), out
+    step1, step2 = int(vals[6], 16), int(vals[7], 16)
+    assert step1 == insns[0][0] + insns[0][1]
+    assert step2 == insns[1][0] + insns[1][1]
+    tb_pc, tb_lr = int(vals[8], 16), int(vals[9], 16)
+    assert tb_pc == tb_lr & ~1                   # stopped at the return address
+    watch_pc = int(vals[10], 16)
+    assert watch_fn <= watch_pc < watch_fn + watch_size
+    # r0 = 7 made the second call return 22 instead of 4: acc = 35 - 4 + 22
+    assert "Old value = 0" in out and "New value = 53" in out, out
+    assert vals[11] == "54"                      # the store before did not stop it
+    assert "exited normally" in out, out
+    assert rc == 0, stderr
+    assert "acc=53 counter=104 watched=53" in stdout
+
+
+# ---- raw protocol -------------------------------------------------------------
+
+class Client:
+    def __init__(self, port):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+        self.buf = b""
+
+    def raw(self, data):
+        self.sock.sendall(data)
+
+    def _read(self):
+        data = self.sock.recv(4096)
+        if not data:
+            raise EOFError
+        self.buf += data
+
+    def ack(self):
+        while not self.buf:
+            self._read()
+        c, self.buf = self.buf[:1], self.buf[1:]
+        return c
+
+    def reply(self):
+        while b"#" not in self.buf or len(self.buf) < self.buf.index(b"#") + 3:
+            self._read()
+        start = self.buf.index(b"$")
+        end = self.buf.index(b"#")
+        payload = self.buf[start + 1:end]
+        assert int(self.buf[end + 1:end + 3], 16) == sum(payload) & 0xFF
+        self.buf = self.buf[end + 3:]
+        self.sock.sendall(b"+")
+        return payload.decode()
+
+    def packet(self, payload):
+        data = payload.encode()
+        self.raw(b"$" + data + b"#%02x" % (sum(data) & 0xFF))
+        assert self.ack() == b"+"
+        return self.reply()
+
+    def close(self):
+        self.sock.close()
+
+
+def le32(value):
+    return value.to_bytes(4, "little").hex()
+
+
+def test_malformed_packets_then_detach(launch):
+    elf = build_guest("gdbtarget")
+    a = launch(elf, "interp")
+    c = Client(a.port)
+    c.raw(b"garbage+")                              # noise outside a packet: skipped
+    c.raw(b"$g#00")                                 # wrong checksum: NAK, gdb resends
+    assert c.ack() == b"-"
+    c.raw(b"$" + b"m" * 20000 + b"#00")             # longer than PacketSize: NAK
+    assert c.ack() == b"-"
+    assert "PacketSize=" in c.packet("qSupported:multiprocess+")
+    assert c.packet("mzz,4") == "E16"               # bad number
+    assert c.packet("m40000000") == "E16"           # no length
+    assert c.packet("p999") == "E16"                # no such register
+    assert c.packet("P0=12") == "E16"               # too short for r0
+    assert c.packet("Z0,zz") == "E16"
+    assert c.packet("M40000000,4:zzzz") == "E16"
+    assert c.packet("X40000000,4:ab") == "E16"      # length and data disagree
+    assert c.packet("qXfer:features:read:other.xml:0,100") == "E00"
+    assert c.packet("bogus") == ""                  # unknown: empty reply
+    assert c.packet("m50000000,4").startswith("E")  # past the RAM: E reply, no crash
+    assert c.packet("mffffffff,8").startswith("E")  # wraps the address space
+    # still a working session: the reset pc (the ELF entry) in g
+    with open(elf, "rb") as f:
+        entry = ELFFile(f).header["e_entry"]
+    assert c.packet("g")[15 * 8:16 * 8] == le32(entry)
+    assert c.packet("D") == "OK"
+    c.close()
+    rc, stdout, stderr = a.finish()
+    assert rc == 0, stderr
+    assert "acc=35 counter=5 watched=35" in stdout
+
+
+def test_disconnect_mid_session_guest_runs_on(launch):
+    elf = build_guest("gdbtarget")
+    step3 = symbols(elf)["step3"][0]
+    a = launch(elf, "jit")
+    c = Client(a.port)
+    assert c.packet("Z0,%x,4" % step3) == "OK"
+    assert c.packet("vCont;c").startswith("T05")
+    assert c.packet("p0f") == le32(step3)
+    c.raw(b"$vCont;c#")                            # half a packet, then gone
+    c.close()
+    rc, stdout, stderr = a.finish()
+    assert rc == 0, stderr
+    assert "acc=35 counter=5 watched=35" in stdout  # breakpoint gone, guest unharmed
+
+
+def test_interrupt_and_kill(launch):
+    elf = build_guest("gdbtarget")
+    syms = symbols(elf)
+    spin, spins, main = syms["spin"][0], syms["spins"][0], syms["main"]
+    a = launch(elf, "auto")
+    c = Client(a.port)
+    assert c.packet("M%x,4:01000000" % spin) == "OK"
+    c.raw(b"$c#63")
+    assert c.ack() == b"+"
+    time.sleep(0.5)                                 # spinning by now
+    c.raw(b"\x03")
+    assert c.reply().startswith("T02")
+    pc = int.from_bytes(bytes.fromhex(c.packet("p0f")), "little")
+    assert main[0] <= pc < main[0] + main[1]       # in main's spin loop
+    assert int.from_bytes(bytes.fromhex(c.packet("m%x,4" % spins)), "little") > 0
+    c.raw(b"$k#6b")
+    c.ack()
+    rc, stdout, stderr = a.finish()
+    assert rc == 0 and "killed by the debugger" in stderr, stderr
+
+
+def test_physical_memory_mode(launch):
+    """`maintenance packet Qqemu.PhyMemMode:1` as QEMU: with the MMU off,
+    virtual and physical reads agree; the mode is reported back."""
+    elf = build_guest("gdbtarget")
+    counter = symbols(elf)["counter"][0]
+    a = launch(elf, "interp")
+    out = gdb_batch(elf, a.port, ["x/4wx &counter", "maintenance packet qqemu.PhyMemMode",
+                                  "maintenance packet Qqemu.PhyMemMode:1",
+                                  "maintenance packet qqemu.PhyMemMode",
+                                  "x/4wx 0x%x" % counter, "kill"])
+    a.finish()
+    assert 'received: "OK"' in out and 'received: "1"' in out and 'received: "0"' in out, out
+    rows = re.findall(r"^0x[0-9a-f]+.*?:\s+(.*)$", out, re.M)
+    assert len(rows) == 2 and rows[0] == rows[1], out
+
+
+def test_cli_errors():
+    def run(*args):
+        r = subprocess.run([sys.executable, "-m", "tcg.cli", "run", *args], cwd=ROOT,
+                           capture_output=True, timeout=60)
+        return r.returncode, r.stderr.decode()
+    elf = str(build_guest("gdbtarget"))
+    rc, err = run("-kernel", elf, "-S")
+    assert rc == 1 and "-S waits for a debugger" in err
+    rc, err = run("-kernel", elf, "-gdb", "udp::1")
+    assert rc == 1 and "expected tcp::PORT" in err
+    rc, err = run("-kernel", elf, "-gdb", "tcp::99999")
+    assert rc == 1 and "PORT 0..65535" in err
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        rc, err = run("-kernel", elf, "-gdb", "tcp::%d" % busy.getsockname()[1], "-S")
+        assert rc == 1 and "cannot listen" in err
