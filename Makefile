@@ -2,7 +2,7 @@
 # (idempotently: apt and pip are only called for what is missing).
 PYTHON ?= python3
 APT_PKGS = gcc-arm-none-eabi qemu-system-arm gdb-multiarch
-PIP_PKGS = cython llvmlite pyelftools capstone rich pylibfdt pytest pytest-benchmark pytest-xdist unicorn
+PIP_PKGS = cython llvmlite pyelftools capstone rich pylibfdt pytest pytest-benchmark pytest-xdist unicorn vmlinux-to-elf
 PYTEST_ARGS ?=
 
 .PHONY: all deps build demo test test-fast test-heavy bench clean
@@ -20,7 +20,7 @@ deps:
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
-	@$(PYTHON) -c "import Cython, llvmlite, elftools, capstone, rich, libfdt, pytest, pytest_benchmark, xdist, unicorn" 2>/dev/null \
+	@$(PYTHON) -c "import Cython, llvmlite, elftools, capstone, rich, libfdt, pytest, pytest_benchmark, xdist, unicorn, vmlinux_to_elf" 2>/dev/null \
 	  || $(PYTHON) -m pip install -q $(PIP_PKGS)
 
 build: deps

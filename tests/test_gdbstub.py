@@ -22,6 +22,7 @@ import pytest
 from elftools.elf.elffile import ELFFile
 
 from tests.guestlib import build_guest
+from tests.linuxlib import linux_kernel, kernel_symbols
 
 ROOT = Path(__file__).resolve().parent.parent
 GDB = shutil.which("gdb-multiarch")
@@ -316,3 +317,27 @@ def test_cli_errors():
         busy.listen(1)
         rc, err = run("-kernel", elf, "-gdb", "tcp::%d" % busy.getsockname()[1], "-S")
         assert rc == 1 and "cannot listen" in err
+
+
+@pytest.mark.slow
+def test_linux_stopped_with_S_breaks_at_start_kernel(launch):
+    """Debian's kernel started with -S, broken in at start_kernel by its
+    address in System.map: the stop is there, in SVC mode with the MMU on
+    (the state head.S hands start_kernel).  Debian ships no real System.map:
+    the symbols come from the kernel's kallsyms (linuxlib.kernel_symbols)."""
+    vmlinuz, system_map = linux_kernel()[:2]
+    addr = kernel_symbols(vmlinuz, system_map)["start_kernel"]
+    a = launch(None, "auto", kernel_args=["-M", "virt", "-m", "256M", "-kernel", str(vmlinuz),
+                                          "-append", "console=ttyAMA0", "-no-reboot"])
+    out = subprocess.run(
+        [GDB, "-batch", "-nx", "-ex", "set architecture arm", "-ex", "target remote :%d" % a.port,
+         "-ex", "break *0x%x" % addr, "-ex", "continue", "-ex", "p/x $pc", "-ex", "p/x $cpsr",
+         "-ex", "p/x $SCTLR", "-ex", "kill"],
+        stdin=subprocess.DEVNULL, capture_output=True, timeout=600)
+    text = out.stdout.decode() + out.stderr.decode()
+    a.finish()
+    vals = values(text)
+    assert len(vals) == 3, text
+    assert int(vals[0], 16) == addr
+    assert int(vals[1], 16) & 0x1F == 0x13        # SVC
+    assert int(vals[2], 16) & 1                   # SCTLR.M
