@@ -96,6 +96,8 @@ TABLE = [
         ("DEBUG_EXC", 1, "return before taking any exception (-d int)"),
         ("DEBUG_EXEC", 2, "return before every block (-d exec,cpu)"),
         ("DEBUG_STORES", 4, "the interpreter logs its stores (armtcg compare)"),
+        ("DEBUG_NOIRQ", 8, "take no interrupt (a debugger's single step, as QEMU's "
+                           "SSTEP_NOIRQ); they stay pending"),
     ]),
     Group("debugger watchpoints (env->watch_*)", "enum", [
         ("MAX_WATCHPOINTS", 16, ""),

@@ -24,8 +24,8 @@ from runtime.devices.gtimer import GenericTimer
 from runtime.devices.pmu import PMU
 from tcg import interp
 from runtime.abi import (EXCP_HVC, EXCP_SMC, EXCP_SEMIHOST, EXCP_HALTED, EXCP_PREFETCH_ABORT,
-                         EXCP_NONE, EXCP_DEBUG, DEBUG_EXC, DEBUG_EXEC, EXIT_REQ_STOP, CPSR_T,
-                         EXIT_REQ_FLUSH, EXIT_REQ_CLOCK)
+                         EXCP_NONE, EXCP_DEBUG, DEBUG_EXC, DEBUG_EXEC, DEBUG_NOIRQ,
+                         EXIT_REQ_STOP, EXIT_REQ_FLUSH, EXIT_REQ_CLOCK, EXIT_REQ_IRQ, CPSR_T)
 from runtime.boards.virt import build_virt
 from runtime.stop import StopReason  # noqa: F401  (re-exported: the embedding API)
 from frontend.translate import translate_block, FetchFault
@@ -198,6 +198,7 @@ class Emulator:
         self.breakpoints = set()
         self.breakpoints_suspended = False   # stepping over one (step_over)
         self.watchpoints = []      # [(virtual address, length, WATCH_* bits)]
+        self.debug_noirq = False   # interrupts stay pending (step_over)
 
     # -- memory
     def map_ram(self, base, size, readonly=False):
@@ -476,19 +477,24 @@ class Emulator:
     def step_over(self, run=None, watches=True):
         """Execute exactly one instruction (every engine runs run(count=1)
         as a single-instruction block), a breakpoint at the pc not in the
-        way, nor with watches the watchpoints (the one that stopped it);
-        run: what runs count instructions (a board's run, which serves its
-        events).  Returns its StopReason."""
+        way, nor with watches the watchpoints (the one that stopped it).
+        Interrupts stay pending meanwhile (as QEMU's gdbstub steps: else
+        after a pause every step would enter the IRQ vector).  run: what
+        runs count instructions (a board's run, which serves its events).
+        Returns its StopReason."""
         run = run or self.run
         pc = self.cpu.reg_read(15)
         suspended = self.watchpoints if watches else []
         self.breakpoints_suspended = True
+        self.debug_noirq = True
         if suspended:
             self.cpu.set_watchpoints([])
         try:
             return run(1)
         finally:
             self.breakpoints_suspended = False
+            self.debug_noirq = False
+            self.cpu.exit_request = self.cpu.exit_request | EXIT_REQ_IRQ   # re-evaluate them
             if suspended:
                 self.cpu.set_watchpoints(suspended)
             if pc in self.breakpoints:
@@ -559,6 +565,8 @@ class Emulator:
 
     def _set_debug_flags(self, extra):
         flags = extra
+        if self.debug_noirq:
+            flags |= DEBUG_NOIRQ
         if self.on_exception is not None:
             flags |= DEBUG_EXC
         if self.on_block is not None:

@@ -341,3 +341,82 @@ def test_linux_stopped_with_S_breaks_at_start_kernel(launch):
     assert int(vals[0], 16) == addr
     assert int(vals[1], 16) & 0x1F == 0x13        # SVC
     assert int(vals[2], 16) & 1                   # SCTLR.M
+
+
+# ---- the Emulator's debug verbs, without a socket -----------------------------
+
+NOP = 0xE320F000          # A32 NOP (ARM ARM A8.8.119)
+STR_R1_R0 = 0xE5801000    # str r1, [r0]
+LDR_R2_R0 = 0xE5902000    # ldr r2, [r0]
+B_BACK_3 = 0xEAFFFFFB     # b . - 12 (the loop's first instruction)
+CODE = 0x1000
+
+
+def small_emu(engine, words):
+    from tcg.emulator import Emulator
+    emu = Emulator(engine=engine, jit_sync=True)
+    emu.map_ram(0, 0x10000)
+    emu.mem_write(CODE, b"".join(w.to_bytes(4, "little") for w in words))
+    emu.reg_write("cpsr", 0x13 | 0xC0)        # SVC, IRQ and FIQ masked
+    emu.reg_write("pc", CODE)
+    return emu
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_step_keeps_interrupts_pending(engine):
+    """A debugger's step runs one instruction with interrupts held back
+    (QEMU's SSTEP_NOIRQ); the IRQ is taken by the next run (ARM ARM B1.8.10:
+    IRQ mode, vector VBAR + 0x18)."""
+    from runtime.abi import IRQ_LINE_IRQ
+    emu = small_emu(engine, [NOP] * 4)
+    emu.reg_write("cpsr", 0x13)               # IRQs unmasked
+    emu.cpu.set_irq_line(IRQ_LINE_IRQ, True)
+    assert emu.step_over().kind == "count"
+    assert emu.pc == CODE + 4 and emu.reg_read("cpsr") & 0x1F == 0x13
+    emu.run(1)
+    assert emu.reg_read("cpsr") & 0x1F == 0x12 and emu.pc == 0x18 + 4
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_breakpoint_inserted_into_hot_loop(engine):
+    """A loop that ran (and, under jit/auto, was compiled) long before the
+    breakpoint was inserted stops at it; removed, the loop runs on."""
+    emu = small_emu(engine, [NOP, NOP, NOP, B_BACK_3])
+    emu.jit_threshold = 1
+    emu.cpu.jit_threshold = 1 if engine == "auto" else 0
+    assert emu.run(4000).kind == "count"
+    emu.breakpoint_insert(CODE + 8)
+    r = emu.run(4000)
+    assert r.kind == "breakpoint" and emu.pc == CODE + 8
+    assert emu.step_over().kind == "count" and emu.pc == CODE + 12
+    r = emu.run(4000)
+    assert r.kind == "breakpoint" and emu.pc == CODE + 8      # next time round
+    emu.breakpoint_remove(CODE + 8)
+    assert emu.run(4000).kind == "count"
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_watchpoints_stop_before_the_access(engine):
+    """write/read/access watchpoints fire on the matching access only,
+    before it (the store has not happened, the pc is the instruction's)."""
+    from runtime.abi import WATCH_READ, WATCH_WRITE
+    data = 0x8000
+    emu = small_emu(engine, [NOP, LDR_R2_R0, STR_R1_R0, NOP])
+    emu.reg_write("r0", data)
+    emu.reg_write("r1", 0xAABBCCDD)
+    emu.mem_write(data, b"\x11\x22\x33\x44")
+    emu.set_watchpoints([(data + 2, 1, WATCH_WRITE)])       # overlaps the word store
+    r = emu.run(100)
+    assert r.kind == "watchpoint" and emu.pc == CODE + 8
+    assert emu.cpu.watch_hit == (data + 2, WATCH_WRITE)
+    assert emu.mem_read(data, 4) == b"\x11\x22\x33\x44"     # not yet stored
+    assert emu.reg_read("r2") == 0x44332211                 # the load before: not watched
+    assert emu.step_over().kind == "count" and emu.mem_read(data, 4) == bytes.fromhex("ddccbbaa")
+    for kind, stop_pc in ((WATCH_READ, CODE + 4), (WATCH_READ | WATCH_WRITE, CODE + 4)):
+        emu.reg_write("pc", CODE)
+        emu.set_watchpoints([(data, 4, kind)])
+        r = emu.run(100)
+        assert r.kind == "watchpoint" and emu.pc == stop_pc
+    emu.set_watchpoints([(data + 4, 4, WATCH_READ | WATCH_WRITE)])   # next word: no hit
+    emu.reg_write("pc", CODE)
+    assert emu.run(3).kind == "count"
