@@ -114,6 +114,12 @@ def values(out):
     return re.findall(r"^\$\d+ = (.*)$", out, re.M)
 
 
+def memory_rows(out):
+    """The words of each line gdb's x/Nwx printed."""
+    return [m.strip() for m in re.findall(r"^0x[0-9a-f]+(?: <[^>]*>)?:\s+((?:0x[0-9a-f]{8}\s*)+)$",
+                                          out, re.M)]
+
+
 ENGINES = ["interp", "jit", "auto"]
 
 
@@ -296,7 +302,7 @@ def test_physical_memory_mode(launch):
                                   "x/4wx 0x%x" % counter, "kill"])
     a.finish()
     assert 'received: "OK"' in out and 'received: "1"' in out and 'received: "0"' in out, out
-    rows = re.findall(r"^0x[0-9a-f]+.*?:\s+(.*)$", out, re.M)
+    rows = memory_rows(out)
     assert len(rows) == 2 and rows[0] == rows[1], out
 
 
@@ -327,20 +333,33 @@ def test_linux_stopped_with_S_breaks_at_start_kernel(launch):
     the symbols come from the kernel's kallsyms (linuxlib.kernel_symbols)."""
     vmlinuz, system_map = linux_kernel()[:2]
     addr = kernel_symbols(vmlinuz, system_map)["start_kernel"]
+    # the kernel's linear map: PAGE_OFFSET 0xc0000000 at the RAM base (virt: 0x40000000)
+    phys = addr - 0xC0000000 + 0x40000000
     a = launch(None, "auto", kernel_args=["-M", "virt", "-m", "256M", "-kernel", str(vmlinuz),
                                           "-append", "console=ttyAMA0", "-no-reboot"])
     out = subprocess.run(
         [GDB, "-batch", "-nx", "-ex", "set architecture arm", "-ex", "target remote :%d" % a.port,
          "-ex", "break *0x%x" % addr, "-ex", "continue", "-ex", "p/x $pc", "-ex", "p/x $cpsr",
-         "-ex", "p/x $SCTLR", "-ex", "kill"],
+         "-ex", "p/x $SCTLR", "-ex", "x/4wx 0x%x" % addr,
+         "-ex", "maintenance packet Qqemu.PhyMemMode:1", "-ex", "x/4wx 0x%x" % phys,
+         "-ex", "maintenance packet Qqemu.PhyMemMode:0", "-ex", "x/wx 0x1000",
+         "-ex", "delete", "-ex", "stepi", "-ex", "p/x $pc", "-ex", "kill"],
         stdin=subprocess.DEVNULL, capture_output=True, timeout=600)
     text = out.stdout.decode() + out.stderr.decode()
     a.finish()
     vals = values(text)
-    assert len(vals) == 3, text
+    assert len(vals) == 4, text
     assert int(vals[0], 16) == addr
     assert int(vals[1], 16) & 0x1F == 0x13        # SVC
     assert int(vals[2], 16) & 1                   # SCTLR.M
+    rows = memory_rows(text)
+    assert len(rows) == 2 and rows[0] == rows[1], text   # through the MMU = physical
+    assert "Cannot access memory at address 0x1000" in text   # unmapped: an E reply
+    code = bytes.fromhex("".join(w[2:].rjust(8, "0") for w in rows[0].split()[:1]))[::-1]
+    import capstone
+    insn = next(capstone.Cs(capstone.CS_ARCH_ARM, capstone.CS_MODE_ARM).disasm(code, addr))
+    if not insn.mnemonic.startswith("b"):
+        assert int(vals[3], 16) == addr + 4       # one instruction
 
 
 # ---- the Emulator's debug verbs, without a socket -----------------------------
