@@ -54,6 +54,14 @@ def frame(payload):
     return b"$" + data + b"#%02x" % checksum(data)
 
 
+def escape(data):
+    """Binary data in a reply: '#', '$', '}' and '*' as '}' + (byte xor 0x20)."""
+    out = bytearray()
+    for c in data:
+        out += bytes((0x7D, c ^ 0x20)) if c in b"#$}*" else bytes((c,))
+    return bytes(out)
+
+
 def unescape(data):
     """The binary data of an X packet: '}' escapes the next byte (xor 0x20)."""
     out = bytearray()
@@ -306,7 +314,8 @@ class GdbStub:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.conn = Connection(sock)
         self.phys_mode = False
-        self.last_stop = StopReason("stop", 0, self.emu.pc, self.emu.icount)
+        # as QEMU: the first '?' answers SIGTRAP
+        self.last_stop = StopReason("attach", 0, self.emu.pc, self.emu.icount)
 
     def _run_detached(self):
         """No debugger: the guest runs; a connection stops it (-> session)."""
@@ -321,14 +330,11 @@ class GdbStub:
 
         thread = threading.Thread(target=accept, name="armtcg-gdb-accept", daemon=True)
         thread.start()
-        while True:
-            reason = self.board.run()
-            if accepted:
-                self._attach(accepted[0])
-                return None
-            if reason.kind != "stop":
-                return reason
-            return reason             # Ctrl-C at the terminal
+        reason = self.board.run()
+        if accepted:
+            self._attach(accepted[0])
+            return None
+        return reason                 # the guest ended, or Ctrl-C at the terminal
 
     def _detach(self):
         emu = self.emu
@@ -394,8 +400,6 @@ class GdbStub:
             return b"CPU#0".hex()
         if arg == "qemu.PhyMemMode":
             return "1" if self.phys_mode else "0"
-        if arg.startswith("Rcmd,"):
-            return ""
         return ""
 
     def _set(self, arg):
@@ -412,8 +416,8 @@ class GdbStub:
         if annex != "target.xml":
             return "E00"
         offset, length = _addr_len(rest)
-        chunk = self.xml[offset:offset + length]
-        return ("l" if offset + length >= len(self.xml) else "m") + chunk.decode()
+        chunk = escape(self.xml[offset:offset + length])
+        return (b"l" if offset + length >= len(self.xml) else b"m") + chunk
 
     def _stop_reply(self, reason=None):
         reason = reason or self.last_stop
