@@ -254,12 +254,14 @@ class Connection:
     def poll_interrupt(self, timeout):
         """While the guest runs: True when gdb sent Ctrl-C (0x03); raises
         Disconnected when the client went away."""
-        r, _, _ = select.select([self.sock], [], [], timeout)
-        if r:
+        if 3 not in self.buf:         # (it may have come with the packet that resumed)
+            r, _, _ = select.select([self.sock], [], [], timeout)
+            if not r:
+                return False
             self._fill()
-            if 3 in self.buf:
-                del self.buf[:self.buf.find(3) + 1]
-                return True
+        if 3 in self.buf:
+            del self.buf[:self.buf.find(3) + 1]
+            return True
         return False
 
 
@@ -278,7 +280,8 @@ class GdbStub:
         self.regs = Registers(self.emu)
         self.xml = self.regs.target_xml().encode()
         try:
-            self.listener = socket.create_server((host, port), reuse_port=False)
+            self.listener = socket.create_server(
+                (host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET)
         except OSError as e:
             raise GdbError("-gdb tcp:%s:%d: cannot listen: %s" % (host, port, e.strerror)) \
                 from None

@@ -198,7 +198,7 @@ def gdb_spec(args):
     host, sep, port = rest.rpartition(":")
     if kind != "tcp" or not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
         raise UsageError("-gdb %s: expected tcp::PORT or tcp:HOST:PORT (PORT 0..65535)" % spec)
-    return host or "127.0.0.1", int(port)
+    return host.strip("[]") or "127.0.0.1", int(port)
 
 
 def serial_spec(args):

@@ -9,7 +9,6 @@ and the guest's own cp15 accesses (MCR/MRC through translated code)
 against the debugger's raw view of the same registers.
 """
 
-import os
 import re
 import shutil
 import socket
@@ -18,9 +17,14 @@ import sys
 import time
 from pathlib import Path
 
+import capstone
 import pytest
 from elftools.elf.elffile import ELFFile
 
+from runtime.abi import IRQ_LINE_IRQ, WATCH_READ, WATCH_WRITE
+from tcg import qemu_args
+from tcg.cli import build_parser
+from tcg.emulator import Emulator
 from tests.guestlib import build_guest
 from tests.linuxlib import linux_kernel, kernel_symbols
 
@@ -42,18 +46,18 @@ def symbols(elf):
 def code_at(elf, addr, n):
     with open(elf, "rb") as f:
         for seg in ELFFile(f).iter_segments():
-            if seg["p_type"] == "PT_LOAD" and seg["p_vaddr"] <= addr < seg["p_vaddr"] + seg["p_filesz"]:
-                off = addr - seg["p_vaddr"]
+            off = addr - seg["p_vaddr"]
+            if seg["p_type"] == "PT_LOAD" and 0 <= off < seg["p_filesz"]:
                 return seg.data()[off:off + n]
     raise ValueError("0x%x is not in the ELF" % addr)
 
 
 def first_insns(elf, addr, thumb, count):
     """[(address, size, mnemonic)] of the first instructions at addr (capstone)."""
-    import capstone
     md = capstone.Cs(capstone.CS_ARCH_ARM,
                      capstone.CS_MODE_THUMB if thumb else capstone.CS_MODE_ARM)
-    return [(i.address, i.size, i.mnemonic) for i in md.disasm(code_at(elf, addr, 64), addr)][:count]
+    insns = md.disasm(code_at(elf, addr, 64), addr)
+    return [(i.address, i.size, i.mnemonic) for i in insns][:count]
 
 
 def free_port():
@@ -269,6 +273,37 @@ def test_disconnect_mid_session_guest_runs_on(launch):
     assert "acc=35 counter=5 watched=35" in stdout  # breakpoint gone, guest unharmed
 
 
+def test_z_packets_stop_replies(launch):
+    """Z1 (hardware breakpoint) stops like Z0; Z4 reports the store as
+    awatch, Z3 the later read (printf of watched) as rwatch, each with the
+    watched address; the E reply when the watchpoints are full."""
+    elf = build_guest("gdbtarget")
+    syms = symbols(elf)
+    step3, watched = syms["step3"][0], syms["watched"][0]
+    store_watched = syms["store_watched"]
+    a = launch(elf, "jit")
+    c = Client(a.port)
+    assert c.packet("Z1,%x,4" % step3) == "OK"
+    assert c.packet("c").startswith("T05")
+    assert c.packet("p0f") == le32(step3)
+    assert c.packet("z1,%x,4" % step3) == "OK"
+    assert c.packet("Z4,%x,4" % watched) == "OK"
+    assert c.packet("c") == "T05awatch:%x;thread:1;" % watched
+    pc = int.from_bytes(bytes.fromhex(c.packet("p0f")), "little")
+    assert store_watched[0] <= pc < store_watched[0] + store_watched[1]
+    assert c.packet("z4,%x,4" % watched) == "OK"
+    assert c.packet("Z3,%x,4" % watched) == "OK"
+    assert c.packet("c") == "T05rwatch:%x;thread:1;" % watched
+    pc = int.from_bytes(bytes.fromhex(c.packet("p0f")), "little")
+    assert not store_watched[0] <= pc < store_watched[0] + store_watched[1]   # main's read
+    replies = [c.packet("Z2,%x,4" % (0x40000000 + 4 * i)) for i in range(20)]
+    assert "E1c" in replies and replies[0] == "OK"
+    c.raw(b"$k#6b")
+    c.ack()
+    rc, _, stderr = a.finish()
+    assert rc == 0, stderr
+
+
 def test_interrupt_and_kill(launch):
     elf = build_guest("gdbtarget")
     syms = symbols(elf)
@@ -276,11 +311,14 @@ def test_interrupt_and_kill(launch):
     a = launch(elf, "auto")
     c = Client(a.port)
     assert c.packet("M%x,4:01000000" % spin) == "OK"
-    c.raw(b"$c#63")
-    assert c.ack() == b"+"
-    time.sleep(0.5)                                 # spinning by now
-    c.raw(b"\x03")
-    assert c.reply().startswith("T02")
+    for _ in range(50):                             # until it is spinning (no timing assumed)
+        c.raw(b"$c#63")
+        assert c.ack() == b"+"
+        time.sleep(0.1)
+        c.raw(b"\x03")
+        assert c.reply().startswith("T02")
+        if int.from_bytes(bytes.fromhex(c.packet("m%x,4" % spins)), "little") > 0:
+            break
     pc = int.from_bytes(bytes.fromhex(c.packet("p0f")), "little")
     assert main[0] <= pc < main[0] + main[1]       # in main's spin loop
     assert int.from_bytes(bytes.fromhex(c.packet("m%x,4" % spins)), "little") > 0
@@ -304,6 +342,19 @@ def test_physical_memory_mode(launch):
     assert 'received: "OK"' in out and 'received: "1"' in out and 'received: "0"' in out, out
     rows = memory_rows(out)
     assert len(rows) == 2 and rows[0] == rows[1], out
+
+
+def test_cli_gdb_options():
+    """QEMU's spellings: -s is -gdb tcp::1234; loopback unless a host is given."""
+
+    def spec(*opts):
+        return qemu_args.gdb_spec(build_parser().parse_args(["run", "-kernel", "x", *opts]))
+    assert spec() is None
+    assert spec("-s") == ("127.0.0.1", 1234)
+    assert spec("-s", "-S") == ("127.0.0.1", 1234)
+    assert spec("-gdb", "tcp::4444") == ("127.0.0.1", 4444)
+    assert spec("-gdb", "tcp:0.0.0.0:4444") == ("0.0.0.0", 4444)
+    assert spec("-gdb", "tcp:[::1]:4444") == ("::1", 4444)
 
 
 def test_cli_errors():
@@ -356,7 +407,6 @@ def test_linux_stopped_with_S_breaks_at_start_kernel(launch):
     assert len(rows) == 2 and rows[0] == rows[1], text   # through the MMU = physical
     assert "Cannot access memory at address 0x1000" in text   # unmapped: an E reply
     code = bytes.fromhex("".join(w[2:].rjust(8, "0") for w in rows[0].split()[:1]))[::-1]
-    import capstone
     insn = next(capstone.Cs(capstone.CS_ARCH_ARM, capstone.CS_MODE_ARM).disasm(code, addr))
     if not insn.mnemonic.startswith("b"):
         assert int(vals[3], 16) == addr + 4       # one instruction
@@ -372,7 +422,6 @@ CODE = 0x1000
 
 
 def small_emu(engine, words):
-    from tcg.emulator import Emulator
     emu = Emulator(engine=engine, jit_sync=True)
     emu.map_ram(0, 0x10000)
     emu.mem_write(CODE, b"".join(w.to_bytes(4, "little") for w in words))
@@ -386,7 +435,6 @@ def test_step_keeps_interrupts_pending(engine):
     """A debugger's step runs one instruction with interrupts held back
     (QEMU's SSTEP_NOIRQ); the IRQ is taken by the next run (ARM ARM B1.8.10:
     IRQ mode, vector VBAR + 0x18)."""
-    from runtime.abi import IRQ_LINE_IRQ
     emu = small_emu(engine, [NOP] * 4)
     emu.reg_write("cpsr", 0x13)               # IRQs unmasked
     emu.cpu.set_irq_line(IRQ_LINE_IRQ, True)
@@ -418,7 +466,6 @@ def test_breakpoint_inserted_into_hot_loop(engine):
 def test_watchpoints_stop_before_the_access(engine):
     """write/read/access watchpoints fire on the matching access only,
     before it (the store has not happened, the pc is the instruction's)."""
-    from runtime.abi import WATCH_READ, WATCH_WRITE
     data = 0x8000
     emu = small_emu(engine, [NOP, LDR_R2_R0, STR_R1_R0, NOP])
     emu.reg_write("r0", data)
