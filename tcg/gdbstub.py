@@ -192,7 +192,6 @@ class Connection:
     def __init__(self, sock):
         self.sock = sock
         self.buf = bytearray()
-        self.interrupt = False      # a 0x03 arrived outside a packet
 
     def _fill(self):
         try:
@@ -367,8 +366,7 @@ class GdbStub:
                 if result is not None:
                     self.conn.send(result)
         except Disconnected:
-            if self.log:
-                self.log("armtcg: gdb disconnected; the guest runs on")
+            self._note("the debugger disconnected; the guest runs on")
             self._detach()
             return None
 
@@ -383,8 +381,13 @@ class GdbStub:
             if handler is None:
                 return ""
             return handler(self, text[1:])
-        except PacketError:
+        except PacketError as e:
+            self._note("bad packet %r: %s" % (text[:40], e))
             return E_INVAL
+
+    def _note(self, msg):
+        if self.log:
+            self.log("armtcg: gdb: " + msg)
 
     def _query(self, arg):
         if arg.startswith("Supported"):

@@ -256,6 +256,7 @@ def test_malformed_packets_then_detach(launch):
     rc, stdout, stderr = a.finish()
     assert rc == 0, stderr
     assert "acc=35 counter=5 watched=35" in stdout
+    assert "bad packet 'mzz,4': bad number 'zz'" in stderr, stderr
 
 
 def test_disconnect_mid_session_guest_runs_on(launch):
@@ -271,6 +272,7 @@ def test_disconnect_mid_session_guest_runs_on(launch):
     rc, stdout, stderr = a.finish()
     assert rc == 0, stderr
     assert "acc=35 counter=5 watched=35" in stdout  # breakpoint gone, guest unharmed
+    assert "the debugger disconnected; the guest runs on" in stderr
 
 
 def test_z_packets_stop_replies(launch):
