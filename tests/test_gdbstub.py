@@ -306,6 +306,34 @@ def test_z_packets_stop_replies(launch):
     assert rc == 0, stderr
 
 
+def test_detach_then_attach_again(launch):
+    """After D the guest runs on without a debugger; a new connection stops
+    it (as a first connection without -S does) and gets a session."""
+    elf = build_guest("gdbtarget")
+    syms = symbols(elf)
+    spin, spins, main = syms["spin"][0], syms["spins"][0], syms["main"]
+    a = launch(elf, "jit")
+    c = Client(a.port)
+    assert c.packet("M%x,4:01000000" % spin) == "OK"
+    assert c.packet("D") == "OK"
+    c.close()
+    for _ in range(100):               # reconnect until the stub listens again
+        try:
+            c = Client(a.port)
+            break
+        except ConnectionRefusedError:
+            time.sleep(0.05)
+    assert c.packet("?").startswith("T05")
+    pc = int.from_bytes(bytes.fromhex(c.packet("p0f")), "little")
+    if int.from_bytes(bytes.fromhex(c.packet("m%x,4" % spins)), "little"):
+        assert main[0] <= pc < main[0] + main[1]
+    assert c.packet("M%x,4:00000000" % spin) == "OK"
+    assert c.packet("c") == "W00"
+    rc, stdout, stderr = a.finish()
+    assert rc == 0, stderr
+    assert "acc=35 counter=5 watched=35" in stdout
+
+
 def test_interrupt_and_kill(launch):
     elf = build_guest("gdbtarget")
     syms = symbols(elf)
