@@ -288,8 +288,6 @@ class GdbStub:
         self.conn = None
         self.phys_mode = False
         self.last_stop = None           # the StopReason the guest last stopped with
-        self._pending_sock = None
-        self._accepting = None
 
     def close(self):
         self.listener.close()
@@ -334,6 +332,9 @@ class GdbStub:
         thread.start()
         reason = self.board.run()
         if accepted:
+            thread.join()             # (it asks for the stop right after accepting)
+            cpu = self.emu.cpu
+            cpu.exit_request = cpu.exit_request & ~EXIT_REQ_STOP   # served: we stopped
             self._attach(accepted[0])
             return None
         return reason                 # the guest ended, or Ctrl-C at the terminal
@@ -456,17 +457,18 @@ class GdbStub:
         return "OK"
 
     # -- memory
-    def _pages(self, addr, length, write):
+    def _pages(self, addr, length):
         """[(physical address, bytes)] of [addr, addr + length), page by
         page through the current translation (or as is in physical mode);
-        None when a page does not translate."""
+        None when a page does not translate.  Writes translate as reads
+        (as QEMU's debug accesses): a debugger may write read-only pages."""
         out = []
         while length > 0:
             n = min(length, 0x1000 - (addr & 0xFFF))
             if self.phys_mode:
                 pa = addr
             else:
-                pa, _ = self.emu.cpu.translate_address(addr & 0xFFFFFFFF, 1 if write else 0)
+                pa, _ = self.emu.cpu.translate_address(addr & 0xFFFFFFFF)
                 if pa is None:
                     return None
             out.append((pa, n))
@@ -479,7 +481,7 @@ class GdbStub:
             length = PACKET_SIZE // 2
         if addr + length > 1 << 32:
             return E_FAULT
-        pages = self._pages(addr, length, False)
+        pages = self._pages(addr, length)
         if pages is None:
             return E_FAULT
         try:
@@ -490,7 +492,7 @@ class GdbStub:
     def _write_mem(self, addr, data):
         if addr + len(data) > 1 << 32:
             return E_FAULT
-        pages = self._pages(addr, len(data), True)
+        pages = self._pages(addr, len(data))
         if pages is None:
             return E_FAULT
         try:
