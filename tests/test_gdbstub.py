@@ -127,11 +127,10 @@ def memory_rows(out):
 ENGINES = ["interp", "jit", "auto"]
 
 
-@pytest.mark.parametrize("thumb", [False, True], ids=["arm", "thumb"])
-@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("engine,thumb", [(e, False) for e in ENGINES]
+                         + [("interp", True), ("jit", True)],
+                         ids=["arm-interp", "arm-jit", "arm-auto", "thumb-interp", "thumb-jit"])
 def test_session(launch, engine, thumb):
-    if thumb and engine == "auto":
-        pytest.skip("auto is covered in ARM state")
     elf = build_guest("gdbtarget", thumb=thumb)
     syms = symbols(elf)
     step3, _, step3_thumb = syms["step3"]
