@@ -1,8 +1,8 @@
 # armtcg: set up, build, demo, test.  Every target installs what it needs
 # (idempotently: apt and pip are only called for what is missing).
 PYTHON ?= python3
-APT_PKGS = gcc-arm-none-eabi qemu-system-arm
-PIP_PKGS = cython llvmlite pyelftools capstone rich pylibfdt pytest pytest-benchmark pytest-xdist unicorn
+APT_PKGS = gcc-arm-none-eabi qemu-system-arm gdb-multiarch
+PIP_PKGS = cython llvmlite pyelftools capstone rich pylibfdt pytest pytest-benchmark pytest-xdist unicorn vmlinux-to-elf
 PYTEST_ARGS ?=
 
 .PHONY: all deps build demo test test-fast test-heavy bench clean
@@ -13,13 +13,14 @@ deps:
 	@missing=""; \
 	command -v arm-none-eabi-gcc >/dev/null || missing="$$missing gcc-arm-none-eabi"; \
 	command -v qemu-system-arm >/dev/null || missing="$$missing qemu-system-arm"; \
+	command -v gdb-multiarch >/dev/null || missing="$$missing gdb-multiarch"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
-	@$(PYTHON) -c "import Cython, llvmlite, elftools, capstone, rich, libfdt, pytest, pytest_benchmark, xdist, unicorn" 2>/dev/null \
+	@$(PYTHON) -c "import Cython, llvmlite, elftools, capstone, rich, libfdt, pytest, pytest_benchmark, xdist, unicorn, vmlinux_to_elf" 2>/dev/null \
 	  || $(PYTHON) -m pip install -q $(PIP_PKGS)
 
 build: deps

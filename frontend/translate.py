@@ -250,20 +250,25 @@ def is_t32_wide(hw1):
 
 
 def translate_block(fetch32, pc, flags, semihosting=False, cp15=None,
-                    max_insns=MAX_INSNS, fetch16=None):
+                    max_insns=MAX_INSNS, fetch16=None, stop_before=()):
     """Translate the block at pc.  fetch32(addr) returns the A32 word,
     fetch16(addr) the T32 halfword, or they raise FetchFault; a fault on
     the first instruction propagates (the caller raises the prefetch
-    abort), a later one ends the block."""
+    abort), a later one ends the block.  stop_before: addresses (debugger
+    breakpoints) the block must end before, so that the exec loop looks
+    the next block up there (where the breakpoint is served)."""
     if flags & TBF_SINGLE:
         max_insns = 1
     if flags & TBF_THUMB:
-        return _translate_t32(fetch16, pc, flags, semihosting, cp15, max_insns)
+        return _translate_t32(fetch16, pc, flags, semihosting, cp15, max_insns, stop_before)
     b = IRBuilder()
     ctx = A32Context(b, flags, semihosting, cp15)
     insns = []
     cur = pc
     while True:
+        if insns and cur in stop_before:
+            b.goto_tb(cur, FALLTHROUGH_SLOT)  # belongs to the last instruction
+            break
         try:
             word = fetch32(cur)
         except FetchFault:
@@ -311,7 +316,7 @@ def _fetch_t32(fetch16, cur, first):
     return (hw1 << 16) | hw2, 4
 
 
-def _translate_t32(fetch16, pc, flags, semihosting, cp15, max_insns):
+def _translate_t32(fetch16, pc, flags, semihosting, cp15, max_insns, stop_before=()):
     """The Thumb loop.  ITSTATE is known statically through the block:
     CPSR.IT is written at the start of each instruction whose ITSTATE is
     not the one CPSR holds (so an exception in it saves the right state,
@@ -332,7 +337,7 @@ def _translate_t32(fetch16, pc, flags, semihosting, cp15, max_insns):
     ctx.it_next = it
     b.before_exit = write_next_it
     while True:
-        got = _fetch_t32(fetch16, cur, not insns)
+        got = None if insns and cur in stop_before else _fetch_t32(fetch16, cur, not insns)
         if got is None:
             b.goto_tb(cur, FALLTHROUGH_SLOT)  # belongs to the last instruction
             break

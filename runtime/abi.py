@@ -80,6 +80,8 @@ TABLE = [
         ("EXCP_BKPT", 7, ""), ("EXCP_HVC", 11, ""), ("EXCP_SMC", 13, ""),
         ("EXCP_HALTED", 0x100, "not architectural: WFI with nothing pending"),
         ("EXCP_SEMIHOST", 0x101, "not architectural: semihosting call; Python serves it"),
+        ("EXCP_DEBUG", 0x102, "not architectural: a debugger watchpoint hit before the "
+                              "access (tcg/gdbstub.py); Python serves it"),
     ]),
     Group("exit_request bits (checked at every TB entry)", "enum", [
         ("EXIT_REQ_IRQ", 1, "an interrupt line changed: re-evaluate"),
@@ -94,6 +96,12 @@ TABLE = [
         ("DEBUG_EXC", 1, "return before taking any exception (-d int)"),
         ("DEBUG_EXEC", 2, "return before every block (-d exec,cpu)"),
         ("DEBUG_STORES", 4, "the interpreter logs its stores (armtcg compare)"),
+        ("DEBUG_NOIRQ", 8, "take no interrupt (a debugger's single step, as QEMU's "
+                           "SSTEP_NOIRQ); they stay pending"),
+    ]),
+    Group("debugger watchpoints (env->watch_*)", "enum", [
+        ("MAX_WATCHPOINTS", 16, ""),
+        ("WATCH_READ", 1, ""), ("WATCH_WRITE", 2, ""),
     ]),
     Group("pending interrupt lines (env->irq_lines)", "enum", [
         ("IRQ_LINE_IRQ", 1, ""), ("IRQ_LINE_FIQ", 2, ""),

@@ -115,6 +115,11 @@ cdef extern from "cpu.h" nogil:
         uint32_t dbgwcr[4]
         uint64_t vfp_d[32]
         uint32_t fpscr, fpexc
+        uint32_t nwatch
+        uint32_t watch_addr[MAX_WATCHPOINTS]
+        uint32_t watch_len[MAX_WATCHPOINTS]
+        uint32_t watch_kind[MAX_WATCHPOINTS]
+        uint32_t watch_hit_addr, watch_hit_kind
         int32_t exception_index
         uint32_t exception_arg
         uint32_t exception_pc

@@ -387,6 +387,33 @@ cdef int phys_read32(CPUARMState *env, uint32_t paddr, uint32_t *val) noexcept n
 include "mmu.pxi"
 
 
+cdef bint page_watched(CPUARMState *env, uint32_t vpage) noexcept nogil:
+    cdef uint32_t i, first, last
+    for i in range(env.nwatch):
+        first = env.watch_addr[i] & TARGET_PAGE_MASK
+        last = (env.watch_addr[i] + env.watch_len[i] - 1) & TARGET_PAGE_MASK
+        if first <= vpage <= last:
+            return True
+    return False
+
+
+cdef int watch_hit(CPUARMState *env, uint32_t va, uint32_t size, int access) noexcept nogil:
+    """A debugger watchpoint matches this access: record it and stop
+    before the access, with exception EXCP_DEBUG (ARM watchpoints are not
+    steppable: the debugger steps over the instruction with them removed)."""
+    cdef uint32_t kind = WATCH_WRITE if access == ACC_WRITE else WATCH_READ
+    cdef uint32_t i, wa
+    for i in range(env.nwatch):
+        wa = env.watch_addr[i]
+        # [va, va + size) overlaps [wa, wa + len) (unsigned differences)
+        if (env.watch_kind[i] & kind) and (va - wa < env.watch_len[i] or wa - va < size):
+            env.watch_hit_addr = va if va - wa < env.watch_len[i] else wa
+            env.watch_hit_kind = kind
+            env.exception_index = EXCP_DEBUG
+            return 1
+    return 0
+
+
 cdef void tlb_set_entry(CPUARMState *env, uint32_t va, int mmu_idx, MemRegion *r,
                         uint32_t pa, uint32_t prot, uint32_t tags) noexcept nogil:
     """Cache the translation of va's page when it is RAM at least a page long
@@ -401,6 +428,8 @@ cdef void tlb_set_entry(CPUARMState *env, uint32_t va, int mmu_idx, MemRegion *r
     # block checks alignment on every access (TBF_ALIGN: MMU off or SCTLR.A);
     # otherwise an unaligned access must reach the slow path, which faults.
     slow = TLB_SLOW if (prot & PROT_DEVICE) and (env.sctlr & 3) == 1 else 0
+    if env.nwatch and page_watched(env, vpage):
+        slow = TLB_SLOW       # every data access of the page is checked (watch_hit)
     e.addr_read = (vpage | slow) if prot & 1 else TLB_INVALID
     e.addr_code = vpage if prot & 4 else TLB_INVALID
     if (prot & 2) and not r.readonly:
@@ -504,6 +533,8 @@ cdef int access_one_page(CPUARMState *env, uint32_t addr, uint32_t size_log2, in
     cdef uint32_t pa, off
     cdef int rc
     if tlb_fill(env, addr, access, mmu_idx, &r, &pa):
+        return 1
+    if env.nwatch and watch_hit(env, addr, 1u << size_log2, access):
         return 1
     off = pa - r.base
     if off > r.size - (1u << size_log2):
@@ -1111,6 +1142,27 @@ cdef class CPU:
 
     def banked_write(self, uint32_t mode, int r, uint32_t value):
         mode_reg_slot(self.env, mode, r)[0] = value
+
+    # -- debugger watchpoints
+    def set_watchpoints(self, watches):
+        """[(virtual address, length, WATCH_READ|WATCH_WRITE)], at most
+        MAX_WATCHPOINTS; [] removes them.  The soft TLB is flushed so the
+        watched pages take the slow path from now on (and the others stop)."""
+        cdef CPUARMState *e = self.env
+        cdef uint32_t i
+        if len(watches) > MAX_WATCHPOINTS:
+            raise ValueError("at most %d watchpoints" % MAX_WATCHPOINTS)
+        for i, (addr, length, kind) in enumerate(watches):
+            e.watch_addr[i] = addr
+            e.watch_len[i] = max(1, length)
+            e.watch_kind[i] = kind
+        e.nwatch = len(watches)
+        tlb_flush(e)
+
+    property watch_hit:
+        """(address, WATCH_READ or WATCH_WRITE) of the last watchpoint hit."""
+        def __get__(self):
+            return self.env.watch_hit_addr, self.env.watch_hit_kind
 
     # -- run control
     def request_stop(self):

@@ -27,6 +27,7 @@ from runtime.fdt import FdtError
 from runtime.loader import LoaderError
 from tcg import profile, qemu_args
 from tcg.emulator import Emulator, EmulatorError, DEFAULT_JIT_THRESHOLD
+from tcg.gdbstub import GdbStub, GdbError
 from tcg.qemu_args import UsageError, flag as _flag
 
 EXIT_ERROR = 1
@@ -50,6 +51,11 @@ EXCEPTION_NAMES = {abi.EXCP_UDEF: "Undefined Instruction", abi.EXCP_SWI: "SVC",
                    abi.EXCP_IRQ: "IRQ", abi.EXCP_FIQ: "FIQ", abi.EXCP_BKPT: "Breakpoint",
                    abi.EXCP_HVC: "Hypervisor Call", abi.EXCP_SMC: "Secure Monitor Call",
                    abi.EXCP_SEMIHOST: "Semihosting call"}
+
+
+def _note(msg):
+    sys.stderr.write(msg + "\n")
+    sys.stderr.flush()
 
 
 def _error(msg):
@@ -311,16 +317,18 @@ def setup_log(emu, items, out, symbols):
 
 # ---- running ------------------------------------------------------------------
 
-def run_guest(board, max_insns):
+def run_guest(board, max_insns, runner=None):
     """Run in a worker thread so Ctrl-C reaches us even while the engine
     holds no Python frame: the SIGINT handler asks the guest to stop; a
-    second Ctrl-C gives up at once."""
+    second Ctrl-C gives up at once.  runner: what runs the guest instead
+    of board.run(max_insns) (the gdbstub's serve)."""
     emu = board.emu
     result = {}
+    runner = runner or (lambda: board.run(max_insns))
 
     def body():
         try:
-            result["reason"] = board.run(max_insns)
+            result["reason"] = runner()
         except BaseException as e:  # reported by the main thread
             result["error"] = e
 
@@ -362,6 +370,9 @@ def cmd_run(args):
             print("%-10s %s" % (name, text))
         return 0
     check_count("--max-insns", args.max_insns)
+    gdb = qemu_args.gdb_spec(args)
+    if gdb is not None and args.max_insns is not None:
+        raise UsageError("--max-insns cannot be combined with the gdbstub (-s, -gdb)")
     items = parse_log_items(args.debug)
     options = engine_options(args)
     name, config = qemu_args.machine_config(args, open_serial(qemu_args.serial_spec(args)))
@@ -385,7 +396,14 @@ def cmd_run(args):
         except OSError as e:
             raise UsageError("cannot open log file '%s': %s" % (args.logfile, e.strerror))
     setup_log(emu, items, log_out, image.symbols)
-    reason, interrupted = run_guest(board, args.max_insns)
+    runner = None
+    if gdb is not None:
+        try:
+            stub = GdbStub(board, *gdb, wait=args.gdb_wait, log=_note)
+        except GdbError as e:
+            raise UsageError(str(e)) from None
+        runner = stub.serve
+    reason, interrupted = run_guest(board, args.max_insns, runner)
     sys.stdout.flush()
     return report_stop(emu, reason, interrupted, args.max_insns)
 
@@ -406,6 +424,9 @@ def report_stop(emu, reason, interrupted, max_insns):
     did not end by itself."""
     if reason.kind == "shutdown":
         return (reason.exit_code or 0) & 0xFF
+    if reason.kind == "kill":
+        sys.stderr.write("armtcg: killed by the debugger: %s\n" % _where(emu, reason))
+        return 0
     if reason.kind == "quit":
         sys.stderr.write("armtcg: terminated at the console (Ctrl-A x)\n")
         return 0

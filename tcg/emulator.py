@@ -25,8 +25,8 @@ from runtime.devices.gtimer import GenericTimer
 from runtime.devices.pmu import PMU
 from tcg import interp
 from runtime.abi import (EXCP_HVC, EXCP_SMC, EXCP_SEMIHOST, EXCP_HALTED, EXCP_PREFETCH_ABORT,
-                         EXCP_NONE, DEBUG_EXC, DEBUG_EXEC, EXIT_REQ_STOP, CPSR_T,
-                         EXIT_REQ_FLUSH, EXIT_REQ_CLOCK)
+                         EXCP_NONE, EXCP_DEBUG, DEBUG_EXC, DEBUG_EXEC, DEBUG_NOIRQ,
+                         EXIT_REQ_STOP, EXIT_REQ_FLUSH, EXIT_REQ_CLOCK, EXIT_REQ_IRQ, CPSR_T)
 from runtime.boards.virt import build_virt
 from runtime.stop import StopReason  # noqa: F401  (re-exported: the embedding API)
 from frontend.translate import translate_block, FetchFault
@@ -206,6 +206,12 @@ class Emulator:
         self.on_block = None       # fn(emu, pc) before each block (slow: -d exec)
         self.idle_handler = None   # fn(emu) -> bool: WFI with nothing pending; True = woke
         self.step_debug_flags = 0  # extra DEBUG_* bits for step_block (DEBUG_STORES)
+        # debugger breakpoints (virtual pcs): no TB starts at one and none
+        # runs across one, so the exec loop misses there and _exec stops
+        self.breakpoints = set()
+        self.breakpoints_suspended = False   # stepping over one (step_over)
+        self.watchpoints = []      # [(virtual address, length, WATCH_* bits)]
+        self.debug_noirq = False   # interrupts stay pending (step_over)
 
     # -- memory
     def map_ram(self, base, size, readonly=False):
@@ -316,7 +322,8 @@ class Emulator:
 
         try:
             block = translate_block(fetch, pc, flags, self.semihosting, self.cp15,
-                                    fetch16=lambda addr: fetch(addr, 2))
+                                    fetch16=lambda addr: fetch(addr, 2),
+                                    stop_before=self.breakpoints)
         except FetchFault as fault:
             if speculative:
                 return None
@@ -463,21 +470,78 @@ class Emulator:
                            for start, n in info.extents())
             (drop if overlaps else keep).append(info)
         for info in drop:
-            for start, _ in info.extents():   # its other page's list too
-                other = self.tbs_by_page.get(start & ~0xFFF)
-                if start & ~0xFFF != page and other and info in other:
-                    other.remove(info)
-            self._retire(info)
-            self.cpu.invalidate_tb(info.addr)
-            self.unlinked.append(info.addr)
-            self.tb_bytes -= info.cost[1]     # the C TB stays until the next flush
-            del self.tbs[info.id]
+            self._unlink_tb(info, skip_page=page)
         self.tbs_by_page[page] = keep
         self.cpu.clear_code_page(page)
         for info in keep:
             for start, n in info.extents():
                 if start & ~0xFFF == page:
                     self.cpu.mark_code(start, n)
+
+    def _unlink_tb(self, info, skip_page=None):
+        """Drop one TB: out of the page index (but skip_page's list, which
+        the caller rebuilds), unlinked in C, freed at the next flush."""
+        for start, _ in info.extents():
+            other = self.tbs_by_page.get(start & ~0xFFF)
+            if start & ~0xFFF != skip_page and other and info in other:
+                other.remove(info)
+        self._retire(info)
+        self.cpu.invalidate_tb(info.addr)
+        self.unlinked.append(info.addr)
+        self.tb_bytes -= info.cost[1]     # the C TB stays until the next flush
+        del self.tbs[info.id]
+
+    def invalidate_pc(self, addr):
+        """Drop every TB whose guest code covers virtual address addr, under
+        any flags and mapping (a breakpoint changed there)."""
+        for info in [i for i in self.tbs.values()
+                     if (addr - i.pc) & 0xFFFFFFFF < max(i.block.size, 1)]:
+            self._unlink_tb(info)
+
+    # -- debugger (tcg/gdbstub.py)
+    def breakpoint_insert(self, addr):
+        """Stop (StopReason 'breakpoint') before the instruction at virtual
+        address addr runs; honoured by blocks translated or compiled before."""
+        self.breakpoints.add(addr & 0xFFFFFFFF)
+        self.invalidate_pc(addr)
+
+    def breakpoint_remove(self, addr):
+        if addr & 0xFFFFFFFF in self.breakpoints:
+            self.breakpoints.discard(addr & 0xFFFFFFFF)
+            self.invalidate_pc(addr)
+
+    def set_watchpoints(self, watches):
+        """[(virtual address, length, WATCH_READ|WATCH_WRITE)]: a matching
+        data access stops the run before it (StopReason 'watchpoint';
+        cpu.watch_hit says which access)."""
+        self.watchpoints = list(watches)
+        self.cpu.set_watchpoints(self.watchpoints)
+
+    def step_over(self, run=None, watches=True):
+        """Execute exactly one instruction (every engine runs run(count=1)
+        as a single-instruction block), a breakpoint at the pc not in the
+        way, nor with watches the watchpoints (the one that stopped it).
+        Interrupts stay pending meanwhile (as QEMU's gdbstub steps: else
+        after a pause every step would enter the IRQ vector).  run: what
+        runs count instructions (a board's run, which serves its events).
+        Returns its StopReason."""
+        run = run or self.run
+        pc = self.cpu.reg_read(15)
+        suspended = self.watchpoints if watches else []
+        self.breakpoints_suspended = True
+        self.debug_noirq = True
+        if suspended:
+            self.cpu.set_watchpoints([])
+        try:
+            return run(1)
+        finally:
+            self.breakpoints_suspended = False
+            self.debug_noirq = False
+            self.cpu.exit_request = self.cpu.exit_request | EXIT_REQ_IRQ   # re-evaluate them
+            if suspended:
+                self.cpu.set_watchpoints(suspended)
+            if pc in self.breakpoints:
+                self.invalidate_pc(pc)    # the block that ran it must not stay
 
     def reset(self):
         """Back to the reset state: CPU, system registers, no translated code."""
@@ -544,6 +608,8 @@ class Emulator:
 
     def _set_debug_flags(self, extra):
         flags = extra
+        if self.debug_noirq:
+            flags |= DEBUG_NOIRQ
         if self.on_exception is not None:
             flags |= DEBUG_EXC
         if self.on_block is not None:
@@ -577,6 +643,8 @@ class Emulator:
             resume = False
             steps += ran
             if r == interp.RUN_TB_MISS:
+                if cpu.miss[0] in self.breakpoints and not self.breakpoints_suspended:
+                    return StopReason("breakpoint", 0, cpu.miss[0], cpu.icount)
                 if self.tb_bytes > self.tb_cache_bytes or self._jit_full():
                     self.flush_tbs()    # the TB cache is full (QEMU: code buffer full)
                 if self._translate(*cpu.miss) is None:
@@ -639,6 +707,12 @@ class Emulator:
                 self._set_icount_limit()
                 return None
             return StopReason("halt", 0, cpu.reg_read(15), cpu.icount)
+        if excp == EXCP_DEBUG:
+            # a watchpoint hit before the access: the instruction did not
+            # execute (it was counted as an exception-raising one)
+            cpu.exception_index = EXCP_NONE
+            cpu.icount -= 1
+            return StopReason("watchpoint", 0, cpu.exception_pc, cpu.icount)
         if excp == EXCP_SEMIHOST:
             cpu.exception_index = EXCP_NONE
             # SVC 0x123456 (A32) or SVC 0xAB (T32, 16-bit)

@@ -599,7 +599,7 @@ cdef int cpu_exec_nogil(CPUARMState *env, uint64_t max_blocks, bint resume,
             # taken atomically: the host alarm sets EXIT_REQ_TIMER from its thread
             if exit_request_take(&env.exit_request, EXIT_REQ_IRQ | EXIT_REQ_TIMER) & EXIT_REQ_TIMER:
                 gt_service(env)         # the timer's deadline: outputs -> GIC -> irq_lines
-            if env.irq_lines:
+            if env.irq_lines and not (env.debug_flags & DEBUG_NOIRQ):
                 env.halted = 0
                 if env.debug_flags & DEBUG_EXC:
                     if (env.irq_lines & IRQ_LINE_FIQ) and not (env.uncached_cpsr & CPSR_F):

@@ -21,6 +21,7 @@ QEMU_COMPAT_VERSION = "7.2.0"
 CPUS = {"cortex-a15": "ARM Cortex-A15 r4p0 (ARMv7-A with LPAE, generic timer)"}
 MAX_SMP = 1          # more CPUs come with the SMP work
 DEFAULT_RAM = "128M"
+GDB_DEFAULT_PORT = 1234
 
 # QEMU options armtcg does not have: refused by name.  (flag: takes a value)
 QEMU_UNSUPPORTED = {
@@ -33,7 +34,7 @@ QEMU_UNSUPPORTED = {
     "-uuid": True, "-overcommit": True, "-incoming": True, "-loadvm": True,
     "-daemonize": False, "-enable-kvm": False, "-L": True, "-option-rom": True,
     "-fw_cfg": True, "-smbios": True, "-trace": True, "-plugin": True,
-    "-gdb": True, "-s": False, "-S": False, "-parallel": True, "-watchdog": True,
+    "-parallel": True, "-watchdog": True,
     "-watchdog-action": True, "-echr": True, "-readconfig": True, "-writeconfig": True,
     "-no-shutdown": False, "-action": True, "-semihosting-config": True,
     "-sandbox": True, "-msg": True, "-seed": True, "-run-with": True, "-mem-path": True,
@@ -98,6 +99,12 @@ def add_machine_arguments(p):
           help="exit instead of rebooting when the guest asks for a reset")
     flag(p, "-semihosting", dest="semihosting", action="store_true",
           help="serve ARM semihosting calls (SVC 0x123456)")
+    flag(p, "-gdb", dest="gdb", metavar="tcp:[HOST]:PORT",
+          help="wait for a gdb connection on PORT (listening on 127.0.0.1 unless HOST is given)")
+    p.add_argument("-s", dest="gdb_default", action="store_true",
+                   help="shorthand for -gdb tcp::%d" % GDB_DEFAULT_PORT)
+    p.add_argument("-S", dest="gdb_wait", action="store_true",
+                   help="do not start the CPU before a debugger attached (with -s or -gdb)")
     for name, takes_value in QEMU_UNSUPPORTED.items():
         p.add_argument(name, action=_Refuse, nargs=1 if takes_value else 0,
                        help=argparse.SUPPRESS)
@@ -175,6 +182,23 @@ def machine_config(args, serial):
         semihosting=args.semihosting, properties=props, drives=list(args.drives),
         devices=list(args.devices), snapshot=args.snapshot, globals=list(args.globals),
         serial=serial)
+
+
+def gdb_spec(args):
+    """The gdbstub's (host, port), or None: -gdb tcp:[HOST]:PORT, or -s."""
+    from_s = "tcp::%d" % GDB_DEFAULT_PORT if getattr(args, "gdb_default", False) else None
+    spec = getattr(args, "gdb", None) or from_s
+    if spec is None:
+        if getattr(args, "gdb_wait", False):
+            raise UsageError("-S waits for a debugger: give -s or -gdb tcp::PORT too")
+        return None
+    if spec in ("none",):
+        return None
+    kind, _, rest = spec.partition(":")
+    host, sep, port = rest.rpartition(":")
+    if kind != "tcp" or not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise UsageError("-gdb %s: expected tcp::PORT or tcp:HOST:PORT (PORT 0..65535)" % spec)
+    return host.strip("[]") or "127.0.0.1", int(port)
 
 
 def serial_spec(args):

@@ -50,6 +50,9 @@ LIBGCC_THUMB_FP_FLAGS = ["-mthumb", "-march=armv7-a+fp", "-mfloat-abi=hard"]
 # native build): each also runs built with -mthumb
 THUMB_GUESTS = ["crc32", "quicksort", "sieve", "matmul", "printf", "arith64", "calls",
                 "memcpy", "vfp"]
+# the gdbstub's guests (tests/test_gdbstub.py): built in both states, run
+# under a debugger only
+DEBUG_GUESTS = ["gdbtarget"]
 HOST_CFLAGS = [
     "-O2", "-funsigned-char", "-fno-builtin", "-Wall", "-Werror",
     "-Dmain=guest_main", "-ffp-contract=off", "-fno-math-errno",
@@ -71,8 +74,8 @@ QEMU_ARGS = ["-M", "virt", "-cpu", "cortex-a15", "-m", "128M", "-nographic"]
 
 def program_sources(name):
     """The program's own sources: <name>.c and, if present, <name>_asm.S."""
-    if name not in GUESTS:
-        raise ValueError(f"unknown guest {name!r}; known: {GUESTS}")
+    if name not in GUESTS + DEBUG_GUESTS:
+        raise ValueError(f"unknown guest {name!r}; known: {GUESTS + DEBUG_GUESTS}")
     srcs = [GUEST_DIR / f"{name}.c"]
     asm = GUEST_DIR / f"{name}_asm.S"
     if asm.exists():
@@ -138,7 +141,7 @@ def build_guest(name, iters=None, thumb=False):
     """Cross-compile guest `name` (ITERS=iters if given; its C code as T32
     with thumb=True); returns the ELF path."""
     srcs = program_sources(name)
-    if thumb and name not in THUMB_GUESTS:
+    if thumb and name not in THUMB_GUESTS + DEBUG_GUESTS:
         raise ValueError(f"{name} has no Thumb build; those that do: {THUMB_GUESTS}")
     elf = BUILD_DIR / f"{_stem(name, iters)}{'-thumb' if thumb else ''}.elf"
     if _up_to_date(elf, _dependencies(srcs, GUEST_COMMON)):

@@ -8,6 +8,7 @@ reason.
 
     debian_package(name) -> Path of the extracted package tree
     linux_kernel() -> (vmlinuz, System.map, modules dir, version)
+    kernel_symbols(vmlinuz, system_map) -> {name: address}
     uboot_qemu_arm() -> Path of u-boot.bin
     build_init() -> Path of tests/linux/init.S built as a static ARM ELF
     make_initramfs(files) -> gzip'd newc cpio bytes
@@ -130,6 +131,38 @@ def linux_kernel():
     boot = tree / "boot"
     return (boot / ("vmlinuz-" + version), boot / ("System.map-" + version),
             tree / "lib" / "modules" / version, version)
+
+
+def kernel_symbols(vmlinuz, system_map):
+    """{name: address} of the kernel's symbols.  Debian's System.map is a
+    placeholder (the real one is in the huge -dbg package): then the
+    kernel's own kallsyms table, recovered from the image by
+    kallsyms-finder (PyPI vmlinux-to-elf), cached beside it."""
+    def parse(path):
+        out = {}
+        for line in open(path, errors="replace"):
+            f = line.split()
+            if len(f) == 3 and len(f[0]) == 8:
+                try:
+                    out.setdefault(f[2], int(f[0], 16))
+                except ValueError:
+                    pass
+        return out
+
+    syms = parse(system_map)
+    if len(syms) > 1:
+        return syms
+    cached = Path(str(system_map) + ".kallsyms")
+    if not cached.exists():
+        finder = shutil.which("kallsyms-finder")
+        if finder is None:
+            raise RuntimeError("the System.map is a placeholder and kallsyms-finder "
+                               "(pip install vmlinux-to-elf) is not installed")
+        out = subprocess.run([finder, str(vmlinuz)], capture_output=True, check=True).stdout
+        tmp = cached.with_suffix(".tmp%d" % os.getpid())
+        tmp.write_bytes(out)
+        tmp.replace(cached)
+    return parse(cached)
 
 
 def uboot_qemu_arm():

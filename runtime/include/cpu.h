@@ -232,6 +232,16 @@ typedef struct CPUARMState {
     uint64_t vfp_d[32];
     uint32_t fpscr;                 /* all of it: NZCV, modes, cumulative flags */
     uint32_t fpexc;                 /* only EN (bit 30) is implemented, as QEMU */
+
+    /* debugger watchpoints (tcg/gdbstub.py through Emulator.set_watchpoints):
+     * guest-virtual ranges; the TLB entries of their pages take the slow
+     * path, which raises EXCP_DEBUG before a matching access */
+    uint32_t nwatch;
+    uint32_t watch_addr[MAX_WATCHPOINTS];
+    uint32_t watch_len[MAX_WATCHPOINTS];
+    uint32_t watch_kind[MAX_WATCHPOINTS];   /* WATCH_READ | WATCH_WRITE */
+    uint32_t watch_hit_addr;        /* the access that hit: its address ... */
+    uint32_t watch_hit_kind;        /* ... and WATCH_READ or WATCH_WRITE */
 } CPUARMState;
 
 static inline uint32_t bank_of_mode(uint32_t mode)
