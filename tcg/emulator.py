@@ -296,8 +296,8 @@ class Emulator:
         todo, seen, region = collections.deque([first]), {first.pc}, []
         while todo and len(region) < JIT_REGION_BLOCKS - 1:
             for target in static_successors(todo.popleft().block):
-                if target in seen:
-                    continue
+                if target in seen or target in self.breakpoints:
+                    continue        # a breakpoint's pc must miss (breakpoint_insert)
                 seen.add(target)
                 word, phys = self.cpu.fetch_insn(target, unit)
                 if word is None or self.cpu.has_tb(target, first.flags, phys):
