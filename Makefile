@@ -35,8 +35,8 @@ demo: build
 	echo "+ armtcg run -M virt -m 128M -nographic -kernel $$elf" && \
 	$(PYTHON) -m tcg.cli run -M virt -m 128M -nographic -kernel $$elf
 
-# The whole suite, as CI runs it (system tests included; `heavy` runs, such
-# as a whole Linux boot under --engine jit, are left to test-heavy).
+# The whole suite, as CI runs it (system tests included; runs marked
+# `heavy`, longer than CI's budget, are left to test-heavy).
 test: build
 	$(PYTHON) -m pytest -n 2 -q -m "not heavy" $(PYTEST_ARGS) tests
 
